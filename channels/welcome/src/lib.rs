@@ -1,0 +1,104 @@
+//! The "welcome" channel: greets the person and shows the attributes its manifest grants,
+//! so that a newcomer (or an admin checking a population) sees what the portal knows.
+
+use agora_channel_sdk::prelude::*;
+use serde::Deserialize;
+
+/// Configuration: which attributes to list, in order, with their labels.
+#[derive(Debug, Deserialize)]
+pub struct Config {
+    /// Attribute names to show, in order.
+    pub show: Vec<String>,
+}
+
+/// The channel.
+pub struct Welcome;
+
+/// Human label of a SupAnn / eduPerson attribute in the page language.
+fn label(name: &str, en: bool) -> String {
+    let (fr, eng) = match name {
+        "displayName" => ("Nom", "Name"),
+        "mail" => ("Courriel", "Email"),
+        "eduPersonPrimaryAffiliation" => ("Affiliation principale", "Primary affiliation"),
+        "eduPersonAffiliation" => ("Affiliations", "Affiliations"),
+        "supannEntiteAffectation" => ("Affectation", "Unit"),
+        "supannEtuInscription" => ("Inscription", "Enrolment"),
+        "supannEtuId" => ("Numéro d'étudiant", "Student number"),
+        "supannEtablissement" => ("Établissement", "Institution"),
+        "uid" => ("Identifiant", "Login"),
+        other => (other, other),
+    };
+    if en { eng.to_string() } else { fr.to_string() }
+}
+
+/// Make a SupAnn composite value (`[k=v][k=v]`) readable: `k: v, k: v`.
+fn readable(value: &str) -> String {
+    if value.starts_with('[') && value.ends_with(']') {
+        value[1..value.len() - 1]
+            .split("][")
+            .map(|kv| kv.replacen('=', ": ", 1))
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        value.to_string()
+    }
+}
+
+impl Channel for Welcome {
+    type Config = Config;
+
+    fn render(ctx: &Context<Config>) -> Result<Output, ChannelError> {
+        let en = ctx.locale == Locale::En;
+        if !ctx.signed_in {
+            let text = ctx.tr(
+                "Bienvenue sur l'ENT. Connectez-vous pour voir votre page personnelle.",
+                "Welcome to the portal. Sign in to see your personal page.",
+            );
+            return Ok(Output::html(format!("<p>{}</p>", escape(text))));
+        }
+        let name = ctx
+            .first_attribute("displayName")
+            .unwrap_or_else(|| ctx.tr("à vous", "there").to_string());
+        let mut html = format!(
+            "<p class=\"welcome-greeting\">{} <strong>{}</strong>&nbsp;!</p>",
+            ctx.tr("Bonjour", "Hello"),
+            escape(&name)
+        );
+        html.push_str("<dl class=\"attribute-list\">");
+        for attr in &ctx.config.show {
+            let values = ctx.attribute(attr);
+            if values.is_empty() {
+                continue;
+            }
+            html.push_str(&format!("<dt>{}</dt>", escape(&label(attr, en))));
+            for v in values {
+                html.push_str(&format!("<dd>{}</dd>", escape(&readable(&v))));
+            }
+        }
+        html.push_str("</dl>");
+        html.push_str(&format!(
+            "<p class=\"hint\">{}</p>",
+            escape(ctx.tr(
+                "Ces informations viennent de l'annuaire de l'établissement.",
+                "This information comes from the institution's directory.",
+            ))
+        ));
+        Ok(Output::html(html))
+    }
+}
+
+agora_channel_sdk::export_channel!(Welcome);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn composite_values_are_readable() {
+        assert_eq!(
+            readable("[etab={UAI}0751717J][cursusann={SUPANN}L1]"),
+            "etab: {UAI}0751717J, cursusann: {SUPANN}L1"
+        );
+        assert_eq!(readable("student"), "student");
+    }
+}

@@ -1,0 +1,37 @@
+//! # agora-channel-host
+//!
+//! Runs portal channels — WebAssembly components exporting the `agora:channel@0.1.0` world
+//! (`sdk/wit/channel.wit`) — under the capabilities and limits their manifest grants.
+//!
+//! * [`manifest`]: the `channel.toml` format (id, back-ends, attributes, config schema,
+//!   cache policy, limits) and its validation.
+//! * [`publication`]: an admin's configured instance of a channel (back-end bindings,
+//!   configuration checked against the manifest's schema).
+//! * [`engine`]: the wasmtime engine (pooling allocator, epoch interruption, compiled
+//!   artefact cache on disk) and [`engine::LoadedChannel`] (pre-instantiated components).
+//! * [`capability`]: one module per host capability (back-end HTTP, cache, person attributes,
+//!   log), each checking the manifest in one place.
+//! * [`render`]: one render = a fresh store, a CPU budget, a memory cap, a wall-clock timeout,
+//!   and the output sanitised by [`sanitize`].
+//!
+//! Architecture invariants: a channel never sees credentials of a back-end, nor an attribute
+//! its manifest does not list; a store is never reused after a render (nor after a trap);
+//! a render never outlives its wall-clock budget.
+
+pub mod capability;
+pub mod engine;
+pub mod limits;
+pub mod manifest;
+pub mod publication;
+pub mod render;
+pub mod sanitize;
+pub mod secret;
+
+mod bindings;
+
+pub use engine::{ChannelEngine, EngineOptions, LoadedChannel};
+pub use limits::Limits;
+pub use manifest::{ChannelManifest, ManifestError};
+pub use publication::{BackendAuth, BackendBinding, Publication, PublicationError};
+pub use render::{Attributes, RenderFailure, RenderRequest, Rendered};
+pub use secret::Secret;

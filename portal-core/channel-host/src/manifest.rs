@@ -1,0 +1,415 @@
+//! The channel manifest, `channel.toml`: what a channel is and the least it needs.
+//!
+//! ```toml
+//! [channel]
+//! id = "news"
+//! version = "0.1.0"
+//! world = "agora:channel/channel@0.1.0"
+//! name = { fr = "Actualités", en = "News" }
+//!
+//! [backends.feed]                 # named back-ends; the admin binds each to a URL
+//! description = "The feed to show"
+//!
+//! [attributes]
+//! read = ["displayName"]          # the only person attributes the channel can read
+//!
+//! [config.max_items]              # configuration schema, checked for each publication
+//! type = "integer"
+//! default = 6
+//! min = 1
+//!
+//! [cache]
+//! ttl_seconds = 120
+//! vary_by = []                    # [] = one render shared by all, ["user"] = per user,
+//!                                 # or attribute names: shared by users with equal values
+//! [limits]
+//! memory_mib = 32
+//! ```
+
+use crate::limits::Limits;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The WIT worlds this host serves.
+pub const SUPPORTED_WORLDS: &[&str] = &["agora:channel/channel@0.1.0"];
+
+/// A manifest that failed to load, with the file and the key at fault.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {}{reason}", path.display(), key.as_ref().map(|k| format!("[{k}]: ")).unwrap_or_default())]
+pub struct ManifestError {
+    /// The manifest file.
+    pub path: PathBuf,
+    /// The key at fault, when known (e.g. `cache.vary_by`).
+    pub key: Option<String>,
+    /// What is wrong, for a person.
+    pub reason: String,
+}
+
+/// Text in French and English.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LocalizedText {
+    /// French text.
+    pub fr: String,
+    /// English text.
+    pub en: String,
+}
+
+impl LocalizedText {
+    /// The text for a locale code (`en` or anything else for French).
+    pub fn get(&self, locale: &str) -> &str {
+        if locale == "en" { &self.en } else { &self.fr }
+    }
+}
+
+/// The `[channel]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelInfo {
+    /// Stable identifier, `[a-z0-9-]+`.
+    pub id: String,
+    /// Semantic version of the channel.
+    pub version: String,
+    /// The WIT world the component implements.
+    pub world: String,
+    /// Display name.
+    pub name: LocalizedText,
+    /// One-line description.
+    #[serde(default)]
+    pub description: LocalizedText,
+    /// Catalogue category.
+    #[serde(default)]
+    pub category: String,
+}
+
+/// One declared back-end.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackendDecl {
+    /// What the back-end is for (shown to admins binding it).
+    #[serde(default)]
+    pub description: String,
+}
+
+/// The `[attributes]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeGrants {
+    /// Person attributes the channel may read.
+    #[serde(default)]
+    pub read: Vec<String>,
+}
+
+/// Type of one configuration key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConfigType {
+    /// A string.
+    String,
+    /// A 64-bit integer, optionally bounded by `min`/`max`.
+    Integer,
+    /// A boolean.
+    Boolean,
+    /// A list of strings.
+    StringList,
+}
+
+/// Schema of one configuration key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigField {
+    /// The value type.
+    #[serde(rename = "type")]
+    pub kind: ConfigType,
+    /// Default value; a key without default is required in every publication.
+    pub default: Option<toml::Value>,
+    /// Lower bound for integers.
+    pub min: Option<i64>,
+    /// Upper bound for integers.
+    pub max: Option<i64>,
+    /// What the key does.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// The `[cache]` table: how long a render is reused and who shares it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CachePolicy {
+    /// How long a good render is served without re-rendering; 0 disables reuse (the last
+    /// good render is still kept to show when a fresh render fails).
+    #[serde(default)]
+    pub ttl_seconds: u32,
+    /// What distinguishes two cached renders besides publication and language: `"user"`
+    /// and/or attribute names. Empty: one render shared by every user.
+    #[serde(default = "per_user")]
+    pub vary_by: Vec<String>,
+}
+
+fn per_user() -> Vec<String> {
+    vec!["user".to_string()]
+}
+
+impl Default for CachePolicy {
+    fn default() -> Self {
+        CachePolicy {
+            ttl_seconds: 0,
+            vary_by: per_user(),
+        }
+    }
+}
+
+/// A parsed and validated `channel.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelManifest {
+    /// Identity and description.
+    pub channel: ChannelInfo,
+    /// Named back-ends the channel may call.
+    #[serde(default)]
+    pub backends: BTreeMap<String, BackendDecl>,
+    /// Attributes the channel may read.
+    #[serde(default)]
+    pub attributes: AttributeGrants,
+    /// Configuration schema.
+    #[serde(default)]
+    pub config: BTreeMap<String, ConfigField>,
+    /// Render cache policy.
+    #[serde(default)]
+    pub cache: CachePolicy,
+    /// Resource limits.
+    #[serde(default)]
+    pub limits: Limits,
+    /// Where the manifest was read from (set by [`ChannelManifest::load`]).
+    #[serde(skip)]
+    pub source: PathBuf,
+}
+
+impl ChannelManifest {
+    /// Read and validate a manifest file.
+    pub fn load(path: &Path) -> Result<Self, ManifestError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ManifestError {
+            path: path.to_path_buf(),
+            key: None,
+            reason: format!("cannot read: {e}"),
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parse and validate manifest text; `path` is used in error messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ManifestError> {
+        let mut manifest: ChannelManifest = toml::from_str(text).map_err(|e| ManifestError {
+            path: path.to_path_buf(),
+            key: None,
+            reason: e.to_string().trim_end().replace('\n', " "),
+        })?;
+        manifest.source = path.to_path_buf();
+        manifest.validate()?;
+        Ok(manifest)
+    }
+
+    fn error(&self, key: &str, reason: impl Into<String>) -> ManifestError {
+        ManifestError {
+            path: self.source.clone(),
+            key: Some(key.to_string()),
+            reason: reason.into(),
+        }
+    }
+
+    fn validate(&self) -> Result<(), ManifestError> {
+        let id = &self.channel.id;
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(self.error(
+                "channel.id",
+                format!("`{id}` must be made of a-z, 0-9 and '-'"),
+            ));
+        }
+        if !SUPPORTED_WORLDS.contains(&self.channel.world.as_str()) {
+            return Err(self.error(
+                "channel.world",
+                format!(
+                    "`{}` is not served by this portal (supported: {})",
+                    self.channel.world,
+                    SUPPORTED_WORLDS.join(", ")
+                ),
+            ));
+        }
+        for name in self.backends.keys() {
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err(self.error(
+                    &format!("backends.{name}"),
+                    "back-end names are made of letters, digits, '-' and '_'",
+                ));
+            }
+        }
+        for attr in &self.cache.vary_by {
+            if attr != "user" && !self.attributes.read.contains(attr) {
+                return Err(self.error(
+                    "cache.vary_by",
+                    format!(
+                        "`{attr}` is neither \"user\" nor an attribute listed in [attributes] read"
+                    ),
+                ));
+            }
+        }
+        if let Some((key, value, max)) = self.limits.first_above_ceiling() {
+            return Err(self.error(
+                &format!("limits.{key}"),
+                format!("{value} is outside 1..={max}"),
+            ));
+        }
+        for (key, field) in &self.config {
+            if let (Some(min), Some(max)) = (field.min, field.max) {
+                if min > max {
+                    return Err(self.error(
+                        &format!("config.{key}"),
+                        format!("min {min} is above max {max}"),
+                    ));
+                }
+            }
+            if let Some(default) = &field.default {
+                check_value(field, default)
+                    .map_err(|reason| self.error(&format!("config.{key}.default"), reason))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The message telling a channel author how to declare a back-end it tried to use.
+    pub fn missing_backend_hint(&self, backend: &str) -> String {
+        format!(
+            "back-end `{backend}` is not declared: add `[backends.{backend}]` to {}",
+            self.source
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "channel.toml".into())
+        )
+    }
+}
+
+/// Check one configuration value against its schema; the error is for a person.
+pub fn check_value(field: &ConfigField, value: &toml::Value) -> Result<(), String> {
+    match (field.kind, value) {
+        (ConfigType::String, toml::Value::String(_))
+        | (ConfigType::Boolean, toml::Value::Boolean(_)) => Ok(()),
+        (ConfigType::Integer, toml::Value::Integer(i)) => {
+            if field.min.is_some_and(|m| *i < m) || field.max.is_some_and(|m| *i > m) {
+                Err(format!(
+                    "{i} is outside {}..={}",
+                    field.min.map(|m| m.to_string()).unwrap_or_default(),
+                    field.max.map(|m| m.to_string()).unwrap_or_default()
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        (ConfigType::StringList, toml::Value::Array(items)) if items.iter().all(|v| v.is_str()) => {
+            Ok(())
+        }
+        (kind, v) => Err(format!(
+            "expected {}, found {}",
+            type_name(kind),
+            v.type_str()
+        )),
+    }
+}
+
+fn type_name(kind: ConfigType) -> &'static str {
+    match kind {
+        ConfigType::String => "a string",
+        ConfigType::Integer => "an integer",
+        ConfigType::Boolean => "a boolean",
+        ConfigType::StringList => "a list of strings",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+        [channel]
+        id = "news"
+        version = "0.1.0"
+        world = "agora:channel/channel@0.1.0"
+        name = { fr = "Actualités", en = "News" }
+        [backends.feed]
+        [attributes]
+        read = ["displayName"]
+        [config.max_items]
+        type = "integer"
+        default = 6
+        min = 1
+        max = 50
+        [cache]
+        ttl_seconds = 60
+        vary_by = ["displayName"]
+    "#;
+
+    fn parse(text: &str) -> Result<ChannelManifest, ManifestError> {
+        ChannelManifest::parse(text, Path::new("channels/news/channel.toml"))
+    }
+
+    #[test]
+    fn a_good_manifest_loads_with_default_limits() {
+        let m = parse(GOOD).expect("valid");
+        assert_eq!(m.channel.id, "news");
+        assert_eq!(m.limits, Limits::default());
+        assert!(m.backends.contains_key("feed"));
+    }
+
+    #[test]
+    fn syntax_errors_name_the_file_and_line() {
+        let err = parse("[channel\nid = 1").unwrap_err().to_string();
+        assert!(err.starts_with("channels/news/channel.toml: "), "{err}");
+        assert!(err.contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let err = parse(&GOOD.replace("[attributes]", "[attributes]\nwrite = []"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `write`"), "{err}");
+    }
+
+    #[test]
+    fn vary_by_must_name_granted_attributes() {
+        let err = parse(&GOOD.replace("vary_by = [\"displayName\"]", "vary_by = [\"mail\"]"))
+            .unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("cache.vary_by"));
+        assert!(err.to_string().contains("`mail`"));
+    }
+
+    #[test]
+    fn defaults_must_fit_their_schema() {
+        let err = parse(&GOOD.replace("default = 6", "default = 99")).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("config.max_items.default"));
+        let err = parse(&GOOD.replace("default = 6", "default = \"six\"")).unwrap_err();
+        assert!(
+            err.reason.contains("expected an integer, found string"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn limits_above_the_ceiling_are_refused() {
+        let err = parse(&format!("{GOOD}\n[limits]\nmemory_mib = 4096\n")).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("limits.memory_mib"));
+    }
+
+    #[test]
+    fn unsupported_worlds_are_refused() {
+        let err = parse(&GOOD.replace("@0.1.0\"", "@9.0.0\"")).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("channel.world"));
+    }
+}

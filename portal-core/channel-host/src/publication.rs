@@ -1,0 +1,272 @@
+//! Publications: an admin's configured instance of a channel (uPortal calls them portlet
+//! publications). One channel (`news`) can be published many times (`campus-news`,
+//! `library-news`) with different back-end bindings and configuration.
+
+use crate::manifest::{self, ChannelManifest, LocalizedText};
+use crate::secret::Secret;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use url::Url;
+
+/// How the host authenticates to a back-end. The channel never sees any of it.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum BackendAuth {
+    /// No credentials.
+    #[default]
+    None,
+    /// HTTP Basic.
+    Basic {
+        /// User name.
+        username: String,
+        /// Password.
+        password: Secret,
+    },
+    /// `Authorization: Bearer <token>`.
+    Bearer {
+        /// The token.
+        token: Secret,
+    },
+    /// A custom header (API keys).
+    Header {
+        /// Header name.
+        name: String,
+        /// Header value.
+        value: Secret,
+    },
+}
+
+/// An admin's binding of a channel's named back-end to a real service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackendBinding {
+    /// Base URL; channel paths are appended to it and can never leave it.
+    pub url: Url,
+    /// Credentials attached by the host.
+    #[serde(default)]
+    pub auth: BackendAuth,
+    /// Request timeout (capped by the channel's `limits.request_timeout_ms`).
+    pub timeout_ms: Option<u32>,
+}
+
+impl BackendBinding {
+    /// The effective timeout of one request given the channel's limit.
+    pub fn timeout(&self, limit_ms: u32) -> Duration {
+        Duration::from_millis(u64::from(
+            self.timeout_ms.map_or(limit_ms, |t| t.min(limit_ms)),
+        ))
+    }
+}
+
+/// What an admin writes for one publication (one `[channels.<id>]` table of `channels.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicationSpec {
+    /// The channel package (directory under the channel root holding `channel.toml` and
+    /// `channel.wasm`).
+    pub package: String,
+    /// Title shown above the slot; defaults to the channel's name.
+    pub title: Option<LocalizedText>,
+    /// Back-end bindings, one per `[backends.<name>]` of the manifest.
+    #[serde(default)]
+    pub backends: BTreeMap<String, BackendBinding>,
+    /// Configuration, checked against the manifest's `[config]` schema.
+    #[serde(default)]
+    pub config: toml::Table,
+}
+
+/// A publication that does not fit its channel's manifest.
+#[derive(Debug, thiserror::Error)]
+#[error("[{key}]: {reason}")]
+pub struct PublicationError {
+    /// The key at fault, relative to the publication (e.g. `config.max_items`).
+    pub key: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// A validated publication, ready to render.
+#[derive(Debug, Clone)]
+pub struct Publication {
+    /// Publication id (`fname`), unique in the portal.
+    pub id: String,
+    /// Title shown above the slot.
+    pub title: LocalizedText,
+    /// Back-end bindings.
+    pub backends: BTreeMap<String, BackendBinding>,
+    /// The configuration as JSON, defaults applied: what the channel receives.
+    pub config_json: String,
+}
+
+impl Publication {
+    /// Check `spec` against `manifest` and build the publication.
+    pub fn new(
+        id: &str,
+        spec: &PublicationSpec,
+        manifest: &ChannelManifest,
+    ) -> Result<Self, PublicationError> {
+        let err = |key: String, reason: String| PublicationError { key, reason };
+        for name in spec.backends.keys() {
+            if !manifest.backends.contains_key(name) {
+                return Err(err(
+                    format!("backends.{name}"),
+                    format!(
+                        "channel `{}` does not declare a back-end named `{name}`",
+                        manifest.channel.id
+                    ),
+                ));
+            }
+        }
+        for name in manifest.backends.keys() {
+            let Some(binding) = spec.backends.get(name) else {
+                return Err(err(
+                    format!("backends.{name}"),
+                    format!(
+                        "channel `{}` needs back-end `{name}`: bind it to a URL here",
+                        manifest.channel.id
+                    ),
+                ));
+            };
+            if !matches!(binding.url.scheme(), "http" | "https") {
+                return Err(err(
+                    format!("backends.{name}.url"),
+                    "only http and https URLs can be bound".into(),
+                ));
+            }
+        }
+        for key in spec.config.keys() {
+            if !manifest.config.contains_key(key) {
+                return Err(err(
+                    format!("config.{key}"),
+                    format!(
+                        "channel `{}` has no configuration key `{key}`",
+                        manifest.channel.id
+                    ),
+                ));
+            }
+        }
+        let mut json = serde_json::Map::new();
+        for (key, field) in &manifest.config {
+            let value = match spec.config.get(key).or(field.default.as_ref()) {
+                Some(v) => v,
+                None => {
+                    return Err(err(
+                        format!("config.{key}"),
+                        "is required by the channel and has no default".into(),
+                    ));
+                }
+            };
+            manifest::check_value(field, value).map_err(|r| err(format!("config.{key}"), r))?;
+            let value = serde_json::to_value(value)
+                .map_err(|e| err(format!("config.{key}"), e.to_string()))?;
+            json.insert(key.clone(), value);
+        }
+        Ok(Publication {
+            id: id.to_string(),
+            title: spec
+                .title
+                .clone()
+                .unwrap_or_else(|| manifest.channel.name.clone()),
+            backends: spec.backends.clone(),
+            config_json: serde_json::Value::Object(json).to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn manifest() -> ChannelManifest {
+        ChannelManifest::parse(
+            r#"
+            [channel]
+            id = "news"
+            version = "0.1.0"
+            world = "agora:channel/channel@0.1.0"
+            name = { fr = "Actualités", en = "News" }
+            [backends.feed]
+            [config.max_items]
+            type = "integer"
+            default = 6
+            max = 50
+            [config.path]
+            type = "string"
+            "#,
+            Path::new("channel.toml"),
+        )
+        .expect("valid manifest")
+    }
+
+    fn spec(text: &str) -> PublicationSpec {
+        toml::from_str(text).expect("spec parses")
+    }
+
+    #[test]
+    fn defaults_are_applied_and_config_becomes_json() {
+        let p = Publication::new(
+            "campus-news",
+            &spec("package = \"news\"\nbackends.feed.url = \"http://127.0.0.1:1/feed\"\nconfig.path = \"/rss\""),
+            &manifest(),
+        )
+        .expect("valid");
+        let v: serde_json::Value = serde_json::from_str(&p.config_json).expect("json");
+        assert_eq!(v["max_items"], 6);
+        assert_eq!(v["path"], "/rss");
+        assert_eq!(p.title.en, "News");
+    }
+
+    #[test]
+    fn missing_required_config_and_unbound_backends_are_named() {
+        let e = Publication::new(
+            "p",
+            &spec("package = \"news\"\nbackends.feed.url = \"http://x/\""),
+            &manifest(),
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "config.path");
+        let e = Publication::new(
+            "p",
+            &spec("package = \"news\"\nconfig.path = \"\""),
+            &manifest(),
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "backends.feed");
+    }
+
+    #[test]
+    fn wrong_types_undeclared_backends_and_unknown_keys_are_refused() {
+        let base = "package = \"news\"\nbackends.feed.url = \"http://x/\"\nconfig.path = \"\"\n";
+        let e = Publication::new(
+            "p",
+            &spec(&format!("{base}config.max_items = 500")),
+            &manifest(),
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "config.max_items");
+        let e = Publication::new(
+            "p",
+            &spec(&format!("{base}backends.other.url = \"http://y/\"")),
+            &manifest(),
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "backends.other");
+        let e = Publication::new(
+            "p",
+            &spec(&format!("{base}config.colour = \"red\"")),
+            &manifest(),
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "config.colour");
+    }
+
+    #[test]
+    fn credentials_never_print() {
+        let s = spec(
+            "package = \"news\"\nbackends.feed.url = \"http://x/\"\nbackends.feed.auth = { type = \"basic\", username = \"u\", password = \"hunter2\" }",
+        );
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,161 @@
+//! # Agora channel SDK
+//!
+//! Write a portal channel in Rust: implement [`Channel`] for a type, call
+//! [`export_channel!`] once, and build the crate as a `cdylib` for `wasm32-wasip2`.
+//! The SDK hides the WIT plumbing (`agora:channel@0.1.0`, in `sdk/wit/`).
+//!
+//! ```ignore
+//! use agora_channel_sdk::prelude::*;
+//!
+//! struct Hello;
+//!
+//! #[derive(serde::Deserialize, Default)]
+//! struct Config { greeting: Option<String> }
+//!
+//! impl Channel for Hello {
+//!     type Config = Config;
+//!     fn render(ctx: &Context<Config>) -> Result<Output, ChannelError> {
+//!         let name = ctx.first_attribute("displayName").unwrap_or_default();
+//!         Ok(Output::html(format!("<p>{} {}</p>", ctx.tr("Bonjour", "Hello"), escape(&name))))
+//!     }
+//! }
+//!
+//! agora_channel_sdk::export_channel!(Hello);
+//! ```
+//!
+//! What a channel may do is decided by its manifest (`channel.toml`): the back-ends it may
+//! call by name, the person attributes it may read, its configuration schema and its limits.
+//! Everything else is refused by the host, with a message naming the manifest entry to add.
+
+pub mod backend;
+pub mod cache;
+pub mod html;
+pub mod log;
+
+mod context;
+mod error;
+
+pub use context::{Context, Locale};
+pub use error::{ChannelError, ErrorKind};
+pub use html::escape;
+
+#[doc(hidden)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "wit",
+        world: "channel",
+        pub_export_macro: true,
+        default_bindings_module: "agora_channel_sdk::bindings",
+        export_macro_name: "export",
+    });
+}
+
+/// Re-exports for `use agora_channel_sdk::prelude::*`.
+pub mod prelude {
+    pub use crate::backend::{self, FetchError, Method, Request, Response};
+    pub use crate::cache;
+    pub use crate::html::{self, escape};
+    pub use crate::log;
+    pub use crate::{Channel, ChannelError, Context, ErrorKind, Locale, Output};
+}
+
+/// What a channel returns: an HTML fragment (sanitised by the host) and an optional title.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Output {
+    /// The slot's HTML fragment.
+    pub html: String,
+    /// A title replacing the publication title, if any.
+    pub title: Option<String>,
+}
+
+impl Output {
+    /// An output made of an HTML fragment only.
+    pub fn html(html: impl Into<String>) -> Self {
+        Output {
+            html: html.into(),
+            title: None,
+        }
+    }
+
+    /// Set the title shown above the fragment.
+    pub fn with_title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+}
+
+/// A portal channel. One value of `Config` is decoded from the publication's configuration
+/// (JSON, validated by the host against the manifest's `[config]` schema) for each render.
+pub trait Channel {
+    /// The channel's configuration; missing keys take the manifest's defaults before decoding.
+    type Config: serde::de::DeserializeOwned;
+
+    /// Render the channel for one user and one page.
+    fn render(ctx: &Context<Self::Config>) -> Result<Output, ChannelError>;
+}
+
+/// Glue called by [`export_channel!`]; not part of the public API.
+#[doc(hidden)]
+pub fn __render<C: Channel>(
+    ctx: bindings::agora::channel::types::RenderContext,
+) -> Result<
+    bindings::agora::channel::types::RenderOutput,
+    bindings::agora::channel::types::RenderError,
+> {
+    install_panic_hook();
+    let config: C::Config = serde_json::from_str(&ctx.config_json).map_err(|e| {
+        ChannelError::bad_config(format!("configuration does not decode: {e}")).into_wit()
+    })?;
+    let context = Context::new(ctx, config);
+    match C::render(&context) {
+        Ok(out) => Ok(bindings::agora::channel::types::RenderOutput {
+            html: out.html,
+            title: out.title,
+        }),
+        Err(e) => Err(e.into_wit()),
+    }
+}
+
+/// Send panic messages to the host log before the trap, so the portal can say what happened.
+fn install_panic_hook() {
+    use std::sync::Once;
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let msg = if let Some(s) = info.payload().downcast_ref::<&str>() {
+                (*s).to_string()
+            } else if let Some(s) = info.payload().downcast_ref::<String>() {
+                s.clone()
+            } else {
+                "panic".to_string()
+            };
+            let at = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            log::error(&format!("panic: {msg}{at}"));
+        }));
+    });
+}
+
+/// Export a type implementing [`Channel`] as the component's `render` function.
+#[macro_export]
+macro_rules! export_channel {
+    ($ty:ty) => {
+        #[doc(hidden)]
+        pub struct __AgoraChannelExport;
+
+        impl $crate::bindings::Guest for __AgoraChannelExport {
+            fn render(
+                ctx: $crate::bindings::agora::channel::types::RenderContext,
+            ) -> ::core::result::Result<
+                $crate::bindings::agora::channel::types::RenderOutput,
+                $crate::bindings::agora::channel::types::RenderError,
+            > {
+                $crate::__render::<$ty>(ctx)
+            }
+        }
+
+        $crate::bindings::export!(__AgoraChannelExport with_types_in $crate::bindings);
+    };
+}
