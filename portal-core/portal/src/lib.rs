@@ -1,1 +1,25 @@
+//! # agora-portal
+//!
+//! The portal host: configuration, people and their attributes, layouts, the channel
+//! registry, page assembly (streamed), storage and the web front (actix-web).
+//!
+//! Request chain (see ARCHITECTURE.md): [`web`] → session → [`person`] → [`layout`] →
+//! [`slot`] (one render per channel, concurrently, each under its budget) → [`page`]
+//! (tera theme, streamed shell then slots).
 
+pub mod app;
+pub mod config;
+pub mod i18n;
+pub mod layout;
+pub mod ldif;
+pub mod page;
+pub mod person;
+pub mod registry;
+pub mod slot;
+pub mod storage;
+pub mod telemetry;
+pub mod theme;
+pub mod web;
+
+pub use app::Portal;
+pub use config::{ConfigError, PortalConfig};

@@ -1,1 +1,55 @@
-fn main() {}
+//! `agora-portal`: run the portal, or check its configuration.
+//!
+//! ```text
+//! agora-portal [--config config/portal.toml]          serve
+//! agora-portal [--config config/portal.toml] check    load everything, report, exit
+//! ```
+
+use agora_portal::{Portal, PortalConfig, telemetry};
+use anyhow::Context;
+use std::path::PathBuf;
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let mut config_path = PathBuf::from("config/portal.toml");
+    let mut command = String::from("serve");
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--config" | "-c" => config_path = args.next().map(PathBuf::from).context("--config needs a file")?,
+            "serve" | "check" => command = arg,
+            "--help" | "-h" => {
+                println!("usage: agora-portal [--config FILE] [serve|check]");
+                return Ok(());
+            }
+            other => anyhow::bail!("unknown argument `{other}` (try --help)"),
+        }
+    }
+    let config = match PortalConfig::load(&config_path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            std::process::exit(2);
+        }
+    };
+    telemetry::init_logs(&config.log);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    runtime.block_on(async move {
+        let portal = match Portal::build(config).await {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("start-up error: {e}");
+                std::process::exit(2);
+            }
+        };
+        if command == "check" {
+            println!("configuration OK: {} publications", portal.state.registry.len());
+            return Ok(());
+        }
+        let listen = portal.state.config.server.listen;
+        let listener = std::net::TcpListener::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
+        let url = portal.state.config.public_url();
+        tracing::info!(%url, "serving");
+        println!("Agora portal listening on {url}");
+        portal.serve(listener)?.await.context("server failed")
+    })
+}

@@ -1,0 +1,182 @@
+//! Assembling the portal from its configuration, and running it.
+
+use crate::config::{ConfigError, PortalConfig};
+use crate::layout::Layouts;
+use crate::person::{AttributeSource, LdifDirectory, PersonResolver};
+use crate::registry::Registry;
+use crate::slot::SlotRenderer;
+use crate::storage::Storage;
+use crate::theme::Theme;
+use agora_channel_host::{ChannelEngine, EngineOptions};
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why the portal could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A configuration file is wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The database cannot be opened.
+    #[error(transparent)]
+    Storage(#[from] crate::storage::StorageError),
+    /// Anything else at start-up (engine, runtime, socket).
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Everything a request handler needs, shared by all workers.
+pub struct PortalState {
+    /// The configuration.
+    pub config: PortalConfig,
+    /// Templates and strings.
+    pub theme: Theme,
+    /// Publications.
+    pub registry: Registry,
+    /// Page layouts.
+    pub layouts: Layouts,
+    /// Slot rendering with cache and fallbacks.
+    pub slots: SlotRenderer,
+    /// People and attributes.
+    pub people: PersonResolver,
+    /// The demo directory, when demo mode is on.
+    pub demo_directory: Option<Arc<LdifDirectory>>,
+    /// Database.
+    pub storage: Storage,
+    /// Prometheus exposition.
+    pub metrics: PrometheusHandle,
+    /// Signing and encryption key of the session cookie.
+    pub session_key: actix_web::cookie::Key,
+}
+
+/// The render runtime: channels run on threads of their own, never on the HTTP workers.
+struct RenderRuntime(Option<tokio::runtime::Runtime>);
+
+impl Drop for RenderRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// A built portal, ready to serve.
+pub struct Portal {
+    /// Shared state.
+    pub state: Arc<PortalState>,
+    _render_runtime: Arc<RenderRuntime>,
+}
+
+impl Portal {
+    /// Build the portal: open storage, load the theme, the channels, the layouts and sources.
+    pub async fn build(config: PortalConfig) -> Result<Self, StartError> {
+        let data_dir = config.resolve(&config.paths.data_dir);
+        std::fs::create_dir_all(&data_dir).map_err(|e| StartError::Other(format!("{}: cannot create: {e}", data_dir.display())))?;
+        let storage = Storage::open_sqlite(&data_dir.join("portal.db")).await?;
+        let theme = Theme::load(&config)?;
+
+        let threads = if config.channels.render_threads == 0 {
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+        } else {
+            config.channels.render_threads
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .thread_name("agora-render")
+            .enable_all()
+            .build()
+            .map_err(|e| StartError::Other(format!("cannot start the render runtime: {e}")))?;
+        let engine = ChannelEngine::new(EngineOptions {
+            artifact_dir: Some(data_dir.join("compiled")),
+            max_instances: config.channels.max_instances,
+            max_memory_mib: agora_channel_host::Limits::CEILING.memory_mib,
+            cache_bytes: config.channels.cache_mib * 1024 * 1024,
+            runtime: Some(runtime.handle().clone()),
+        })
+        .map_err(|e| StartError::Other(e.to_string()))?;
+        let registry = Registry::load(&engine, &config.resolve(&config.paths.channels), &config.resolve(&config.paths.channel_packages))?;
+        let layouts = Layouts::load(&config.resolve(&config.paths.layout), &registry)?;
+
+        let mut sources: Vec<Arc<dyn AttributeSource>> = Vec::new();
+        let demo_directory = if config.demo.enabled {
+            let path = config.resolve(&config.demo.directory);
+            let dir = LdifDirectory::load(&path).map_err(|e| ConfigError::new(&config.source, "demo.directory", e.to_string()))?;
+            for uid in &config.demo.personas {
+                if !dir.uids().contains(uid) {
+                    return Err(ConfigError::new(&config.source, "demo.personas", format!("`{uid}` is not in {}", path.display())).into());
+                }
+            }
+            let dir = Arc::new(dir);
+            sources.push(dir.clone());
+            tracing::warn!("demo mode is on: anyone can sign in as a demo persona; never enable it in production");
+            Some(dir)
+        } else {
+            None
+        };
+        let people = PersonResolver::new(sources, Duration::from_secs(300));
+        let slots = SlotRenderer::new(engine, storage.clone(), config.public_url(), config.channels.render_cache_entries);
+        let session_key = load_or_create_session_key(&data_dir.join("session.key"))?;
+        let state = PortalState {
+            config,
+            theme,
+            registry,
+            layouts,
+            slots,
+            people,
+            demo_directory,
+            storage,
+            metrics: crate::telemetry::metrics_handle(),
+            session_key,
+        };
+        tracing::info!(publications = state.registry.len(), "portal ready");
+        Ok(Portal { state: Arc::new(state), _render_runtime: Arc::new(RenderRuntime(Some(runtime))) })
+    }
+
+    /// Serve on `listener` until the returned server is stopped.
+    pub fn serve(&self, listener: TcpListener) -> Result<actix_web::dev::Server, StartError> {
+        let state = self.state.clone();
+        let runtime = self._render_runtime.clone();
+        let workers = if state.config.server.workers == 0 {
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+        } else {
+            state.config.server.workers
+        };
+        let server = actix_web::HttpServer::new(move || {
+            let _keep = runtime.clone();
+            crate::web::app(state.clone())
+        })
+        .workers(workers)
+        .listen(listener)
+        .map_err(|e| StartError::Other(format!("cannot listen: {e}")))?
+        .run();
+        Ok(server)
+    }
+}
+
+/// Read the session key, or create one (64 random bytes, mode 0600).
+fn load_or_create_session_key(path: &std::path::Path) -> Result<actix_web::cookie::Key, StartError> {
+    if let Ok(bytes) = std::fs::read(path) {
+        if bytes.len() >= 64 {
+            return Ok(actix_web::cookie::Key::from(&bytes[..64]));
+        }
+        tracing::warn!(path = %path.display(), "session key too short, replacing it");
+    }
+    let mut bytes = [0u8; 64];
+    rand::fill(&mut bytes);
+    write_private(path, &bytes).map_err(|e| StartError::Other(format!("{}: cannot write the session key: {e}", path.display())))?;
+    Ok(actix_web::cookie::Key::from(&bytes))
+}
+
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(bytes)
+}

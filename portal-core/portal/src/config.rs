@@ -1,0 +1,373 @@
+//! Portal configuration: built-in defaults → `config/portal.toml` → `PORTAL_*` environment
+//! variables (`PORTAL_SERVER__LISTEN=0.0.0.0:8080`: `__` separates levels), merged with
+//! figment. A bad value stops start-up with the file, the key and the reason.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// A configuration error a person can act on: which file, which key, what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: [{key}]: {reason}")]
+pub struct ConfigError {
+    /// The file (or `environment variable PORTAL_…`) the bad value came from.
+    pub file: String,
+    /// The dotted key at fault.
+    pub key: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl ConfigError {
+    /// An error in `file` at `key`.
+    pub fn new(file: impl Into<String>, key: impl Into<String>, reason: impl Into<String>) -> Self {
+        ConfigError { file: file.into(), key: key.into(), reason: reason.into() }
+    }
+}
+
+/// `[server]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Public base URL as users see it (behind the reverse proxy), e.g. `https://ent.univ.fr/`.
+    /// Empty: `http://<listen>/`.
+    pub public_url: String,
+    /// HTTP worker threads (0: one per core).
+    pub workers: usize,
+}
+
+/// `[paths]`: every relative path is resolved against the directory of `portal.toml`'s parent
+/// (the project or installation root).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathsConfig {
+    /// Where the portal keeps its database and compiled channels.
+    pub data_dir: PathBuf,
+    /// The theme directory (holding `templates/`, `static/`, `i18n/`).
+    pub theme_dir: PathBuf,
+    /// Optional directory of templates overriding the theme's, file by file.
+    pub theme_overrides: Option<PathBuf>,
+    /// The channel registry (`channels.toml`).
+    pub channels: PathBuf,
+    /// Directory holding the channel packages (`<package>/channel.toml` + `channel.wasm`).
+    pub channel_packages: PathBuf,
+    /// The page layout (`layout.toml`).
+    pub layout: PathBuf,
+}
+
+/// `[skin]`: the institution's look.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkinConfig {
+    /// Institution name shown in the header.
+    pub institution: String,
+    /// Short name of the portal ("ENT").
+    pub portal_name: String,
+    /// Logo URL (relative to the portal or absolute https).
+    pub logo_url: String,
+    /// Main colour, `#rrggbb`.
+    pub primary_color: String,
+    /// Accent colour, `#rrggbb`.
+    pub accent_color: String,
+}
+
+/// `[i18n]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct I18nConfig {
+    /// Language when the browser asks for none we have: `fr` or `en`.
+    pub default_locale: String,
+}
+
+/// `[channels]`: runtime settings of the channel host.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelsConfig {
+    /// Threads of the dedicated render runtime (0: one per core).
+    pub render_threads: usize,
+    /// Concurrent channel instances.
+    pub max_instances: u32,
+    /// Bytes of the channels' key-value cache.
+    pub cache_mib: u64,
+    /// Rendered fragments kept for reuse and as "last good render".
+    pub render_cache_entries: u64,
+}
+
+/// `[session]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionConfig {
+    /// Minutes of inactivity after which a session ends.
+    pub idle_minutes: u64,
+    /// Name of the session cookie.
+    pub cookie_name: String,
+}
+
+/// `[demo]`: the persona login, for demonstrations and development only.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoConfig {
+    /// Enable the persona login page. Never in production.
+    pub enabled: bool,
+    /// LDIF file with the demo people.
+    pub directory: PathBuf,
+    /// The `uid`s offered on the persona page, in order.
+    pub personas: Vec<String>,
+}
+
+/// `[log]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// `pretty` for people, `json` for log collectors.
+    pub format: String,
+    /// A tracing filter, e.g. `info,agora_portal=debug`.
+    pub filter: String,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortalConfig {
+    /// `[server]`
+    pub server: ServerConfig,
+    /// `[paths]`
+    pub paths: PathsConfig,
+    /// `[skin]`
+    pub skin: SkinConfig,
+    /// `[i18n]`
+    pub i18n: I18nConfig,
+    /// `[channels]`
+    pub channels: ChannelsConfig,
+    /// `[session]`
+    pub session: SessionConfig,
+    /// `[demo]`
+    pub demo: DemoConfig,
+    /// `[log]`
+    pub log: LogConfig,
+    /// Directory relative paths are resolved against (not a key; set by [`PortalConfig::load`]).
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+    /// Where the configuration came from, for messages.
+    #[serde(skip)]
+    pub source: String,
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        PortalConfig {
+            server: ServerConfig { listen: ([127, 0, 0, 1], 8080).into(), public_url: String::new(), workers: 0 },
+            paths: PathsConfig {
+                data_dir: "data".into(),
+                theme_dir: "themes/default".into(),
+                theme_overrides: None,
+                channels: "config/channels.toml".into(),
+                channel_packages: "target/channels".into(),
+                layout: "config/layout.toml".into(),
+            },
+            skin: SkinConfig {
+                institution: "Université".into(),
+                portal_name: "ENT".into(),
+                logo_url: "/static/logo.svg".into(),
+                primary_color: "#1d3f72".into(),
+                accent_color: "#e0a100".into(),
+            },
+            i18n: I18nConfig { default_locale: "fr".into() },
+            channels: ChannelsConfig { render_threads: 0, max_instances: 256, cache_mib: 64, render_cache_entries: 100_000 },
+            session: SessionConfig { idle_minutes: 120, cookie_name: "agora_session".into() },
+            demo: DemoConfig { enabled: false, directory: "examples/demo/directory.ldif".into(), personas: Vec::new() },
+            log: LogConfig { format: "pretty".into(), filter: "info".into() },
+            base_dir: PathBuf::from("."),
+            source: "built-in defaults".into(),
+        }
+    }
+}
+
+impl PortalConfig {
+    /// Load defaults, then `file` (if it exists), then `PORTAL_*` variables; validate.
+    /// Relative paths are resolved against the parent of the file's directory
+    /// (`config/portal.toml` → the installation root).
+    pub fn load(file: &Path) -> Result<Self, ConfigError> {
+        Self::load_with_env(file, Env::prefixed("PORTAL_").split("__"))
+    }
+
+    /// Like [`PortalConfig::load`] with a given environment provider (tests).
+    pub fn load_with_env(file: &Path, env: Env) -> Result<Self, ConfigError> {
+        let shown = file.display().to_string();
+        if !file.exists() {
+            return Err(ConfigError::new(shown, "", "file not found"));
+        }
+        let figment = Figment::from(Serialized::defaults(PortalConfig::default())).merge(Toml::file(file)).merge(env);
+        let mut config: PortalConfig = figment.extract().map_err(|e| from_figment(&figment, e, &shown))?;
+        // `config/portal.toml` → the installation root is the parent of `config/`.
+        config.base_dir = match file.parent().and_then(Path::parent) {
+            Some(root) if !root.as_os_str().is_empty() => root.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        config.source = shown;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn err(&self, key: &str, reason: impl Into<String>) -> ConfigError {
+        ConfigError::new(self.source.clone(), key, reason)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if !self.server.public_url.is_empty() {
+            let url = url::Url::parse(&self.server.public_url).map_err(|e| self.err("server.public_url", format!("not a URL: {e}")))?;
+            if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+                return Err(self.err("server.public_url", "must be an http(s) URL with a host"));
+            }
+        }
+        for (key, value) in [("skin.primary_color", &self.skin.primary_color), ("skin.accent_color", &self.skin.accent_color)] {
+            let ok = value.len() == 7 && value.starts_with('#') && value[1..].chars().all(|c| c.is_ascii_hexdigit());
+            if !ok {
+                return Err(self.err(key, format!("`{value}` is not a colour of the form #rrggbb")));
+            }
+        }
+        if !matches!(self.i18n.default_locale.as_str(), "fr" | "en") {
+            return Err(self.err("i18n.default_locale", format!("`{}` is not one of: fr, en", self.i18n.default_locale)));
+        }
+        if !matches!(self.log.format.as_str(), "pretty" | "json") {
+            return Err(self.err("log.format", format!("`{}` is not one of: pretty, json", self.log.format)));
+        }
+        if self.session.idle_minutes == 0 {
+            return Err(self.err("session.idle_minutes", "must be at least 1"));
+        }
+        if self.channels.max_instances == 0 {
+            return Err(self.err("channels.max_instances", "must be at least 1"));
+        }
+        for (key, path) in [("paths.theme_dir", &self.paths.theme_dir), ("paths.channels", &self.paths.channels), ("paths.layout", &self.paths.layout)] {
+            let p = self.resolve(path);
+            if !p.exists() {
+                return Err(self.err(key, format!("{} does not exist", p.display())));
+            }
+        }
+        if self.demo.enabled && !self.resolve(&self.demo.directory).exists() {
+            return Err(self.err("demo.directory", format!("{} does not exist", self.resolve(&self.demo.directory).display())));
+        }
+        Ok(())
+    }
+
+    /// Resolve a configured path against the installation root.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() { path.to_path_buf() } else { self.base_dir.join(path) }
+    }
+
+    /// The public base URL, always ending with `/`.
+    pub fn public_url(&self) -> String {
+        let url = if self.server.public_url.is_empty() {
+            format!("http://{}/", self.server.listen)
+        } else {
+            self.server.public_url.clone()
+        };
+        if url.ends_with('/') { url } else { format!("{url}/") }
+    }
+
+    /// Whether cookies must carry `Secure` (the public URL is https).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url().starts_with("https://")
+    }
+}
+
+/// Turn a figment error into file + key + reason.
+fn from_figment(figment: &Figment, e: figment::Error, file: &str) -> ConfigError {
+    let key = e.path.join(".");
+    let origin = figment
+        .find_metadata(&key)
+        .map(|m| match &m.source {
+            Some(figment::Source::File(p)) => p.display().to_string(),
+            _ if m.name.contains("environment") => {
+                format!("environment variable PORTAL_{}", key.to_ascii_uppercase().replace('.', "__"))
+            }
+            _ => file.to_string(),
+        })
+        .unwrap_or_else(|| file.to_string());
+    let reason = e.kind.to_string();
+    ConfigError::new(origin, key, reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, text: &str) -> PathBuf {
+        let config_dir = dir.join("config");
+        std::fs::create_dir_all(&config_dir).expect("mkdir");
+        for f in ["channels.toml", "layout.toml"] {
+            std::fs::write(config_dir.join(f), "").expect("write");
+        }
+        std::fs::create_dir_all(dir.join("themes/default")).expect("mkdir");
+        let file = config_dir.join("portal.toml");
+        std::fs::write(&file, text).expect("write");
+        file
+    }
+
+    fn tmp(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("agora-config-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    }
+
+    fn no_env() -> Env {
+        Env::prefixed("AGORA_TEST_NOTHING_")
+    }
+
+    #[test]
+    fn defaults_then_file_then_env() {
+        let d = tmp("layers");
+        let f = write(&d, "[server]\nlisten = \"127.0.0.1:9000\"\n[skin]\ninstitution = \"Université de Test\"\n");
+        let c = PortalConfig::load_with_env(&f, no_env()).expect("loads");
+        assert_eq!(c.server.listen.port(), 9000);
+        assert_eq!(c.skin.institution, "Université de Test");
+        assert_eq!(c.skin.portal_name, "ENT");
+        assert_eq!(c.base_dir, d);
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("PORTAL_SERVER__LISTEN", "127.0.0.1:9100");
+            let c = PortalConfig::load(&f).expect("loads");
+            assert_eq!(c.server.listen.port(), 9100);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_bad_value_names_file_key_and_reason() {
+        let d = tmp("bad");
+        let f = write(&d, "[server]\nlisten = \"not an address\"\n");
+        let e = PortalConfig::load_with_env(&f, no_env()).unwrap_err();
+        assert_eq!(e.key, "server.listen");
+        assert!(e.file.ends_with("config/portal.toml"), "{e}");
+        assert!(e.to_string().contains("server.listen"), "{e}");
+
+        let f = write(&d, "[skin]\nprimary_color = \"blue\"\n");
+        let e = PortalConfig::load_with_env(&f, no_env()).unwrap_err();
+        assert_eq!(e.key, "skin.primary_color");
+        assert!(e.reason.contains("#rrggbb"));
+
+        let f = write(&d, "[server]\nlisten = \"127.0.0.1:1\"\nmystery = 1\n");
+        let e = PortalConfig::load_with_env(&f, no_env()).unwrap_err();
+        assert!(e.reason.contains("mystery"), "{e}");
+
+        let f = write(&d, "[server\nlisten = 1");
+        let e = PortalConfig::load_with_env(&f, no_env()).unwrap_err();
+        assert!(e.to_string().contains("portal.toml"), "{e}");
+    }
+
+    #[test]
+    fn a_bad_env_value_names_the_variable() {
+        let d = tmp("env");
+        let f = write(&d, "");
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("PORTAL_SESSION__IDLE_MINUTES", "soon");
+            let e = PortalConfig::load(&f).unwrap_err();
+            assert_eq!(e.key, "session.idle_minutes");
+            assert!(e.file.contains("PORTAL_SESSION__IDLE_MINUTES"), "{e}");
+            Ok(())
+        });
+    }
+}

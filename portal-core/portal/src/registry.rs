@@ -1,0 +1,152 @@
+//! The channel registry: `config/channels.toml` lists the publications (a channel package
+//! configured for this portal: back-end bindings, configuration, title). Loading checks each
+//! publication against its channel's manifest and pre-instantiates each package once.
+//!
+//! String values may use `${VAR}` to take an environment variable (secrets, host names);
+//! a missing variable is a start-up error naming the key.
+
+use crate::config::ConfigError;
+use agora_channel_host::publication::PublicationSpec;
+use agora_channel_host::{ChannelEngine, LoadedChannel, Publication};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+
+/// One publication ready to render.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// The validated publication.
+    pub publication: Arc<Publication>,
+    /// Its channel, loaded and pre-instantiated.
+    pub channel: LoadedChannel,
+}
+
+/// All publications of the portal, by id.
+#[derive(Clone, Debug, Default)]
+pub struct Registry {
+    entries: BTreeMap<String, Entry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegistryFile {
+    #[serde(default)]
+    channels: BTreeMap<String, toml::Value>,
+}
+
+impl Registry {
+    /// Load `channels_file`, finding packages under `packages_dir`.
+    pub fn load(engine: &ChannelEngine, channels_file: &Path, packages_dir: &Path) -> Result<Self, ConfigError> {
+        Self::load_with_env(engine, channels_file, packages_dir, &|k| std::env::var(k).ok())
+    }
+
+    /// Like [`Registry::load`] with a given environment lookup (tests).
+    pub fn load_with_env(
+        engine: &ChannelEngine,
+        channels_file: &Path,
+        packages_dir: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let file = channels_file.display().to_string();
+        let text = std::fs::read_to_string(channels_file).map_err(|e| ConfigError::new(&file, "", format!("cannot read: {e}")))?;
+        let parsed: RegistryFile = toml::from_str(&text).map_err(|e| ConfigError::new(&file, "", e.to_string().trim_end().replace('\n', " ")))?;
+        let mut packages: HashMap<String, LoadedChannel> = HashMap::new();
+        let mut entries = BTreeMap::new();
+        for (id, mut value) in parsed.channels {
+            let key = format!("channels.{id}");
+            if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return Err(ConfigError::new(&file, key, "publication ids are made of letters, digits, '-' and '_'"));
+            }
+            expand_env(&mut value, &key, env).map_err(|(k, reason)| ConfigError::new(&file, k, reason))?;
+            let spec: PublicationSpec = value.try_into().map_err(|e: toml::de::Error| ConfigError::new(&file, &key, e.message().to_string()))?;
+            let channel = match packages.get(&spec.package) {
+                Some(c) => c.clone(),
+                None => {
+                    let dir = packages_dir.join(&spec.package);
+                    let loaded = engine
+                        .load_package(&dir)
+                        .map_err(|e| ConfigError::new(&file, format!("{key}.package"), e.to_string()))?;
+                    packages.insert(spec.package.clone(), loaded.clone());
+                    loaded
+                }
+            };
+            let publication = Publication::new(&id, &spec, &channel.manifest)
+                .map_err(|e| ConfigError::new(&file, format!("{key}.{}", e.key), e.reason))?;
+            entries.insert(id, Entry { publication: Arc::new(publication), channel });
+        }
+        Ok(Registry { entries })
+    }
+
+    /// A publication by id.
+    pub fn get(&self, id: &str) -> Option<&Entry> {
+        self.entries.get(id)
+    }
+
+    /// All publications.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Entry)> {
+        self.entries.iter()
+    }
+
+    /// Number of publications.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no publications.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// Replace `${VAR}` in every string of `value`; the error names the key and the variable.
+fn expand_env(value: &mut toml::Value, key: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<(), (String, String)> {
+    match value {
+        toml::Value::String(s) => {
+            let mut out = String::new();
+            let mut rest = s.as_str();
+            while let Some(start) = rest.find("${") {
+                out.push_str(&rest[..start]);
+                let after = &rest[start + 2..];
+                let Some(end) = after.find('}') else {
+                    return Err((key.to_string(), "unterminated `${`".into()));
+                };
+                let var = &after[..end];
+                let val = env(var).ok_or_else(|| (key.to_string(), format!("environment variable {var} is not set")))?;
+                out.push_str(&val);
+                rest = &after[end + 1..];
+            }
+            out.push_str(rest);
+            *s = out;
+        }
+        toml::Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                expand_env(item, &format!("{key}[{i}]"), env)?;
+            }
+        }
+        toml::Value::Table(t) => {
+            for (k, v) in t.iter_mut() {
+                expand_env(v, &format!("{key}.{k}"), env)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_expansion_names_the_missing_variable() {
+        let mut v: toml::Value = toml::from_str("a = { url = \"${HOST}/x\", n = [\"${NOPE}\"] }").expect("toml");
+        let env = |k: &str| (k == "HOST").then(|| "http://h".to_string());
+        let err = expand_env(&mut v, "channels.p", &env).unwrap_err();
+        assert_eq!(err.0, "channels.p.a.n[0]");
+        assert!(err.1.contains("NOPE"));
+        let mut v: toml::Value = toml::from_str("url = \"${HOST}/x\"").expect("toml");
+        expand_env(&mut v, "k", &env).expect("expands");
+        assert_eq!(v["url"].as_str(), Some("http://h/x"));
+    }
+}

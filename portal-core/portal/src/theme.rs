@@ -1,0 +1,55 @@
+//! Themes: tera templates under `<theme>/templates`, static files under `<theme>/static`,
+//! strings under `<theme>/i18n`. An institution overrides any template by putting a file of
+//! the same name in `paths.theme_overrides`, without forking the theme.
+
+use crate::config::{ConfigError, PortalConfig};
+use crate::i18n::Catalog;
+use std::path::PathBuf;
+use tera::Tera;
+
+/// A loaded theme.
+pub struct Theme {
+    /// Compiled templates.
+    pub tera: Tera,
+    /// UI strings.
+    pub catalog: Catalog,
+    /// Directory of static files served under `/static/`.
+    pub static_dir: PathBuf,
+}
+
+impl Theme {
+    /// Load the configured theme and overrides.
+    pub fn load(config: &PortalConfig) -> Result<Self, ConfigError> {
+        let dir = config.resolve(&config.paths.theme_dir);
+        let templates = dir.join("templates");
+        let glob = format!("{}/**/*.html", templates.display());
+        let mut tera = Tera::new(&glob).map_err(|e| ConfigError::new(templates.display().to_string(), "", tera_error(&e)))?;
+        if let Some(over) = &config.paths.theme_overrides {
+            let over = config.resolve(over);
+            let glob = format!("{}/**/*.html", over.display());
+            let extra = Tera::new(&glob).map_err(|e| ConfigError::new(over.display().to_string(), "", tera_error(&e)))?;
+            tera.extend(&extra).map_err(|e| ConfigError::new(over.display().to_string(), "", tera_error(&e)))?;
+            tera.build_inheritance_chains().map_err(|e| ConfigError::new(over.display().to_string(), "", tera_error(&e)))?;
+        }
+        tera.autoescape_on(vec![".html"]);
+        for required in ["page_open.html", "page_close.html", "slot.html", "login.html", "error.html"] {
+            if !tera.get_template_names().any(|n| n == required) {
+                return Err(ConfigError::new(templates.display().to_string(), required, "template missing from the theme"));
+            }
+        }
+        let catalog = Catalog::load(&dir.join("i18n"))?;
+        Ok(Theme { tera, catalog, static_dir: dir.join("static") })
+    }
+}
+
+/// A tera error with its causes on one line.
+pub fn tera_error(e: &tera::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
