@@ -1,1 +1,120 @@
-fn main() {}
+//! Project automation, run as `cargo xtask <command>`:
+//!
+//! * `demo`  — build the channels for wasm32-wasip2, serve the demo back-ends (feeds) on a
+//!   loopback port, and run the portal in demo mode on http://127.0.0.1:8080/.
+//! * `test`  — build the channels, then run the whole test suite.
+//! * `bench` — build the channels, then run the benchmarks (see BENCHMARKS.md).
+//! * `channels` — only build and package the channels into `target/channels/`.
+
+mod static_server;
+
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Channel crates and the package name each is installed under.
+const CHANNELS: &[(&str, &str, &str)] = &[
+    // (cargo package, package directory name, crate directory)
+    ("agora-channel-welcome", "welcome", "channels/welcome"),
+    ("agora-channel-news", "news", "channels/news"),
+    ("agora-test-channels", "misbehaving", "tests/channels/misbehaving"),
+];
+
+const WASM_TARGET: &str = "wasm32-wasip2";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = project_root();
+    std::env::set_current_dir(&root)?;
+    match args.first().map(String::as_str) {
+        Some("demo") => demo(&root, &args[1..]),
+        Some("test") => test(&root, &args[1..]),
+        Some("bench") => bench(&root, &args[1..]),
+        Some("channels") => build_channels(&root),
+        _ => {
+            eprintln!("usage: cargo xtask <demo|test|bench|channels> [args]");
+            std::process::exit(2)
+        }
+    }
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    eprintln!("+ {cmd:?}");
+    let status = cmd.status().with_context(|| format!("cannot run {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed with {status}");
+    }
+    Ok(())
+}
+
+/// Make sure the wasm32-wasip2 standard library is installed.
+fn ensure_wasm_target() -> Result<()> {
+    let out = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    match out {
+        Ok(o) if String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == WASM_TARGET) => Ok(()),
+        Ok(_) => run(Command::new("rustup").args(["target", "add", WASM_TARGET])),
+        Err(e) => {
+            eprintln!("warning: rustup not found ({e}); assuming {WASM_TARGET} is installed");
+            Ok(())
+        }
+    }
+}
+
+/// Build every channel for wasm32-wasip2 and install `channel.toml` + `channel.wasm` under
+/// `target/channels/<package>/`.
+fn build_channels(root: &Path) -> Result<()> {
+    ensure_wasm_target()?;
+    let mut cmd = cargo();
+    cmd.args(["build", "--release", "--target", WASM_TARGET]);
+    for (pkg, _, _) in CHANNELS {
+        cmd.args(["-p", pkg]);
+    }
+    run(&mut cmd)?;
+    let out_dir = root.join("target").join(WASM_TARGET).join("release");
+    for (pkg, name, dir) in CHANNELS {
+        let dest = root.join("target/channels").join(name);
+        std::fs::create_dir_all(&dest)?;
+        let wasm = out_dir.join(format!("{}.wasm", pkg.replace('-', "_")));
+        std::fs::copy(&wasm, dest.join("channel.wasm")).with_context(|| format!("copy {}", wasm.display()))?;
+        std::fs::copy(root.join(dir).join("channel.toml"), dest.join("channel.toml"))?;
+    }
+    eprintln!("channels installed in {}", root.join("target/channels").display());
+    Ok(())
+}
+
+fn demo(root: &Path, args: &[String]) -> Result<()> {
+    build_channels(root)?;
+    let backends = static_server::serve(root.join("examples/demo/backends"))?;
+    eprintln!("demo back-ends (feeds) served on {backends}");
+    let mut cmd = cargo();
+    cmd.args(["run", "-p", "agora-portal", "--bin", "agora-portal", "--", "--config", "config/portal.toml"]);
+    cmd.args(args);
+    cmd.env("AGORA_DEMO_BACKEND", &backends).env("PORTAL_DEMO__ENABLED", "true");
+    let listen = std::env::var("PORTAL_SERVER__LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
+    eprintln!("\n  Agora demo: open http://{listen}/ and choose a persona under \"Se connecter\".\n");
+    run(&mut cmd)
+}
+
+fn test(root: &Path, args: &[String]) -> Result<()> {
+    build_channels(root)?;
+    let mut cmd = cargo();
+    cmd.args(["test", "--workspace"]).args(args);
+    cmd.env("AGORA_CHANNEL_PACKAGES", root.join("target/channels"));
+    run(&mut cmd)
+}
+
+fn bench(root: &Path, args: &[String]) -> Result<()> {
+    build_channels(root)?;
+    let mut cmd = cargo();
+    cmd.args(["bench", "-p", "agora-channel-host", "-p", "agora-tests"]).args(args);
+    cmd.env("AGORA_CHANNEL_PACKAGES", root.join("target/channels"));
+    run(&mut cmd)
+}
