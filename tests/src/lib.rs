@@ -1,1 +1,215 @@
+//! Test harness for end-to-end tests: a portal built in-process from a throwaway
+//! configuration directory and served on a free loopback port, a scriptable HTTP back-end,
+//! and helpers to read streamed pages slot by slot.
+//!
+//! Channels must have been built first (`cargo xtask test` does it); the harness says so
+//! plainly when they are missing.
 
+pub mod backend;
+pub mod page;
+
+use agora_portal::{Portal, PortalConfig};
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(".."))
+}
+
+/// Where the built channel packages are (`target/channels`, or `AGORA_CHANNEL_PACKAGES`).
+pub fn channel_packages() -> PathBuf {
+    let dir = std::env::var_os("AGORA_CHANNEL_PACKAGES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/channels"));
+    for pkg in ["welcome", "news", "misbehaving"] {
+        assert!(
+            dir.join(pkg).join("channel.wasm").exists(),
+            "channel package `{pkg}` is not built in {}: run `cargo xtask test` (or `cargo xtask channels` first)",
+            dir.display()
+        );
+    }
+    dir
+}
+
+/// A fresh temporary directory for one test.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "agora-e2e-{name}-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(d.join("config")).expect("create temp dir");
+    d
+}
+
+fn rand_suffix() -> u64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64)
+        .unwrap_or(0)
+}
+
+/// A portal configuration directory: `config/{portal,channels,layout}.toml` under `root`.
+pub struct Site {
+    /// The root (parent of `config/`); also holds `data/`.
+    pub root: PathBuf,
+}
+
+impl Site {
+    /// Write a site with these publications and layout; demo sign-in on, themes and demo
+    /// directory from the repository, channels from [`channel_packages`].
+    pub fn new(name: &str, channels_toml: &str, layout_toml: &str) -> Self {
+        let root = temp_dir(name);
+        let repo = repo_root();
+        let portal = format!(
+            r#"
+[server]
+listen = "127.0.0.1:0"
+[paths]
+data_dir = "data"
+theme_dir = "{theme}"
+channels = "config/channels.toml"
+channel_packages = "{packages}"
+layout = "config/layout.toml"
+[demo]
+enabled = true
+directory = "{ldif}"
+personas = []
+[channels]
+render_threads = 2
+"#,
+            theme = repo.join("themes/default").display(),
+            packages = channel_packages().display(),
+            ldif = repo.join("examples/demo/directory.ldif").display(),
+        );
+        std::fs::write(root.join("config/portal.toml"), portal).expect("write portal.toml");
+        std::fs::write(root.join("config/channels.toml"), channels_toml)
+            .expect("write channels.toml");
+        std::fs::write(root.join("config/layout.toml"), layout_toml).expect("write layout.toml");
+        Site { root }
+    }
+
+    /// Load the configuration of this site.
+    pub fn config(&self) -> PortalConfig {
+        PortalConfig::load_with_env(&self.root.join("config/portal.toml"), figment_no_env())
+            .unwrap_or_else(|e| panic!("test config: {e}"))
+    }
+
+    /// Build and serve the portal; returns the running portal.
+    pub async fn start(&self) -> RunningPortal {
+        let portal = Portal::build(self.config())
+            .await
+            .unwrap_or_else(|e| panic!("portal start: {e}"));
+        RunningPortal::serve(portal)
+    }
+}
+
+fn figment_no_env() -> agora_portal::config::EnvProvider {
+    agora_portal::config::EnvProvider::prefixed("AGORA_TEST_NO_ENV_")
+}
+
+/// A portal served on a loopback port.
+pub struct RunningPortal {
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub url: String,
+    /// The portal (kept alive for the server's lifetime).
+    pub portal: Portal,
+    server: actix_web_server::ServerHandle,
+}
+
+/// Re-export of the server handle type without depending on actix-web here.
+pub mod actix_web_server {
+    /// Handle to stop the server.
+    pub type ServerHandle = agora_portal::web::ServerHandle;
+}
+
+impl RunningPortal {
+    fn serve(portal: Portal) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let server = portal
+            .serve(listener)
+            .unwrap_or_else(|e| panic!("serve: {e}"));
+        let handle = server.handle();
+        tokio::spawn(server);
+        RunningPortal {
+            url: format!("http://{addr}"),
+            portal,
+            server: handle,
+        }
+    }
+
+    /// A browser-like client with a cookie jar (no redirects followed).
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    /// Sign in as demo persona `uid` with `client`.
+    pub async fn sign_in(&self, client: &reqwest::Client, uid: &str) {
+        let login = client
+            .get(format!("{}/login", self.url))
+            .send()
+            .await
+            .expect("GET /login")
+            .text()
+            .await
+            .expect("body");
+        let csrf = page::csrf_token(&login).expect("login page has a CSRF token");
+        let res = client
+            .post(format!("{}/login/demo", self.url))
+            .form(&[("uid", uid), ("csrf", csrf.as_str())])
+            .send()
+            .await
+            .expect("POST /login/demo");
+        assert_eq!(
+            res.status().as_u16(),
+            303,
+            "demo sign-in as {uid} redirects home"
+        );
+    }
+
+    /// GET a page and return its whole body.
+    pub async fn get_page(&self, client: &reqwest::Client, path: &str) -> String {
+        let res = client
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .expect("GET page");
+        assert_eq!(res.status().as_u16(), 200, "GET {path}");
+        res.text().await.expect("page body")
+    }
+
+    /// Stop the server.
+    pub async fn stop(self) {
+        self.server.stop(false).await;
+    }
+}
+
+/// A `[channels.<id>]` table publishing the misbehaving test channel in `mode`, its two
+/// back-ends bound to `backend` (`/slow` and `/echo`).
+pub fn misbehaving(id: &str, mode: &str, backend: &str) -> String {
+    format!(
+        "[channels.{id}]\npackage = \"misbehaving\"\nconfig = {{ mode = \"{mode}\" }}\nbackends.slow = {{ url = \"{backend}/slow\" }}\nbackends.echo = {{ url = \"{backend}/echo\" }}\n\n"
+    )
+}
+
+/// A layout with one tab whose single column holds `publications`.
+pub fn one_column_layout(publications: &[&str]) -> String {
+    let list = publications
+        .iter()
+        .map(|p| format!("\"{p}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "[[tabs]]\nid = \"home\"\ntitle = {{ fr = \"Accueil\", en = \"Home\" }}\ncolumns = [[{list}]]\n\n[[guest.tabs]]\nid = \"home\"\ntitle = {{ fr = \"Accueil\", en = \"Home\" }}\ncolumns = [[{list}]]\n"
+    )
+}

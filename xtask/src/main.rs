@@ -17,7 +17,11 @@ const CHANNELS: &[(&str, &str, &str)] = &[
     // (cargo package, package directory name, crate directory)
     ("agora-channel-welcome", "welcome", "channels/welcome"),
     ("agora-channel-news", "news", "channels/news"),
-    ("agora-test-channels", "misbehaving", "tests/channels/misbehaving"),
+    (
+        "agora-test-channels",
+        "misbehaving",
+        "tests/channels/misbehaving",
+    ),
 ];
 
 const WASM_TARGET: &str = "wasm32-wasip2";
@@ -39,7 +43,10 @@ fn main() -> Result<()> {
 }
 
 fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 fn cargo() -> Command {
@@ -48,7 +55,9 @@ fn cargo() -> Command {
 
 fn run(cmd: &mut Command) -> Result<()> {
     eprintln!("+ {cmd:?}");
-    let status = cmd.status().with_context(|| format!("cannot run {cmd:?}"))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot run {cmd:?}"))?;
     if !status.success() {
         bail!("{cmd:?} failed with {status}");
     }
@@ -57,9 +66,17 @@ fn run(cmd: &mut Command) -> Result<()> {
 
 /// Make sure the wasm32-wasip2 standard library is installed.
 fn ensure_wasm_target() -> Result<()> {
-    let out = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    let out = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
     match out {
-        Ok(o) if String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == WASM_TARGET) => Ok(()),
+        Ok(o)
+            if String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == WASM_TARGET) =>
+        {
+            Ok(())
+        }
         Ok(_) => run(Command::new("rustup").args(["target", "add", WASM_TARGET])),
         Err(e) => {
             eprintln!("warning: rustup not found ({e}); assuming {WASM_TARGET} is installed");
@@ -83,10 +100,17 @@ fn build_channels(root: &Path) -> Result<()> {
         let dest = root.join("target/channels").join(name);
         std::fs::create_dir_all(&dest)?;
         let wasm = out_dir.join(format!("{}.wasm", pkg.replace('-', "_")));
-        std::fs::copy(&wasm, dest.join("channel.wasm")).with_context(|| format!("copy {}", wasm.display()))?;
-        std::fs::copy(root.join(dir).join("channel.toml"), dest.join("channel.toml"))?;
+        std::fs::copy(&wasm, dest.join("channel.wasm"))
+            .with_context(|| format!("copy {}", wasm.display()))?;
+        std::fs::copy(
+            root.join(dir).join("channel.toml"),
+            dest.join("channel.toml"),
+        )?;
     }
-    eprintln!("channels installed in {}", root.join("target/channels").display());
+    eprintln!(
+        "channels installed in {}",
+        root.join("target/channels").display()
+    );
     Ok(())
 }
 
@@ -95,11 +119,23 @@ fn demo(root: &Path, args: &[String]) -> Result<()> {
     let backends = static_server::serve(root.join("examples/demo/backends"))?;
     eprintln!("demo back-ends (feeds) served on {backends}");
     let mut cmd = cargo();
-    cmd.args(["run", "-p", "agora-portal", "--bin", "agora-portal", "--", "--config", "config/portal.toml"]);
+    cmd.args([
+        "run",
+        "-p",
+        "agora-portal",
+        "--bin",
+        "agora-portal",
+        "--",
+        "--config",
+        "config/portal.toml",
+    ]);
     cmd.args(args);
-    cmd.env("AGORA_DEMO_BACKEND", &backends).env("PORTAL_DEMO__ENABLED", "true");
+    cmd.env("AGORA_DEMO_BACKEND", &backends)
+        .env("PORTAL_DEMO__ENABLED", "true");
     let listen = std::env::var("PORTAL_SERVER__LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
-    eprintln!("\n  Agora demo: open http://{listen}/ and choose a persona under \"Se connecter\".\n");
+    eprintln!(
+        "\n  Agora demo: open http://{listen}/ and choose a persona under \"Se connecter\".\n"
+    );
     run(&mut cmd)
 }
 
@@ -114,7 +150,8 @@ fn test(root: &Path, args: &[String]) -> Result<()> {
 fn bench(root: &Path, args: &[String]) -> Result<()> {
     build_channels(root)?;
     let mut cmd = cargo();
-    cmd.args(["bench", "-p", "agora-channel-host", "-p", "agora-tests"]).args(args);
+    cmd.args(["bench", "-p", "agora-channel-host", "-p", "agora-tests"])
+        .args(args);
     cmd.env("AGORA_CHANNEL_PACKAGES", root.join("target/channels"));
     run(&mut cmd)
 }

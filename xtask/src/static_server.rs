@@ -40,9 +40,17 @@ fn handle(mut stream: TcpStream, dir: &Path) -> std::io::Result<()> {
     let (status, body, ctype) = match (method, safe, std::fs::read(&file)) {
         ("GET" | "HEAD", true, Ok(body)) => ("200 OK", body, content_type(&file)),
         ("GET" | "HEAD", _, _) => ("404 Not Found", b"not found".to_vec(), "text/plain"),
-        _ => ("405 Method Not Allowed", b"method not allowed".to_vec(), "text/plain"),
+        _ => (
+            "405 Method Not Allowed",
+            b"method not allowed".to_vec(),
+            "text/plain",
+        ),
     };
-    write!(stream, "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())?;
+    write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
     if method != "HEAD" {
         stream.write_all(&body)?;
     }

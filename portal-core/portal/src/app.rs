@@ -73,12 +73,16 @@ impl Portal {
     /// Build the portal: open storage, load the theme, the channels, the layouts and sources.
     pub async fn build(config: PortalConfig) -> Result<Self, StartError> {
         let data_dir = config.resolve(&config.paths.data_dir);
-        std::fs::create_dir_all(&data_dir).map_err(|e| StartError::Other(format!("{}: cannot create: {e}", data_dir.display())))?;
+        std::fs::create_dir_all(&data_dir).map_err(|e| {
+            StartError::Other(format!("{}: cannot create: {e}", data_dir.display()))
+        })?;
         let storage = Storage::open_sqlite(&data_dir.join("portal.db")).await?;
         let theme = Theme::load(&config)?;
 
         let threads = if config.channels.render_threads == 0 {
-            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
         } else {
             config.channels.render_threads
         };
@@ -96,27 +100,44 @@ impl Portal {
             runtime: Some(runtime.handle().clone()),
         })
         .map_err(|e| StartError::Other(e.to_string()))?;
-        let registry = Registry::load(&engine, &config.resolve(&config.paths.channels), &config.resolve(&config.paths.channel_packages))?;
+        let registry = Registry::load(
+            &engine,
+            &config.resolve(&config.paths.channels),
+            &config.resolve(&config.paths.channel_packages),
+        )?;
         let layouts = Layouts::load(&config.resolve(&config.paths.layout), &registry)?;
 
         let mut sources: Vec<Arc<dyn AttributeSource>> = Vec::new();
         let demo_directory = if config.demo.enabled {
             let path = config.resolve(&config.demo.directory);
-            let dir = LdifDirectory::load(&path).map_err(|e| ConfigError::new(&config.source, "demo.directory", e.to_string()))?;
+            let dir = LdifDirectory::load(&path)
+                .map_err(|e| ConfigError::new(&config.source, "demo.directory", e.to_string()))?;
             for uid in &config.demo.personas {
                 if !dir.uids().contains(uid) {
-                    return Err(ConfigError::new(&config.source, "demo.personas", format!("`{uid}` is not in {}", path.display())).into());
+                    return Err(ConfigError::new(
+                        &config.source,
+                        "demo.personas",
+                        format!("`{uid}` is not in {}", path.display()),
+                    )
+                    .into());
                 }
             }
             let dir = Arc::new(dir);
             sources.push(dir.clone());
-            tracing::warn!("demo mode is on: anyone can sign in as a demo persona; never enable it in production");
+            tracing::warn!(
+                "demo mode is on: anyone can sign in as a demo persona; never enable it in production"
+            );
             Some(dir)
         } else {
             None
         };
         let people = PersonResolver::new(sources, Duration::from_secs(300));
-        let slots = SlotRenderer::new(engine, storage.clone(), config.public_url(), config.channels.render_cache_entries);
+        let slots = SlotRenderer::new(
+            engine,
+            storage.clone(),
+            config.public_url(),
+            config.channels.render_cache_entries,
+        );
         let session_key = load_or_create_session_key(&data_dir.join("session.key"))?;
         let state = PortalState {
             config,
@@ -131,7 +152,10 @@ impl Portal {
             session_key,
         };
         tracing::info!(publications = state.registry.len(), "portal ready");
-        Ok(Portal { state: Arc::new(state), _render_runtime: Arc::new(RenderRuntime(Some(runtime))) })
+        Ok(Portal {
+            state: Arc::new(state),
+            _render_runtime: Arc::new(RenderRuntime(Some(runtime))),
+        })
     }
 
     /// Serve on `listener` until the returned server is stopped.
@@ -139,7 +163,9 @@ impl Portal {
         let state = self.state.clone();
         let runtime = self._render_runtime.clone();
         let workers = if state.config.server.workers == 0 {
-            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
         } else {
             state.config.server.workers
         };
@@ -156,7 +182,9 @@ impl Portal {
 }
 
 /// Read the session key, or create one (64 random bytes, mode 0600).
-fn load_or_create_session_key(path: &std::path::Path) -> Result<actix_web::cookie::Key, StartError> {
+fn load_or_create_session_key(
+    path: &std::path::Path,
+) -> Result<actix_web::cookie::Key, StartError> {
     if let Ok(bytes) = std::fs::read(path) {
         if bytes.len() >= 64 {
             return Ok(actix_web::cookie::Key::from(&bytes[..64]));
@@ -165,7 +193,12 @@ fn load_or_create_session_key(path: &std::path::Path) -> Result<actix_web::cooki
     }
     let mut bytes = [0u8; 64];
     rand::fill(&mut bytes);
-    write_private(path, &bytes).map_err(|e| StartError::Other(format!("{}: cannot write the session key: {e}", path.display())))?;
+    write_private(path, &bytes).map_err(|e| {
+        StartError::Other(format!(
+            "{}: cannot write the session key: {e}",
+            path.display()
+        ))
+    })?;
     Ok(actix_web::cookie::Key::from(&bytes))
 }
 

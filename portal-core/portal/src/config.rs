@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+/// The environment provider type (re-exported for tests that load configuration).
+pub type EnvProvider = Env;
+
 /// A configuration error a person can act on: which file, which key, what is wrong.
 #[derive(Debug, thiserror::Error)]
 #[error("{file}: [{key}]: {reason}")]
@@ -23,7 +26,11 @@ pub struct ConfigError {
 impl ConfigError {
     /// An error in `file` at `key`.
     pub fn new(file: impl Into<String>, key: impl Into<String>, reason: impl Into<String>) -> Self {
-        ConfigError { file: file.into(), key: key.into(), reason: reason.into() }
+        ConfigError {
+            file: file.into(),
+            key: key.into(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -160,7 +167,11 @@ pub struct PortalConfig {
 impl Default for PortalConfig {
     fn default() -> Self {
         PortalConfig {
-            server: ServerConfig { listen: ([127, 0, 0, 1], 8080).into(), public_url: String::new(), workers: 0 },
+            server: ServerConfig {
+                listen: ([127, 0, 0, 1], 8080).into(),
+                public_url: String::new(),
+                workers: 0,
+            },
             paths: PathsConfig {
                 data_dir: "data".into(),
                 theme_dir: "themes/default".into(),
@@ -176,11 +187,28 @@ impl Default for PortalConfig {
                 primary_color: "#1d3f72".into(),
                 accent_color: "#e0a100".into(),
             },
-            i18n: I18nConfig { default_locale: "fr".into() },
-            channels: ChannelsConfig { render_threads: 0, max_instances: 256, cache_mib: 64, render_cache_entries: 100_000 },
-            session: SessionConfig { idle_minutes: 120, cookie_name: "agora_session".into() },
-            demo: DemoConfig { enabled: false, directory: "examples/demo/directory.ldif".into(), personas: Vec::new() },
-            log: LogConfig { format: "pretty".into(), filter: "info".into() },
+            i18n: I18nConfig {
+                default_locale: "fr".into(),
+            },
+            channels: ChannelsConfig {
+                render_threads: 0,
+                max_instances: 256,
+                cache_mib: 64,
+                render_cache_entries: 100_000,
+            },
+            session: SessionConfig {
+                idle_minutes: 120,
+                cookie_name: "agora_session".into(),
+            },
+            demo: DemoConfig {
+                enabled: false,
+                directory: "examples/demo/directory.ldif".into(),
+                personas: Vec::new(),
+            },
+            log: LogConfig {
+                format: "pretty".into(),
+                filter: "info".into(),
+            },
             base_dir: PathBuf::from("."),
             source: "built-in defaults".into(),
         }
@@ -201,8 +229,12 @@ impl PortalConfig {
         if !file.exists() {
             return Err(ConfigError::new(shown, "", "file not found"));
         }
-        let figment = Figment::from(Serialized::defaults(PortalConfig::default())).merge(Toml::file(file)).merge(env);
-        let mut config: PortalConfig = figment.extract().map_err(|e| from_figment(&figment, e, &shown))?;
+        let figment = Figment::from(Serialized::defaults(PortalConfig::default()))
+            .merge(Toml::file(file))
+            .merge(env);
+        let mut config: PortalConfig = figment
+            .extract()
+            .map_err(|e| from_figment(&figment, e, &shown))?;
         // `config/portal.toml` → the installation root is the parent of `config/`.
         config.base_dir = match file.parent().and_then(Path::parent) {
             Some(root) if !root.as_os_str().is_empty() => root.to_path_buf(),
@@ -219,22 +251,37 @@ impl PortalConfig {
 
     fn validate(&self) -> Result<(), ConfigError> {
         if !self.server.public_url.is_empty() {
-            let url = url::Url::parse(&self.server.public_url).map_err(|e| self.err("server.public_url", format!("not a URL: {e}")))?;
+            let url = url::Url::parse(&self.server.public_url)
+                .map_err(|e| self.err("server.public_url", format!("not a URL: {e}")))?;
             if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
                 return Err(self.err("server.public_url", "must be an http(s) URL with a host"));
             }
         }
-        for (key, value) in [("skin.primary_color", &self.skin.primary_color), ("skin.accent_color", &self.skin.accent_color)] {
-            let ok = value.len() == 7 && value.starts_with('#') && value[1..].chars().all(|c| c.is_ascii_hexdigit());
+        for (key, value) in [
+            ("skin.primary_color", &self.skin.primary_color),
+            ("skin.accent_color", &self.skin.accent_color),
+        ] {
+            let ok = value.len() == 7
+                && value.starts_with('#')
+                && value[1..].chars().all(|c| c.is_ascii_hexdigit());
             if !ok {
-                return Err(self.err(key, format!("`{value}` is not a colour of the form #rrggbb")));
+                return Err(self.err(
+                    key,
+                    format!("`{value}` is not a colour of the form #rrggbb"),
+                ));
             }
         }
         if !matches!(self.i18n.default_locale.as_str(), "fr" | "en") {
-            return Err(self.err("i18n.default_locale", format!("`{}` is not one of: fr, en", self.i18n.default_locale)));
+            return Err(self.err(
+                "i18n.default_locale",
+                format!("`{}` is not one of: fr, en", self.i18n.default_locale),
+            ));
         }
         if !matches!(self.log.format.as_str(), "pretty" | "json") {
-            return Err(self.err("log.format", format!("`{}` is not one of: pretty, json", self.log.format)));
+            return Err(self.err(
+                "log.format",
+                format!("`{}` is not one of: pretty, json", self.log.format),
+            ));
         }
         if self.session.idle_minutes == 0 {
             return Err(self.err("session.idle_minutes", "must be at least 1"));
@@ -242,21 +289,35 @@ impl PortalConfig {
         if self.channels.max_instances == 0 {
             return Err(self.err("channels.max_instances", "must be at least 1"));
         }
-        for (key, path) in [("paths.theme_dir", &self.paths.theme_dir), ("paths.channels", &self.paths.channels), ("paths.layout", &self.paths.layout)] {
+        for (key, path) in [
+            ("paths.theme_dir", &self.paths.theme_dir),
+            ("paths.channels", &self.paths.channels),
+            ("paths.layout", &self.paths.layout),
+        ] {
             let p = self.resolve(path);
             if !p.exists() {
                 return Err(self.err(key, format!("{} does not exist", p.display())));
             }
         }
         if self.demo.enabled && !self.resolve(&self.demo.directory).exists() {
-            return Err(self.err("demo.directory", format!("{} does not exist", self.resolve(&self.demo.directory).display())));
+            return Err(self.err(
+                "demo.directory",
+                format!(
+                    "{} does not exist",
+                    self.resolve(&self.demo.directory).display()
+                ),
+            ));
         }
         Ok(())
     }
 
     /// Resolve a configured path against the installation root.
     pub fn resolve(&self, path: &Path) -> PathBuf {
-        if path.is_absolute() { path.to_path_buf() } else { self.base_dir.join(path) }
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.base_dir.join(path)
+        }
     }
 
     /// The public base URL, always ending with `/`.
@@ -266,7 +327,11 @@ impl PortalConfig {
         } else {
             self.server.public_url.clone()
         };
-        if url.ends_with('/') { url } else { format!("{url}/") }
+        if url.ends_with('/') {
+            url
+        } else {
+            format!("{url}/")
+        }
     }
 
     /// Whether cookies must carry `Secure` (the public URL is https).
@@ -283,7 +348,10 @@ fn from_figment(figment: &Figment, e: figment::Error, file: &str) -> ConfigError
         .map(|m| match &m.source {
             Some(figment::Source::File(p)) => p.display().to_string(),
             _ if m.name.contains("environment") => {
-                format!("environment variable PORTAL_{}", key.to_ascii_uppercase().replace('.', "__"))
+                format!(
+                    "environment variable PORTAL_{}",
+                    key.to_ascii_uppercase().replace('.', "__")
+                )
             }
             _ => file.to_string(),
         })
@@ -321,7 +389,10 @@ mod tests {
     #[test]
     fn defaults_then_file_then_env() {
         let d = tmp("layers");
-        let f = write(&d, "[server]\nlisten = \"127.0.0.1:9000\"\n[skin]\ninstitution = \"Université de Test\"\n");
+        let f = write(
+            &d,
+            "[server]\nlisten = \"127.0.0.1:9000\"\n[skin]\ninstitution = \"Université de Test\"\n",
+        );
         let c = PortalConfig::load_with_env(&f, no_env()).expect("loads");
         assert_eq!(c.server.listen.port(), 9000);
         assert_eq!(c.skin.institution, "Université de Test");

@@ -56,13 +56,20 @@ impl Layouts {
     /// Read and check `path` against the registry.
     pub fn load(path: &Path, registry: &Registry) -> Result<Self, ConfigError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::new(&file, "", format!("cannot read: {e}")))?;
-        let layouts: Layouts = toml::from_str(&text).map_err(|e| ConfigError::new(&file, "", e.to_string().trim_end().replace('\n', " ")))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::new(&file, "", format!("cannot read: {e}")))?;
+        let layouts: Layouts = toml::from_str(&text).map_err(|e| {
+            ConfigError::new(&file, "", e.to_string().trim_end().replace('\n', " "))
+        })?;
         for (prefix, tabs) in [("tabs", &layouts.tabs), ("guest.tabs", &layouts.guest.tabs)] {
             let mut seen = std::collections::HashSet::new();
             for (i, tab) in tabs.iter().enumerate() {
                 if !seen.insert(&tab.id) {
-                    return Err(ConfigError::new(&file, format!("{prefix}[{i}].id"), format!("tab `{}` appears twice", tab.id)));
+                    return Err(ConfigError::new(
+                        &file,
+                        format!("{prefix}[{i}].id"),
+                        format!("tab `{}` appears twice", tab.id),
+                    ));
                 }
                 for (c, column) in tab.columns.iter().enumerate() {
                     for (s, slot) in column.iter().enumerate() {
@@ -78,13 +85,21 @@ impl Layouts {
             }
         }
         if layouts.tabs.is_empty() {
-            return Err(ConfigError::new(&file, "tabs", "the signed-in page needs at least one tab"));
+            return Err(ConfigError::new(
+                &file,
+                "tabs",
+                "the signed-in page needs at least one tab",
+            ));
         }
         Ok(layouts)
     }
 
     /// The page for a signed-in user or a guest.
     pub fn page(&self, signed_in: bool) -> &[Tab] {
-        if signed_in { &self.tabs } else { &self.guest.tabs }
+        if signed_in {
+            &self.tabs
+        } else {
+            &self.guest.tabs
+        }
     }
 }

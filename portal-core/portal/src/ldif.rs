@@ -33,7 +33,12 @@ pub fn parse(text: &str) -> Result<Vec<LdifEntry>, LdifError> {
         if let Some(cont) = raw.strip_prefix(' ') {
             match lines.last_mut() {
                 Some((_, last)) if !last.is_empty() => last.push_str(cont),
-                _ => return Err(LdifError { line: i + 1, reason: "continuation line without a line to continue".into() }),
+                _ => {
+                    return Err(LdifError {
+                        line: i + 1,
+                        reason: "continuation line without a line to continue".into(),
+                    });
+                }
             }
         } else {
             lines.push((i + 1, raw.to_string()));
@@ -57,9 +62,17 @@ pub fn parse(text: &str) -> Result<Vec<LdifEntry>, LdifError> {
         let (name, value) = parse_line(&text).map_err(|reason| LdifError { line, reason })?;
         match current.as_mut() {
             None if name.eq_ignore_ascii_case("dn") => {
-                current = Some(LdifEntry { dn: value, attributes: BTreeMap::new() });
+                current = Some(LdifEntry {
+                    dn: value,
+                    attributes: BTreeMap::new(),
+                });
             }
-            None => return Err(LdifError { line, reason: format!("entry must start with `dn:`, found `{name}:`") }),
+            None => {
+                return Err(LdifError {
+                    line,
+                    reason: format!("entry must start with `dn:`, found `{name}:`"),
+                });
+            }
             Some(entry) => entry.attributes.entry(name).or_default().push(value),
         }
     }
@@ -71,10 +84,17 @@ pub fn parse(text: &str) -> Result<Vec<LdifEntry>, LdifError> {
 
 fn parse_line(text: &str) -> Result<(String, String), String> {
     let Some((name, rest)) = text.split_once(':') else {
-        return Err(format!("`{}` is not `attribute: value`", text.chars().take(40).collect::<String>()));
+        return Err(format!(
+            "`{}` is not `attribute: value`",
+            text.chars().take(40).collect::<String>()
+        ));
     };
     let name = name.trim();
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ';' || c == '.') {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ';' || c == '.')
+    {
         return Err(format!("`{name}` is not an attribute name"));
     }
     let value = if let Some(b64) = rest.strip_prefix(':') {
@@ -102,14 +122,22 @@ mod tests {
         let a = &entries[0];
         assert_eq!(a.attributes["displayName"], vec!["Élodie"]);
         assert_eq!(a.attributes["description"], vec!["long value"]);
-        assert_eq!(a.attributes["eduPersonAffiliation"], vec!["student", "member"]);
+        assert_eq!(
+            a.attributes["eduPersonAffiliation"],
+            vec!["student", "member"]
+        );
     }
 
     #[test]
     fn malformed_documents_say_where() {
         assert_eq!(parse("uid: a\n").unwrap_err().line, 1);
         assert_eq!(parse("dn: x\nnot a pair\n").unwrap_err().line, 2);
-        assert!(parse("dn: x\nphoto:: !!!\n").unwrap_err().reason.contains("base64"));
+        assert!(
+            parse("dn: x\nphoto:: !!!\n")
+                .unwrap_err()
+                .reason
+                .contains("base64")
+        );
         assert_eq!(parse(" leading\n").unwrap_err().line, 1);
     }
 }

@@ -15,7 +15,12 @@ fn main() -> anyhow::Result<()> {
     let mut command = String::from("serve");
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--config" | "-c" => config_path = args.next().map(PathBuf::from).context("--config needs a file")?,
+            "--config" | "-c" => {
+                config_path = args
+                    .next()
+                    .map(PathBuf::from)
+                    .context("--config needs a file")?
+            }
             "serve" | "check" => command = arg,
             "--help" | "-h" => {
                 println!("usage: agora-portal [--config FILE] [serve|check]");
@@ -32,7 +37,10 @@ fn main() -> anyhow::Result<()> {
         }
     };
     telemetry::init_logs(&config.log);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
     runtime.block_on(async move {
         let portal = match Portal::build(config).await {
             Ok(p) => p,
@@ -42,11 +50,15 @@ fn main() -> anyhow::Result<()> {
             }
         };
         if command == "check" {
-            println!("configuration OK: {} publications", portal.state.registry.len());
+            println!(
+                "configuration OK: {} publications",
+                portal.state.registry.len()
+            );
             return Ok(());
         }
         let listen = portal.state.config.server.listen;
-        let listener = std::net::TcpListener::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
+        let listener = std::net::TcpListener::bind(listen)
+            .with_context(|| format!("cannot listen on {listen}"))?;
         let url = portal.state.config.public_url();
         tracing::info!(%url, "serving");
         println!("Agora portal listening on {url}");

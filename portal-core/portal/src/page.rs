@@ -58,7 +58,10 @@ fn render(state: &PortalState, template: &str, ctx: &tera::Context) -> Result<St
         .theme
         .tera
         .render(template, ctx)
-        .map_err(|e| PageError { template: template.to_string(), reason: crate::theme::tera_error(&e) })
+        .map_err(|e| PageError {
+            template: template.to_string(),
+            reason: crate::theme::tera_error(&e),
+        })
 }
 
 /// Base template context: skin, strings, language, person.
@@ -75,9 +78,17 @@ pub fn base_context(state: &PortalState, person: &Person, locale: &str) -> tera:
 }
 
 /// Stream the page for `person`.
-pub fn stream_page(state: Arc<PortalState>, person: Person, req: PageRequest) -> Result<impl Stream<Item = Result<Bytes, std::convert::Infallible>>, PageError> {
+pub fn stream_page(
+    state: Arc<PortalState>,
+    person: Person,
+    req: PageRequest,
+) -> Result<impl Stream<Item = Result<Bytes, std::convert::Infallible>>, PageError> {
     let tabs: &[Tab] = state.layouts.page(person.is_signed_in());
-    let active = req.tab.as_deref().and_then(|id| tabs.iter().position(|t| t.id == id)).unwrap_or(0);
+    let active = req
+        .tab
+        .as_deref()
+        .and_then(|id| tabs.iter().position(|t| t.id == id))
+        .unwrap_or(0);
     let locale = req.locale.clone();
     let mut slots = Vec::new();
     let mut columns: Vec<Vec<SlotShell>> = Vec::new();
@@ -85,9 +96,15 @@ pub fn stream_page(state: Arc<PortalState>, person: Person, req: PageRequest) ->
         for column in &tab.columns {
             let mut col = Vec::new();
             for publication in column {
-                let Some(entry) = state.registry.get(publication) else { continue };
+                let Some(entry) = state.registry.get(publication) else {
+                    continue;
+                };
                 let name = format!("s-{}", slots.len());
-                col.push(SlotShell { name: name.clone(), title: entry.publication.title.get(&locale).to_string(), publication: publication.clone() });
+                col.push(SlotShell {
+                    name: name.clone(),
+                    title: entry.publication.title.get(&locale).to_string(),
+                    publication: publication.clone(),
+                });
                 slots.push((name, entry.clone()));
             }
             columns.push(col);
@@ -96,14 +113,22 @@ pub fn stream_page(state: Arc<PortalState>, person: Person, req: PageRequest) ->
     let tab_links: Vec<TabLink> = tabs
         .iter()
         .enumerate()
-        .map(|(i, t)| TabLink { id: t.id.clone(), title: t.title.get(&locale).to_string(), active: i == active })
+        .map(|(i, t)| TabLink {
+            id: t.id.clone(),
+            title: t.title.get(&locale).to_string(),
+            active: i == active,
+        })
         .collect();
     let mut ctx = base_context(&state, &person, &locale);
     ctx.insert("tabs", &tab_links);
     ctx.insert("columns", &columns);
     ctx.insert("column_count", &columns.len());
     ctx.insert("csrf_token", &req.csrf_token);
-    let notices: Vec<&str> = req.notices.iter().map(|k| state.theme.catalog.get(&locale, k)).collect();
+    let notices: Vec<&str> = req
+        .notices
+        .iter()
+        .map(|k| state.theme.catalog.get(&locale, k))
+        .collect();
     ctx.insert("notices", &notices);
     let shell = render(&state, "page_open.html", &ctx)?;
     let close = render(&state, "page_close.html", &ctx)?;
@@ -119,7 +144,10 @@ pub fn stream_page(state: Arc<PortalState>, person: Person, req: PageRequest) ->
                 let title = entry.publication.title.get(&locale).to_string();
                 slot_chunk(&state, &name, &title, &locale, &view).unwrap_or_else(|e| {
                     tracing::error!("{e}");
-                    format!("<div slot=\"{name}\" class=\"channel-body channel-error\"><p>{}</p></div>", state.theme.catalog.get(&locale, "slot.error.crashed"))
+                    format!(
+                        "<div slot=\"{name}\" class=\"channel-body channel-error\"><p>{}</p></div>",
+                        state.theme.catalog.get(&locale, "slot.error.crashed")
+                    )
                 })
             }
         })
@@ -131,18 +159,32 @@ pub fn stream_page(state: Arc<PortalState>, person: Person, req: PageRequest) ->
 }
 
 /// HTML of one finished slot.
-pub fn slot_chunk(state: &PortalState, name: &str, title: &str, locale: &str, view: &SlotView) -> Result<String, PageError> {
+pub fn slot_chunk(
+    state: &PortalState,
+    name: &str,
+    title: &str,
+    locale: &str,
+    view: &SlotView,
+) -> Result<String, PageError> {
     let mut ctx = tera::Context::new();
     ctx.insert("t", state.theme.catalog.table(locale));
     ctx.insert("slot", name);
     ctx.insert("title", title);
     match view {
-        SlotView::Fresh { html, title: channel_title } => {
+        SlotView::Fresh {
+            html,
+            title: channel_title,
+        } => {
             ctx.insert("state", "fresh");
             ctx.insert("html", html);
             ctx.insert("channel_title", channel_title);
         }
-        SlotView::Stale { html, title: channel_title, age_seconds, reason_key } => {
+        SlotView::Stale {
+            html,
+            title: channel_title,
+            age_seconds,
+            reason_key,
+        } => {
             ctx.insert("state", "stale");
             ctx.insert("html", html);
             ctx.insert("channel_title", channel_title);
@@ -162,12 +204,16 @@ pub fn slot_chunk(state: &PortalState, name: &str, title: &str, locale: &str, vi
 fn age_text(state: &PortalState, locale: &str, seconds: i64) -> String {
     let c = &state.theme.catalog;
     if seconds < 60 {
-        c.get(locale, "age.seconds").replace("{n}", &seconds.to_string())
+        c.get(locale, "age.seconds")
+            .replace("{n}", &seconds.to_string())
     } else if seconds < 3600 {
-        c.get(locale, "age.minutes").replace("{n}", &(seconds / 60).to_string())
+        c.get(locale, "age.minutes")
+            .replace("{n}", &(seconds / 60).to_string())
     } else if seconds < 86400 {
-        c.get(locale, "age.hours").replace("{n}", &(seconds / 3600).to_string())
+        c.get(locale, "age.hours")
+            .replace("{n}", &(seconds / 3600).to_string())
     } else {
-        c.get(locale, "age.days").replace("{n}", &(seconds / 86400).to_string())
+        c.get(locale, "age.days")
+            .replace("{n}", &(seconds / 86400).to_string())
     }
 }

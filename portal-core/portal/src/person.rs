@@ -13,7 +13,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Attributes never kept on a person, whatever a source returns.
-pub const NEVER_KEPT: &[&str] = &["userPassword", "sambaNTPassword", "sambaLMPassword", "supannMailPerso"];
+pub const NEVER_KEPT: &[&str] = &[
+    "userPassword",
+    "sambaNTPassword",
+    "sambaLMPassword",
+    "supannMailPerso",
+];
 
 /// A signed-in (or guest) person.
 #[derive(Debug, Clone)]
@@ -27,7 +32,10 @@ pub struct Person {
 impl Person {
     /// The anonymous visitor of the guest page.
     pub fn guest() -> Self {
-        Person { uid: String::new(), attributes: Arc::new(Attributes::new()) }
+        Person {
+            uid: String::new(),
+            attributes: Arc::new(Attributes::new()),
+        }
     }
 
     /// Whether this is a signed-in person.
@@ -37,12 +45,17 @@ impl Person {
 
     /// First value of an attribute.
     pub fn first(&self, name: &str) -> Option<&str> {
-        self.attributes.get(name).and_then(|v| v.first()).map(String::as_str)
+        self.attributes
+            .get(name)
+            .and_then(|v| v.first())
+            .map(String::as_str)
     }
 
     /// Name to show: `displayName`, else `cn`, else the login.
     pub fn display_name(&self) -> &str {
-        self.first("displayName").or_else(|| self.first("cn")).unwrap_or(&self.uid)
+        self.first("displayName")
+            .or_else(|| self.first("cn"))
+            .unwrap_or(&self.uid)
     }
 }
 
@@ -72,7 +85,10 @@ pub trait AttributeSource: Send + Sync {
     /// Name for logs and messages.
     fn name(&self) -> &str;
     /// Attributes of `login`, `None` when the source does not know them.
-    fn lookup<'a>(&'a self, login: &'a str) -> BoxFuture<'a, Result<Option<Attributes>, SourceError>>;
+    fn lookup<'a>(
+        &'a self,
+        login: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Attributes>, SourceError>>;
 }
 
 /// The demo directory: people read from an LDIF file (SupAnn entries), found by `uid` or
@@ -87,8 +103,14 @@ impl LdifDirectory {
     /// Read `path`. Every entry with a `uid` becomes a person.
     pub fn load(path: &Path) -> Result<Self, SourceError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| SourceError::Unavailable { source_name: name.clone(), detail: e.to_string() })?;
-        let entries = ldif::parse(&text).map_err(|e| SourceError::Malformed { source_name: name.clone(), detail: e.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|e| SourceError::Unavailable {
+            source_name: name.clone(),
+            detail: e.to_string(),
+        })?;
+        let entries = ldif::parse(&text).map_err(|e| SourceError::Malformed {
+            source_name: name.clone(),
+            detail: e.to_string(),
+        })?;
         let mut by_login = HashMap::new();
         let mut order = Vec::new();
         for entry in entries {
@@ -96,7 +118,9 @@ impl LdifDirectory {
             for never in NEVER_KEPT {
                 attrs.retain(|k, _| !k.eq_ignore_ascii_case(never));
             }
-            let Some(uid) = attrs.get("uid").and_then(|v| v.first()).cloned() else { continue };
+            let Some(uid) = attrs.get("uid").and_then(|v| v.first()).cloned() else {
+                continue;
+            };
             let aliases = attrs.get("supannAliasLogin").cloned().unwrap_or_default();
             let attrs = Arc::new(attrs);
             order.push(uid.clone());
@@ -105,7 +129,11 @@ impl LdifDirectory {
             }
             by_login.insert(uid, attrs);
         }
-        Ok(LdifDirectory { name, by_login, order })
+        Ok(LdifDirectory {
+            name,
+            by_login,
+            order,
+        })
     }
 
     /// The `uid`s of the file, in order.
@@ -119,7 +147,10 @@ impl AttributeSource for LdifDirectory {
         &self.name
     }
 
-    fn lookup<'a>(&'a self, login: &'a str) -> BoxFuture<'a, Result<Option<Attributes>, SourceError>> {
+    fn lookup<'a>(
+        &'a self,
+        login: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Attributes>, SourceError>> {
         Box::pin(async move { Ok(self.by_login.get(login).map(|a| (**a).clone())) })
     }
 }
@@ -142,14 +173,23 @@ pub struct PersonResolver {
 impl PersonResolver {
     /// A resolver over `sources`, caching people for `ttl`.
     pub fn new(sources: Vec<Arc<dyn AttributeSource>>, ttl: Duration) -> Self {
-        PersonResolver { sources, cache: moka::future::Cache::builder().max_capacity(100_000).time_to_live(ttl).build() }
+        PersonResolver {
+            sources,
+            cache: moka::future::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(ttl)
+                .build(),
+        }
     }
 
     /// Resolve `login` with `signon` attributes (those that arrived with the sign-on assertion).
     /// A failing source does not stop sign-on: the person gets what the others know.
     pub async fn resolve(&self, login: &str, signon: Attributes) -> Resolved {
         if let Some(p) = self.cache.get(login).await {
-            return Resolved { person: (*p).clone(), failed_sources: Vec::new() };
+            return Resolved {
+                person: (*p).clone(),
+                failed_sources: Vec::new(),
+            };
         }
         let mut merged = Attributes::new();
         let mut failed = Vec::new();
@@ -162,7 +202,11 @@ impl PersonResolver {
                 }
                 Ok(None) => {}
                 Err(e) => {
-                    tracing::warn!(source = source.name(), login, "attribute source failed: {e}");
+                    tracing::warn!(
+                        source = source.name(),
+                        login,
+                        "attribute source failed: {e}"
+                    );
                     failed.push(source.name().to_string());
                 }
             }
@@ -170,12 +214,22 @@ impl PersonResolver {
         for (k, v) in signon {
             merged.entry(k).or_insert(v);
         }
-        merged.entry("uid".into()).or_insert_with(|| vec![login.to_string()]);
-        let person = Person { uid: login.to_string(), attributes: Arc::new(merged) };
+        merged
+            .entry("uid".into())
+            .or_insert_with(|| vec![login.to_string()]);
+        let person = Person {
+            uid: login.to_string(),
+            attributes: Arc::new(merged),
+        };
         if failed.is_empty() {
-            self.cache.insert(login.to_string(), Arc::new(person.clone())).await;
+            self.cache
+                .insert(login.to_string(), Arc::new(person.clone()))
+                .await;
         }
-        Resolved { person, failed_sources: failed }
+        Resolved {
+            person,
+            failed_sources: failed,
+        }
     }
 }
 
@@ -184,14 +238,20 @@ mod tests {
     use super::*;
 
     fn dir(text: &str) -> LdifDirectory {
-        let p = std::env::temp_dir().join(format!("agora-person-{}-{}.ldif", std::process::id(), text.len()));
+        let p = std::env::temp_dir().join(format!(
+            "agora-person-{}-{}.ldif",
+            std::process::id(),
+            text.len()
+        ));
         std::fs::write(&p, text).expect("write");
         LdifDirectory::load(&p).expect("loads")
     }
 
     #[tokio::test]
     async fn people_are_found_by_uid_or_alias_and_passwords_dropped() {
-        let d = dir("dn: uid=amartin,dc=u\nuid: amartin\nsupannAliasLogin: alice.martin\nuserPassword: secret\ndisplayName: Alice Martin\n");
+        let d = dir(
+            "dn: uid=amartin,dc=u\nuid: amartin\nsupannAliasLogin: alice.martin\nuserPassword: secret\ndisplayName: Alice Martin\n",
+        );
         let r = PersonResolver::new(vec![Arc::new(d)], Duration::from_secs(60));
         let p = r.resolve("alice.martin", Attributes::new()).await.person;
         assert_eq!(p.display_name(), "Alice Martin");
@@ -205,8 +265,16 @@ mod tests {
             fn name(&self) -> &str {
                 "ldap"
             }
-            fn lookup<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<Option<Attributes>, SourceError>> {
-                Box::pin(async { Err(SourceError::Unavailable { source_name: "ldap".into(), detail: "connection refused".into() }) })
+            fn lookup<'a>(
+                &'a self,
+                _: &'a str,
+            ) -> BoxFuture<'a, Result<Option<Attributes>, SourceError>> {
+                Box::pin(async {
+                    Err(SourceError::Unavailable {
+                        source_name: "ldap".into(),
+                        detail: "connection refused".into(),
+                    })
+                })
             }
         }
         let r = PersonResolver::new(vec![Arc::new(Down)], Duration::from_secs(60));

@@ -62,7 +62,10 @@ pub struct SlotRenderer {
 
 /// Current time in ms since the Unix epoch.
 pub fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// The i18n key explaining a failure.
@@ -74,7 +77,9 @@ pub fn failure_key(f: &RenderFailure) -> &'static str {
         RenderFailure::MemoryLimit(_) => "slot.error.memory",
         RenderFailure::OutputTooLarge(_) => "slot.error.output",
         RenderFailure::Instantiate(_) => "slot.error.busy",
-        RenderFailure::Channel { kind, refusals, .. } if !refusals.is_empty() && *kind != ChannelErrorKind::BackendUnavailable => {
+        RenderFailure::Channel { kind, refusals, .. }
+            if !refusals.is_empty() && *kind != ChannelErrorKind::BackendUnavailable =>
+        {
             "slot.error.refused"
         }
         RenderFailure::Channel { kind, .. } => match kind {
@@ -99,7 +104,12 @@ fn failure_detail(f: &RenderFailure) -> String {
 impl SlotRenderer {
     /// A renderer keeping up to `entries` renders in memory.
     pub fn new(engine: ChannelEngine, storage: Storage, portal_url: String, entries: u64) -> Self {
-        SlotRenderer { engine, storage, cache: moka::future::Cache::new(entries), portal_url }
+        SlotRenderer {
+            engine,
+            storage,
+            cache: moka::future::Cache::new(entries),
+            portal_url,
+        }
     }
 
     /// The cache key of `entry` for `person` in `locale`.
@@ -131,7 +141,10 @@ impl SlotRenderer {
         if let Some(c) = &cached {
             if now - c.rendered_at_ms < ttl_ms {
                 metrics::counter!("agora_slot_cache_hits_total").increment(1);
-                return SlotView::Fresh { html: c.html.clone(), title: c.title.clone() };
+                return SlotView::Fresh {
+                    html: c.html.clone(),
+                    title: c.title.clone(),
+                };
             }
         }
         let request = RenderRequest {
@@ -141,18 +154,34 @@ impl SlotRenderer {
             attributes: person.attributes.clone(),
             portal_url: self.portal_url.clone(),
         };
-        match self.engine.render(&entry.channel, &entry.publication, request).await {
+        match self
+            .engine
+            .render(&entry.channel, &entry.publication, request)
+            .await
+        {
             Ok(rendered) => {
-                let c = Arc::new(CachedRender { html: rendered.html.clone(), title: rendered.title.clone(), rendered_at_ms: now });
+                let c = Arc::new(CachedRender {
+                    html: rendered.html.clone(),
+                    title: rendered.title.clone(),
+                    rendered_at_ms: now,
+                });
                 self.cache.insert(key.clone(), c).await;
                 let storage = self.storage.clone();
-                let stored = StoredRender { publication: entry.publication.id.clone(), html: rendered.html.clone(), title: rendered.title.clone(), rendered_at_ms: now };
+                let stored = StoredRender {
+                    publication: entry.publication.id.clone(),
+                    html: rendered.html.clone(),
+                    title: rendered.title.clone(),
+                    rendered_at_ms: now,
+                };
                 tokio::spawn(async move {
                     if let Err(e) = storage.save_render(&key, &stored).await {
                         tracing::warn!("cannot keep last good render: {e}");
                     }
                 });
-                SlotView::Fresh { html: rendered.html, title: rendered.title }
+                SlotView::Fresh {
+                    html: rendered.html,
+                    title: rendered.title,
+                }
             }
             Err(failure) => {
                 tracing::warn!(publication = %entry.publication.id, channel = %entry.channel.manifest.channel.id, outcome = failure.label(), "render failed: {failure}");
@@ -160,7 +189,11 @@ impl SlotRenderer {
                 let last_good = match cached {
                     Some(c) => Some((*c).clone()),
                     None => match self.storage.load_render(&key).await {
-                        Ok(Some(s)) => Some(CachedRender { html: s.html, title: s.title, rendered_at_ms: s.rendered_at_ms }),
+                        Ok(Some(s)) => Some(CachedRender {
+                            html: s.html,
+                            title: s.title,
+                            rendered_at_ms: s.rendered_at_ms,
+                        }),
                         Ok(None) => None,
                         Err(e) => {
                             tracing::warn!("cannot read last good render: {e}");
@@ -169,8 +202,16 @@ impl SlotRenderer {
                     },
                 };
                 match last_good {
-                    Some(c) => SlotView::Stale { html: c.html, title: c.title, age_seconds: (now - c.rendered_at_ms).max(0) / 1000, reason_key },
-                    None => SlotView::Failed { reason_key, detail: failure_detail(&failure) },
+                    Some(c) => SlotView::Stale {
+                        html: c.html,
+                        title: c.title,
+                        age_seconds: (now - c.rendered_at_ms).max(0) / 1000,
+                        reason_key,
+                    },
+                    None => SlotView::Failed {
+                        reason_key,
+                        detail: failure_detail(&failure),
+                    },
                 }
             }
         }

@@ -56,10 +56,16 @@ impl Storage {
     pub async fn open_sqlite(file: &Path) -> Result<Self, StorageError> {
         let location = file.display().to_string();
         if let Some(dir) = file.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| StorageError::Open { location: location.clone(), source: sqlx::Error::Io(e) })?;
+            std::fs::create_dir_all(dir).map_err(|e| StorageError::Open {
+                location: location.clone(),
+                source: sqlx::Error::Io(e),
+            })?;
         }
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", file.display()))
-            .map_err(|source| StorageError::Open { location: location.clone(), source })?
+            .map_err(|source| StorageError::Open {
+                location: location.clone(),
+                source,
+            })?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(std::time::Duration::from_secs(5));
@@ -67,8 +73,14 @@ impl Storage {
             .max_connections(4)
             .connect_with(options)
             .await
-            .map_err(|source| StorageError::Open { location: location.clone(), source })?;
-        sqlx::migrate!("migrations/sqlite").run(&pool).await.map_err(|source| StorageError::Migrate { location, source })?;
+            .map_err(|source| StorageError::Open {
+                location: location.clone(),
+                source,
+            })?;
+        sqlx::migrate!("migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|source| StorageError::Migrate { location, source })?;
         Ok(Storage::Sqlite(pool))
     }
 
@@ -127,10 +139,16 @@ mod tests {
 
     #[tokio::test]
     async fn renders_survive_reopening() {
-        let file = std::env::temp_dir().join(format!("agora-storage-{}/portal.db", std::process::id()));
+        let file =
+            std::env::temp_dir().join(format!("agora-storage-{}/portal.db", std::process::id()));
         let _ = std::fs::remove_file(&file);
         let s = Storage::open_sqlite(&file).await.expect("opens");
-        let r = StoredRender { publication: "news".into(), html: "<p>x</p>".into(), title: None, rendered_at_ms: 42 };
+        let r = StoredRender {
+            publication: "news".into(),
+            html: "<p>x</p>".into(),
+            title: None,
+            rendered_at_ms: 42,
+        };
         s.save_render("k", &r).await.expect("saves");
         drop(s);
         let s = Storage::open_sqlite(&file).await.expect("reopens");

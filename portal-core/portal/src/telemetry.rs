@@ -7,9 +7,14 @@ use tracing_subscriber::EnvFilter;
 
 /// Install the log subscriber (once per process; later calls do nothing).
 pub fn init_logs(config: &LogConfig) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.filter));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.filter));
     let result = if config.format == "json" {
-        tracing_subscriber::fmt().with_env_filter(filter).json().with_current_span(false).try_init()
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .json()
+            .with_current_span(false)
+            .try_init()
     } else {
         tracing_subscriber::fmt().with_env_filter(filter).try_init()
     };

@@ -23,22 +23,40 @@ impl Theme {
         let dir = config.resolve(&config.paths.theme_dir);
         let templates = dir.join("templates");
         let glob = format!("{}/**/*.html", templates.display());
-        let mut tera = Tera::new(&glob).map_err(|e| ConfigError::new(templates.display().to_string(), "", tera_error(&e)))?;
+        let mut tera = Tera::new(&glob)
+            .map_err(|e| ConfigError::new(templates.display().to_string(), "", tera_error(&e)))?;
         if let Some(over) = &config.paths.theme_overrides {
             let over = config.resolve(over);
             let glob = format!("{}/**/*.html", over.display());
-            let extra = Tera::new(&glob).map_err(|e| ConfigError::new(over.display().to_string(), "", tera_error(&e)))?;
-            tera.extend(&extra).map_err(|e| ConfigError::new(over.display().to_string(), "", tera_error(&e)))?;
-            tera.build_inheritance_chains().map_err(|e| ConfigError::new(over.display().to_string(), "", tera_error(&e)))?;
+            let extra = Tera::new(&glob)
+                .map_err(|e| ConfigError::new(over.display().to_string(), "", tera_error(&e)))?;
+            tera.extend(&extra)
+                .map_err(|e| ConfigError::new(over.display().to_string(), "", tera_error(&e)))?;
+            tera.build_inheritance_chains()
+                .map_err(|e| ConfigError::new(over.display().to_string(), "", tera_error(&e)))?;
         }
         tera.autoescape_on(vec![".html"]);
-        for required in ["page_open.html", "page_close.html", "slot.html", "login.html", "error.html"] {
+        for required in [
+            "page_open.html",
+            "page_close.html",
+            "slot.html",
+            "login.html",
+            "error.html",
+        ] {
             if !tera.get_template_names().any(|n| n == required) {
-                return Err(ConfigError::new(templates.display().to_string(), required, "template missing from the theme"));
+                return Err(ConfigError::new(
+                    templates.display().to_string(),
+                    required,
+                    "template missing from the theme",
+                ));
             }
         }
         let catalog = Catalog::load(&dir.join("i18n"))?;
-        Ok(Theme { tera, catalog, static_dir: dir.join("static") })
+        Ok(Theme {
+            tera,
+            catalog,
+            static_dir: dir.join("static"),
+        })
     }
 }
 

@@ -31,8 +31,12 @@ impl Channel for Misbehaving {
                 }
             }
             "alloc" => {
-                let v = vec![1u8; 1 << 30];
-                Ok(Output::html(format!("<p>{}</p>", v.len())))
+                let v = std::hint::black_box(vec![1u8; 1 << 30]);
+                Ok(Output::html(format!(
+                    "<p>{} {}</p>",
+                    v.len(),
+                    v[v.len() - 1]
+                )))
             }
             "forbidden" => {
                 let r = backend::get("secret-api", "/")?;

@@ -1,0 +1,130 @@
+//! A scriptable HTTP back-end on a free loopback port: each path answers what the test says,
+//! optionally after a gate opens (to hold a channel in a host call as long as the test wants).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// What one path answers.
+#[derive(Clone)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// Body.
+    pub body: Vec<u8>,
+    /// Content type.
+    pub content_type: String,
+    /// When set, the answer waits until this gate is opened (true).
+    pub gate: Option<watch::Receiver<bool>>,
+}
+
+impl Answer {
+    /// 200 with a body.
+    pub fn ok(content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        Answer {
+            status: 200,
+            body: body.into(),
+            content_type: content_type.into(),
+            gate: None,
+        }
+    }
+
+    /// A status with a short text body.
+    pub fn status(status: u16) -> Self {
+        Answer {
+            status,
+            body: format!("status {status}").into_bytes(),
+            content_type: "text/plain".into(),
+            gate: None,
+        }
+    }
+
+    /// The same answer, held until `gate` opens.
+    pub fn gated(mut self, gate: watch::Receiver<bool>) -> Self {
+        self.gate = Some(gate);
+        self
+    }
+}
+
+/// The back-end server.
+#[derive(Clone)]
+pub struct TestBackend {
+    /// Base URL without trailing slash.
+    pub url: String,
+    routes: Arc<Mutex<HashMap<String, Answer>>>,
+    hits: Arc<Mutex<HashMap<String, u32>>>,
+}
+
+impl TestBackend {
+    /// Start on a free loopback port.
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind backend");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let routes: Arc<Mutex<HashMap<String, Answer>>> = Arc::default();
+        let hits: Arc<Mutex<HashMap<String, u32>>> = Arc::default();
+        let (r, h) = (routes.clone(), hits.clone());
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let (routes, hits) = (r.clone(), h.clone());
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut tmp = [0u8; 4096];
+                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match sock.read(&mut tmp).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&tmp[..n]),
+                        }
+                    }
+                    let head = String::from_utf8_lossy(&buf).to_string();
+                    let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+                    *hits.lock().expect("hits").entry(path.clone()).or_default() += 1;
+                    let answer = routes
+                        .lock()
+                        .expect("routes")
+                        .get(&path)
+                        .cloned()
+                        .unwrap_or_else(|| Answer::status(404));
+                    if let Some(mut gate) = answer.gate.clone() {
+                        while !*gate.borrow() {
+                            if gate.changed().await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    let head = format!(
+                        "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        answer.status,
+                        answer.content_type,
+                        answer.body.len()
+                    );
+                    let _ = sock.write_all(head.as_bytes()).await;
+                    let _ = sock.write_all(&answer.body).await;
+                    let _ = sock.shutdown().await;
+                });
+            }
+        });
+        TestBackend { url, routes, hits }
+    }
+
+    /// Set what `path` answers.
+    pub fn route(&self, path: &str, answer: Answer) {
+        self.routes
+            .lock()
+            .expect("routes")
+            .insert(path.to_string(), answer);
+    }
+
+    /// How many requests `path` received.
+    pub fn hits(&self, path: &str) -> u32 {
+        self.hits
+            .lock()
+            .expect("hits")
+            .get(path)
+            .copied()
+            .unwrap_or(0)
+    }
+}
