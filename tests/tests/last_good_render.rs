@@ -8,21 +8,40 @@ use agora_tests::{Site, misbehaving, one_column_layout};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_channel_shows_its_last_good_render_with_its_age() {
     let backend = TestBackend::start().await;
-    backend.route("/echo", Answer::ok("text/html", "<p class=\"marker\">timetable v1</p>"));
-    let site = Site::new("stale", &misbehaving("echo", "echo", &backend.url), &one_column_layout(&["echo"]));
+    backend.route(
+        "/echo",
+        Answer::ok("text/html", "<p class=\"marker\">timetable v1</p>"),
+    );
+    let site = Site::new(
+        "stale",
+        &misbehaving("echo", "echo", &backend.url),
+        &one_column_layout(&["echo"]),
+    );
     let portal = site.start().await;
     let client = portal.client();
     portal.sign_in(&client, "alice.martin").await;
 
     let fresh = publication_chunk(&portal.get_page(&client, "/?lang=en").await, "echo");
-    assert!(fresh.contains("timetable v1") && !fresh.contains("channel-stale"), "{fresh}");
+    assert!(
+        fresh.contains("timetable v1") && !fresh.contains("channel-stale"),
+        "{fresh}"
+    );
 
     backend.route("/echo", Answer::status(503));
     let stale = publication_chunk(&portal.get_page(&client, "/?lang=en").await, "echo");
     assert!(stale.contains("channel-stale"), "{stale}");
-    assert!(stale.contains("timetable v1"), "the last good content is shown: {stale}");
-    assert!(stale.contains("unavailable for now"), "the reason is given: {stale}");
-    assert!(stale.contains("Showing the last version (updated 0 s ago)") || stale.contains("s ago)"), "{stale}");
+    assert!(
+        stale.contains("timetable v1"),
+        "the last good content is shown: {stale}"
+    );
+    assert!(
+        stale.contains("unavailable for now"),
+        "the reason is given: {stale}"
+    );
+    assert!(
+        stale.contains("Showing the last version (updated 0 s ago)") || stale.contains("s ago)"),
+        "{stale}"
+    );
     portal.stop().await;
 
     // After a restart the in-memory cache is gone; the stored render still serves.
@@ -30,7 +49,10 @@ async fn a_failing_channel_shows_its_last_good_render_with_its_age() {
     let client = portal.client();
     portal.sign_in(&client, "alice.martin").await;
     let after_restart = publication_chunk(&portal.get_page(&client, "/?lang=en").await, "echo");
-    assert!(after_restart.contains("timetable v1") && after_restart.contains("channel-stale"), "{after_restart}");
+    assert!(
+        after_restart.contains("timetable v1") && after_restart.contains("channel-stale"),
+        "{after_restart}"
+    );
     portal.stop().await;
 }
 
@@ -38,7 +60,11 @@ async fn a_failing_channel_shows_its_last_good_render_with_its_age() {
 async fn without_a_previous_render_the_user_gets_a_clear_message() {
     let backend = TestBackend::start().await;
     backend.route("/echo", Answer::status(500));
-    let site = Site::new("no-stale", &misbehaving("echo", "echo", &backend.url), &one_column_layout(&["echo"]));
+    let site = Site::new(
+        "no-stale",
+        &misbehaving("echo", "echo", &backend.url),
+        &one_column_layout(&["echo"]),
+    );
     let portal = site.start().await;
     let client = portal.client();
     portal.sign_in(&client, "alice.martin").await;

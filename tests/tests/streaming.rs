@@ -9,7 +9,11 @@ use futures::StreamExt;
 use tokio::sync::watch;
 
 /// Read the response until `needle` appears in what has arrived; returns everything so far.
-async fn read_until(stream: &mut (impl futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin), so_far: &mut String, needle: &str) {
+async fn read_until(
+    stream: &mut (impl futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
+    so_far: &mut String,
+    needle: &str,
+) {
     while !so_far.contains(needle) {
         match stream.next().await {
             Some(Ok(b)) => so_far.push_str(&String::from_utf8_lossy(&b)),
@@ -23,14 +27,22 @@ async fn read_until(stream: &mut (impl futures::Stream<Item = reqwest::Result<by
 async fn shell_first_then_slots_as_they_finish() {
     let backend = TestBackend::start().await;
     let (open_gate, gate) = watch::channel(false);
-    backend.route("/slow", Answer::ok("text/html", "<p>slow but fine</p>").gated(gate));
-    let channels = misbehaving("fast", "ok", &backend.url) + &misbehaving("slow", "slow", &backend.url);
+    backend.route(
+        "/slow",
+        Answer::ok("text/html", "<p>slow but fine</p>").gated(gate),
+    );
+    let channels =
+        misbehaving("fast", "ok", &backend.url) + &misbehaving("slow", "slow", &backend.url);
     let site = Site::new("stream", &channels, &one_column_layout(&["slow", "fast"]));
     let portal = site.start().await;
     let client = portal.client();
     portal.sign_in(&client, "bruno.leroy").await;
 
-    let res = client.get(format!("{}/?lang=en", portal.url)).send().await.expect("GET /");
+    let res = client
+        .get(format!("{}/?lang=en", portal.url))
+        .send()
+        .await
+        .expect("GET /");
     let mut stream = res.bytes_stream();
     let mut page = String::new();
     read_until(&mut stream, &mut page, "</template>").await;
@@ -39,9 +51,21 @@ async fn shell_first_then_slots_as_they_finish() {
     let fast_slot = slot_of(&page, "fast").expect("fast slot in shell");
 
     // The fast channel arrives while the slow one is still held on its back-end.
-    read_until(&mut stream, &mut page, &format!("<div slot=\"{fast_slot}\"")).await;
-    assert!(!page.contains(&format!("<div slot=\"{slow_slot}\"")), "the slow slot cannot be there yet");
-    assert_eq!(backend.hits("/slow"), 1, "the slow channel is waiting on its back-end");
+    read_until(
+        &mut stream,
+        &mut page,
+        &format!("<div slot=\"{fast_slot}\""),
+    )
+    .await;
+    assert!(
+        !page.contains(&format!("<div slot=\"{slow_slot}\"")),
+        "the slow slot cannot be there yet"
+    );
+    assert_eq!(
+        backend.hits("/slow"),
+        1,
+        "the slow channel is waiting on its back-end"
+    );
 
     open_gate.send(true).expect("open gate");
     read_until(&mut stream, &mut page, "</html>").await;
@@ -56,7 +80,8 @@ async fn a_back_end_that_never_answers_costs_one_slot_its_budget() {
     let backend = TestBackend::start().await;
     let (_keep_closed, gate) = watch::channel(false);
     backend.route("/slow", Answer::ok("text/html", "never").gated(gate));
-    let channels = misbehaving("fast", "ok", &backend.url) + &misbehaving("stuck", "slow", &backend.url);
+    let channels =
+        misbehaving("fast", "ok", &backend.url) + &misbehaving("stuck", "slow", &backend.url);
     let site = Site::new("stuck", &channels, &one_column_layout(&["stuck", "fast"]));
     let portal = site.start().await;
     let client = portal.client();
@@ -65,7 +90,10 @@ async fn a_back_end_that_never_answers_costs_one_slot_its_budget() {
     let page = portal.get_page(&client, "/?lang=en").await;
     let stuck = publication_chunk(&page, "stuck");
     assert!(stuck.contains("did not answer in time"), "{stuck}");
-    assert!(stuck.contains("within 1500 ms"), "the budget is the manifest's wall_ms: {stuck}");
+    assert!(
+        stuck.contains("within 1500 ms"),
+        "the budget is the manifest's wall_ms: {stuck}"
+    );
     assert!(publication_chunk(&page, "fast").contains("All good"));
     portal.stop().await;
 }

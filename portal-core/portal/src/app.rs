@@ -92,12 +92,14 @@ impl Portal {
             .enable_all()
             .build()
             .map_err(|e| StartError::Other(format!("cannot start the render runtime: {e}")))?;
+        // Wrapped at once: if start-up fails below, it shuts down without blocking.
+        let runtime = RenderRuntime(Some(runtime));
         let engine = ChannelEngine::new(EngineOptions {
             artifact_dir: Some(data_dir.join("compiled")),
             max_instances: config.channels.max_instances,
             max_memory_mib: agora_channel_host::Limits::CEILING.memory_mib,
             cache_bytes: config.channels.cache_mib * 1024 * 1024,
-            runtime: Some(runtime.handle().clone()),
+            runtime: runtime.0.as_ref().map(|rt| rt.handle().clone()),
         })
         .map_err(|e| StartError::Other(e.to_string()))?;
         let registry = Registry::load(
@@ -154,7 +156,7 @@ impl Portal {
         tracing::info!(publications = state.registry.len(), "portal ready");
         Ok(Portal {
             state: Arc::new(state),
-            _render_runtime: Arc::new(RenderRuntime(Some(runtime))),
+            _render_runtime: Arc::new(runtime),
         })
     }
 

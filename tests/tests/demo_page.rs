@@ -1,0 +1,155 @@
+//! The shipped configuration (`config/channels.toml`, `config/layout.toml`) with the demo
+//! directory: each persona sees their own page with the welcome and news channels.
+
+use agora_tests::backend::{Answer, TestBackend};
+use agora_tests::page::publication_chunk;
+use agora_tests::{Site, repo_root};
+
+async fn shipped_site(name: &str) -> (Site, TestBackend) {
+    let backend = TestBackend::start().await;
+    let feeds = repo_root().join("examples/demo/backends/feeds");
+    for (file, ctype) in [
+        ("campus.xml", "application/rss+xml"),
+        ("library.atom", "application/atom+xml"),
+    ] {
+        let body = std::fs::read(feeds.join(file)).expect("demo feed");
+        backend.route(&format!("/feeds/{file}"), Answer::ok(ctype, body));
+    }
+    let channels = std::fs::read_to_string(repo_root().join("config/channels.toml"))
+        .expect("shipped channels.toml");
+    let layout = std::fs::read_to_string(repo_root().join("config/layout.toml"))
+        .expect("shipped layout.toml");
+    let site = Site::new(
+        name,
+        &channels.replace("${AGORA_DEMO_BACKEND}", &backend.url),
+        &layout,
+    );
+    (site, backend)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_persona_sees_a_personal_page_with_welcome_and_news() {
+    let (site, backend) = shipped_site("demo").await;
+    let portal = site.start().await;
+    for (uid, name, marker) in [
+        ("alice.martin", "Alice Martin", "cursusann: {SUPANN}L1"),
+        ("bruno.leroy", "Bruno Leroy", "cursusann: {SUPANN}M2"),
+        ("claire.dubois", "Claire Dubois", "teacher"),
+        ("david.moreau", "David Moreau", "staff"),
+    ] {
+        let client = portal.client();
+        portal.sign_in(&client, uid).await;
+        let page = portal.get_page(&client, "/").await;
+        let welcome = publication_chunk(&page, "welcome");
+        assert!(welcome.contains(name), "{uid}: {welcome}");
+        assert!(
+            welcome.contains(marker),
+            "{uid} sees their own attributes: {welcome}"
+        );
+        let news = publication_chunk(&page, "campus-news");
+        assert!(
+            news.contains("Inscriptions pédagogiques du second semestre ouvertes"),
+            "{news}"
+        );
+        let library = publication_chunk(&page, "library-news");
+        assert!(library.contains("Horaires étendus"), "{library}");
+        assert!(page.contains(name), "the header names the user");
+    }
+    // The feed is fetched once and shared (channel cache), not once per user.
+    assert_eq!(backend.hits("/feeds/campus.xml"), 1);
+    portal.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guests_see_the_guest_page_and_sign_in_needs_a_valid_csrf_token() {
+    let (site, _backend) = shipped_site("guest").await;
+    let portal = site.start().await;
+    let client = portal.client();
+    let page = portal.get_page(&client, "/?lang=en").await;
+    assert!(page.contains("Sign in"), "guest page offers sign-in");
+    assert!(publication_chunk(&page, "welcome").contains("Sign in to see your personal page"));
+
+    let res = client
+        .post(format!("{}/login/demo", portal.url))
+        .form(&[("uid", "alice.martin"), ("csrf", "forged")])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status().as_u16(), 403);
+    let body = res.text().await.expect("body");
+    assert!(
+        body.contains("expired") || body.contains("expiré"),
+        "{body}"
+    );
+
+    let login = portal.get_page(&client, "/login").await;
+    let csrf = agora_tests::page::csrf_token(&login).expect("token");
+    let res = client
+        .post(format!("{}/login/demo", portal.url))
+        .form(&[("uid", "mallory"), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status().as_u16(), 400, "unknown personas are refused");
+
+    // Security headers on every page.
+    let res = client
+        .get(format!("{}/", portal.url))
+        .send()
+        .await
+        .expect("GET");
+    let csp = res
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    portal.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_ends_the_session_and_the_session_cookie_is_strict() {
+    let (site, _backend) = shipped_site("logout").await;
+    let portal = site.start().await;
+    let client = portal.client();
+    let login = client
+        .get(format!("{}/login", portal.url))
+        .send()
+        .await
+        .expect("GET /login");
+    let csrf = agora_tests::page::csrf_token(&login.text().await.expect("body")).expect("token");
+    let res = client
+        .post(format!("{}/login/demo", portal.url))
+        .form(&[("uid", "claire.dubois"), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("POST");
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let page = portal.get_page(&client, "/").await;
+    assert!(page.contains("Claire Dubois"));
+    let token = agora_tests::page::csrf_token(&page).expect("logout form token");
+    let res = client
+        .post(format!("{}/logout", portal.url))
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(res.status().as_u16(), 303);
+    let page = portal.get_page(&client, "/").await;
+    assert!(!page.contains("Claire Dubois"), "signed out");
+    portal.stop().await;
+}
