@@ -18,6 +18,8 @@ pub struct Answer {
     pub content_type: String,
     /// When set, the answer waits until this gate is opened (true).
     pub gate: Option<watch::Receiver<bool>>,
+    /// Delay before answering.
+    pub delay: std::time::Duration,
 }
 
 impl Answer {
@@ -28,6 +30,7 @@ impl Answer {
             body: body.into(),
             content_type: content_type.into(),
             gate: None,
+            delay: std::time::Duration::ZERO,
         }
     }
 
@@ -38,7 +41,14 @@ impl Answer {
             body: format!("status {status}").into_bytes(),
             content_type: "text/plain".into(),
             gate: None,
+            delay: std::time::Duration::ZERO,
         }
+    }
+
+    /// The same answer, after `delay`.
+    pub fn delayed(mut self, delay: std::time::Duration) -> Self {
+        self.delay = delay;
+        self
     }
 
     /// The same answer, held until `gate` opens.
@@ -94,6 +104,9 @@ impl TestBackend {
                                 return;
                             }
                         }
+                    }
+                    if !answer.delay.is_zero() {
+                        tokio::time::sleep(answer.delay).await;
                     }
                     let head = format!(
                         "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",

@@ -84,7 +84,8 @@ pub fn app(
         .route("/health", web::get().to(health))
         .route("/metrics", web::get().to(prometheus))
         .route("/skin.css", web::get().to(skin_css))
-        .service(actix_files::Files::new("/static", static_dir).prefer_utf8(true))
+        .app_data(web::Data::new(StaticDir(static_dir)))
+        .route("/static/{file:.*}", web::get().to(static_file))
         .default_service(web::to(not_found))
 }
 
@@ -401,6 +402,36 @@ async fn skin_css(state: web::Data<PortalState>) -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
         .body(css)
+}
+
+/// The theme's static directory.
+struct StaticDir(std::path::PathBuf);
+
+/// Serve a theme file: whole body at once (no chunked streaming for small assets), never
+/// outside the static directory.
+async fn static_file(req: HttpRequest, dir: web::Data<StaticDir>, state: web::Data<PortalState>, path: web::Path<String>) -> HttpResponse {
+    let rel = std::path::Path::new(path.as_str());
+    let inside = rel.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+    let file = dir.0.join(rel);
+    match (inside, tokio::fs::read(&file).await) {
+        (true, Ok(body)) => {
+            let ctype = match file.extension().and_then(|e| e.to_str()) {
+                Some("css") => "text/css; charset=utf-8",
+                Some("svg") => "image/svg+xml",
+                Some("png") => "image/png",
+                Some("jpg") | Some("jpeg") => "image/jpeg",
+                Some("woff2") => "font/woff2",
+                Some("html") => "text/html; charset=utf-8",
+                Some("js") => "text/javascript; charset=utf-8",
+                _ => "application/octet-stream",
+            };
+            HttpResponse::Ok().content_type(ctype).insert_header((header::CACHE_CONTROL, "public, max-age=3600")).body(body)
+        }
+        _ => {
+            let locale = locale_of(&req, &state);
+            error_page(&state, &locale, 404, "error.not_found")
+        }
+    }
 }
 
 async fn not_found(req: HttpRequest, state: web::Data<PortalState>) -> HttpResponse {

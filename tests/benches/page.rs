@@ -1,0 +1,128 @@
+//! Page-level benchmarks (run with `cargo xtask bench`; figures go to BENCHMARKS.md):
+//!
+//! 1. `slow-backends`: a page of 10 channels whose back-ends each answer in 200 ms —
+//!    time to first byte and to the complete page (goal: first byte ≤ 20 ms, complete ≤ 220 ms).
+//! 2. `throughput`: cached personalised home page vs the same bytes served as a static file
+//!    by the same server, requests per second with 16 concurrent clients (goal: ≥ 30 %).
+
+use agora_tests::backend::{Answer, TestBackend};
+use agora_tests::{Site, misbehaving, one_column_layout};
+use futures::StreamExt;
+use std::time::{Duration, Instant};
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+async fn slow_backends() {
+    let backend = TestBackend::start().await;
+    backend.route("/slow", Answer::ok("text/html", "<p>done</p>").delayed(Duration::from_millis(200)));
+    let ids: Vec<String> = (0..10).map(|i| format!("c{i}")).collect();
+    let channels: String = ids.iter().map(|id| misbehaving(id, "slow", &backend.url)).collect();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let site = Site::new("bench-slow", &channels, &one_column_layout(&refs));
+    let portal = site.start().await;
+    let client = portal.client();
+    portal.sign_in(&client, "alice.martin").await;
+    let (mut first, mut complete) = (Vec::new(), Vec::new());
+    for i in 0..25 {
+        let started = Instant::now();
+        let res = client.get(format!("{}/", portal.url)).send().await.expect("GET");
+        let mut stream = res.bytes_stream();
+        let mut t_first = None;
+        let mut body = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            t_first.get_or_insert_with(|| started.elapsed());
+            body.extend_from_slice(&chunk.expect("chunk"));
+        }
+        let total = started.elapsed();
+        assert_eq!(String::from_utf8_lossy(&body).matches("<p>done</p>").count(), 10, "every slot rendered");
+        if i >= 5 {
+            first.push(t_first.unwrap_or(total));
+            complete.push(total);
+        }
+    }
+    first.sort();
+    complete.sort();
+    println!(
+        "slow-backends (10 channels × 200 ms back-end, 20 pages): first byte p50 {} p95 {}; complete page p50 {} p95 {}",
+        ms(percentile(&first, 0.5)),
+        ms(percentile(&first, 0.95)),
+        ms(percentile(&complete, 0.5)),
+        ms(percentile(&complete, 0.95))
+    );
+    portal.stop().await;
+}
+
+async fn load(client: &reqwest::Client, url: &str, concurrency: usize, duration: Duration) -> (f64, usize) {
+    let deadline = Instant::now() + duration;
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let client = client.clone();
+        let url = url.to_string();
+        tasks.push(tokio::spawn(async move {
+            let (mut n, mut bytes) = (0u64, 0usize);
+            while Instant::now() < deadline {
+                let body = client.get(&url).send().await.expect("GET").bytes().await.expect("body");
+                bytes = body.len();
+                n += 1;
+            }
+            (n, bytes)
+        }));
+    }
+    let mut total = 0;
+    let mut size = 0;
+    for t in tasks {
+        let (n, b) = t.await.expect("task");
+        total += n;
+        size = b;
+    }
+    (total as f64 / duration.as_secs_f64(), size)
+}
+
+async fn throughput() {
+    let backend = TestBackend::start().await;
+    let feed = std::fs::read(agora_tests::repo_root().join("examples/demo/backends/feeds/campus.xml")).expect("feed");
+    backend.route("/feeds/campus.xml", Answer::ok("application/rss+xml", feed.clone()));
+    let library = std::fs::read(agora_tests::repo_root().join("examples/demo/backends/feeds/library.atom")).expect("feed");
+    backend.route("/feeds/library.atom", Answer::ok("application/atom+xml", library));
+    let channels = std::fs::read_to_string(agora_tests::repo_root().join("config/channels.toml")).expect("channels");
+    let layout = std::fs::read_to_string(agora_tests::repo_root().join("config/layout.toml")).expect("layout");
+    let site = Site::new("bench-throughput", &channels.replace("${AGORA_DEMO_BACKEND}", &backend.url), &layout);
+    let portal = site.start().await;
+    let client = portal.client();
+    portal.sign_in(&client, "alice.martin").await;
+    let page = portal.get_page(&client, "/").await;
+    // The same bytes as a static file of the same server.
+    let static_dir = portal.portal.state.theme.static_dir.clone();
+    let file = static_dir.join("bench-page.html");
+    std::fs::write(&file, &page).expect("write static copy");
+    let duration = Duration::from_secs(5);
+    let (page_rps, page_bytes) = load(&client, &format!("{}/", portal.url), 16, duration).await;
+    let (static_rps, static_bytes) = load(&client, &format!("{}/static/bench-page.html", portal.url), 16, duration).await;
+    let _ = std::fs::remove_file(&file);
+    println!(
+        "throughput (16 clients, 5 s each): cached personalised page {page_rps:.0} req/s ({page_bytes} B); same bytes as static file {static_rps:.0} req/s ({static_bytes} B); ratio {:.0} %",
+        100.0 * page_rps / static_rps
+    );
+    portal.stop().await;
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter argument picks one benchmark.
+    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        if filter.as_deref().is_none_or(|f| "slow-backends".contains(f)) {
+            slow_backends().await;
+        }
+        if filter.as_deref().is_none_or(|f| "throughput".contains(f)) {
+            throughput().await;
+        }
+    });
+}
