@@ -40,6 +40,7 @@ pub use error::{ChannelError, ErrorKind};
 pub use html::escape;
 
 #[doc(hidden)]
+#[allow(clippy::too_many_arguments)]
 pub mod bindings {
     wit_bindgen::generate!({
         path: "wit",

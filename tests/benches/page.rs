@@ -21,9 +21,15 @@ fn ms(d: Duration) -> String {
 
 async fn slow_backends() {
     let backend = TestBackend::start().await;
-    backend.route("/slow", Answer::ok("text/html", "<p>done</p>").delayed(Duration::from_millis(200)));
+    backend.route(
+        "/slow",
+        Answer::ok("text/html", "<p>done</p>").delayed(Duration::from_millis(200)),
+    );
     let ids: Vec<String> = (0..10).map(|i| format!("c{i}")).collect();
-    let channels: String = ids.iter().map(|id| misbehaving(id, "slow", &backend.url)).collect();
+    let channels: String = ids
+        .iter()
+        .map(|id| misbehaving(id, "slow", &backend.url))
+        .collect();
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let site = Site::new("bench-slow", &channels, &one_column_layout(&refs));
     let portal = site.start().await;
@@ -32,7 +38,11 @@ async fn slow_backends() {
     let (mut first, mut complete) = (Vec::new(), Vec::new());
     for i in 0..25 {
         let started = Instant::now();
-        let res = client.get(format!("{}/", portal.url)).send().await.expect("GET");
+        let res = client
+            .get(format!("{}/", portal.url))
+            .send()
+            .await
+            .expect("GET");
         let mut stream = res.bytes_stream();
         let mut t_first = None;
         let mut body = Vec::new();
@@ -41,7 +51,13 @@ async fn slow_backends() {
             body.extend_from_slice(&chunk.expect("chunk"));
         }
         let total = started.elapsed();
-        assert_eq!(String::from_utf8_lossy(&body).matches("<p>done</p>").count(), 10, "every slot rendered");
+        assert_eq!(
+            String::from_utf8_lossy(&body)
+                .matches("<p>done</p>")
+                .count(),
+            10,
+            "every slot rendered"
+        );
         if i >= 5 {
             first.push(t_first.unwrap_or(total));
             complete.push(total);
@@ -59,7 +75,12 @@ async fn slow_backends() {
     portal.stop().await;
 }
 
-async fn load(client: &reqwest::Client, url: &str, concurrency: usize, duration: Duration) -> (f64, usize) {
+async fn load(
+    client: &reqwest::Client,
+    url: &str,
+    concurrency: usize,
+    duration: Duration,
+) -> (f64, usize) {
     let deadline = Instant::now() + duration;
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
@@ -68,7 +89,14 @@ async fn load(client: &reqwest::Client, url: &str, concurrency: usize, duration:
         tasks.push(tokio::spawn(async move {
             let (mut n, mut bytes) = (0u64, 0usize);
             while Instant::now() < deadline {
-                let body = client.get(&url).send().await.expect("GET").bytes().await.expect("body");
+                let body = client
+                    .get(&url)
+                    .send()
+                    .await
+                    .expect("GET")
+                    .bytes()
+                    .await
+                    .expect("body");
                 bytes = body.len();
                 n += 1;
             }
@@ -87,13 +115,29 @@ async fn load(client: &reqwest::Client, url: &str, concurrency: usize, duration:
 
 async fn throughput() {
     let backend = TestBackend::start().await;
-    let feed = std::fs::read(agora_tests::repo_root().join("examples/demo/backends/feeds/campus.xml")).expect("feed");
-    backend.route("/feeds/campus.xml", Answer::ok("application/rss+xml", feed.clone()));
-    let library = std::fs::read(agora_tests::repo_root().join("examples/demo/backends/feeds/library.atom")).expect("feed");
-    backend.route("/feeds/library.atom", Answer::ok("application/atom+xml", library));
-    let channels = std::fs::read_to_string(agora_tests::repo_root().join("config/channels.toml")).expect("channels");
-    let layout = std::fs::read_to_string(agora_tests::repo_root().join("config/layout.toml")).expect("layout");
-    let site = Site::new("bench-throughput", &channels.replace("${AGORA_DEMO_BACKEND}", &backend.url), &layout);
+    let feed =
+        std::fs::read(agora_tests::repo_root().join("examples/demo/backends/feeds/campus.xml"))
+            .expect("feed");
+    backend.route(
+        "/feeds/campus.xml",
+        Answer::ok("application/rss+xml", feed.clone()),
+    );
+    let library =
+        std::fs::read(agora_tests::repo_root().join("examples/demo/backends/feeds/library.atom"))
+            .expect("feed");
+    backend.route(
+        "/feeds/library.atom",
+        Answer::ok("application/atom+xml", library),
+    );
+    let channels = std::fs::read_to_string(agora_tests::repo_root().join("config/channels.toml"))
+        .expect("channels");
+    let layout = std::fs::read_to_string(agora_tests::repo_root().join("config/layout.toml"))
+        .expect("layout");
+    let site = Site::new(
+        "bench-throughput",
+        &channels.replace("${AGORA_DEMO_BACKEND}", &backend.url),
+        &layout,
+    );
     let portal = site.start().await;
     let client = portal.client();
     portal.sign_in(&client, "alice.martin").await;
@@ -104,7 +148,13 @@ async fn throughput() {
     std::fs::write(&file, &page).expect("write static copy");
     let duration = Duration::from_secs(5);
     let (page_rps, page_bytes) = load(&client, &format!("{}/", portal.url), 16, duration).await;
-    let (static_rps, static_bytes) = load(&client, &format!("{}/static/bench-page.html", portal.url), 16, duration).await;
+    let (static_rps, static_bytes) = load(
+        &client,
+        &format!("{}/static/bench-page.html", portal.url),
+        16,
+        duration,
+    )
+    .await;
     let _ = std::fs::remove_file(&file);
     println!(
         "throughput (16 clients, 5 s each): cached personalised page {page_rps:.0} req/s ({page_bytes} B); same bytes as static file {static_rps:.0} req/s ({static_bytes} B); ratio {:.0} %",
@@ -116,9 +166,16 @@ async fn throughput() {
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument picks one benchmark.
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async {
-        if filter.as_deref().is_none_or(|f| "slow-backends".contains(f)) {
+        if filter
+            .as_deref()
+            .is_none_or(|f| "slow-backends".contains(f))
+        {
             slow_backends().await;
         }
         if filter.as_deref().is_none_or(|f| "throughput".contains(f)) {

@@ -56,7 +56,7 @@ pub fn parse_items(bytes: &[u8], max: usize) -> Result<(Option<String>, Vec<Item
                 .filter(|s| !s.is_empty()),
         })
         .collect();
-    items.sort_by(|a, b| b.when_ms.cmp(&a.when_ms));
+    items.sort_by_key(|i| std::cmp::Reverse(i.when_ms));
     items.truncate(max);
     Ok((title, items))
 }
@@ -133,10 +133,8 @@ pub fn render_items(items: &[Item], now_ms: i64, en: bool, show_summary: bool) -
                 escape(&relative(now_ms, when, en))
             ));
         }
-        if show_summary {
-            if let Some(s) = &item.summary {
-                html.push_str(&format!("<p>{}</p>", escape(s)));
-            }
+        if show_summary && let Some(s) = &item.summary {
+            html.push_str(&format!("<p>{}</p>", escape(s)));
         }
         html.push_str("</li>");
     }

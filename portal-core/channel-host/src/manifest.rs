@@ -268,13 +268,13 @@ impl ChannelManifest {
             ));
         }
         for (key, field) in &self.config {
-            if let (Some(min), Some(max)) = (field.min, field.max) {
-                if min > max {
-                    return Err(self.error(
-                        &format!("config.{key}"),
-                        format!("min {min} is above max {max}"),
-                    ));
-                }
+            if let (Some(min), Some(max)) = (field.min, field.max)
+                && min > max
+            {
+                return Err(self.error(
+                    &format!("config.{key}"),
+                    format!("min {min} is above max {max}"),
+                ));
             }
             if let Some(default) = &field.default {
                 check_value(field, default)

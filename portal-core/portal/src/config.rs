@@ -361,6 +361,7 @@ fn from_figment(figment: &Figment, e: figment::Error, file: &str) -> ConfigError
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 

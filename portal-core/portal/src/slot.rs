@@ -138,14 +138,14 @@ impl SlotRenderer {
         let ttl_ms = i64::from(entry.channel.manifest.cache.ttl_seconds) * 1000;
         let now = now_ms();
         let cached = self.cache.get(&key).await;
-        if let Some(c) = &cached {
-            if now - c.rendered_at_ms < ttl_ms {
-                metrics::counter!("agora_slot_cache_hits_total").increment(1);
-                return SlotView::Fresh {
-                    html: c.html.clone(),
-                    title: c.title.clone(),
-                };
-            }
+        if let Some(c) = &cached
+            && now - c.rendered_at_ms < ttl_ms
+        {
+            metrics::counter!("agora_slot_cache_hits_total").increment(1);
+            return SlotView::Fresh {
+                html: c.html.clone(),
+                title: c.title.clone(),
+            };
         }
         let request = RenderRequest {
             locale: locale.to_string(),

@@ -409,9 +409,16 @@ struct StaticDir(std::path::PathBuf);
 
 /// Serve a theme file: whole body at once (no chunked streaming for small assets), never
 /// outside the static directory.
-async fn static_file(req: HttpRequest, dir: web::Data<StaticDir>, state: web::Data<PortalState>, path: web::Path<String>) -> HttpResponse {
+async fn static_file(
+    req: HttpRequest,
+    dir: web::Data<StaticDir>,
+    state: web::Data<PortalState>,
+    path: web::Path<String>,
+) -> HttpResponse {
     let rel = std::path::Path::new(path.as_str());
-    let inside = rel.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+    let inside = rel
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
     let file = dir.0.join(rel);
     match (inside, tokio::fs::read(&file).await) {
         (true, Ok(body)) => {
@@ -425,7 +432,10 @@ async fn static_file(req: HttpRequest, dir: web::Data<StaticDir>, state: web::Da
                 Some("js") => "text/javascript; charset=utf-8",
                 _ => "application/octet-stream",
             };
-            HttpResponse::Ok().content_type(ctype).insert_header((header::CACHE_CONTROL, "public, max-age=3600")).body(body)
+            HttpResponse::Ok()
+                .content_type(ctype)
+                .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+                .body(body)
         }
         _ => {
             let locale = locale_of(&req, &state);
