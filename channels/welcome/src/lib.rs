@@ -60,9 +60,10 @@ impl Channel for Welcome {
             .first_attribute("displayName")
             .unwrap_or_else(|| ctx.tr("à vous", "there").to_string());
         let mut html = format!(
-            "<p class=\"welcome-greeting\">{} <strong>{}</strong>&nbsp;!</p>",
+            "<p class=\"welcome-greeting\">{} <strong>{}</strong>{}</p>",
             ctx.tr("Bonjour", "Hello"),
-            escape(&name)
+            escape(&name),
+            ctx.tr("&nbsp;!", "!") // French puts a non-breaking space before "!"
         );
         html.push_str("<dl class=\"attribute-list\">");
         for attr in &ctx.config.show {
