@@ -52,9 +52,7 @@ impl Request {
             headers: self.headers,
             body: self.body,
         };
-        wit::fetch(&req)
-            .map(Response::from)
-            .map_err(FetchError::from)
+        wit::fetch(&req).map(Response::from).map_err(FetchError::from)
     }
 }
 

@@ -33,11 +33,7 @@ impl<C> Context<C> {
     pub(crate) fn new(raw: RenderContext, config: C) -> Self {
         Context {
             publication: raw.publication,
-            locale: if raw.locale == "en" {
-                Locale::En
-            } else {
-                Locale::Fr
-            },
+            locale: if raw.locale == "en" { Locale::En } else { Locale::Fr },
             now_unix_ms: raw.now_unix_ms,
             signed_in: raw.signed_in,
             config,

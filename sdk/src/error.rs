@@ -83,9 +83,7 @@ impl From<crate::backend::FetchError> for ChannelError {
         use crate::backend::FetchError as F;
         match e {
             F::NotGranted(m) => ChannelError::bad_config(format!("back-end not granted: {m}")),
-            F::InvalidRequest(m) => {
-                ChannelError::internal(format!("invalid back-end request: {m}"))
-            }
+            F::InvalidRequest(m) => ChannelError::internal(format!("invalid back-end request: {m}")),
             other => ChannelError::backend_unavailable(other.to_string()),
         }
     }

@@ -20,8 +20,7 @@ pub fn escape(text: &str) -> String {
 /// (The host sanitises again; this keeps channel output meaningful.)
 pub fn safe_url(url: &str) -> &str {
     let lower = url.trim_start().to_ascii_lowercase();
-    if lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with("mailto:")
-    {
+    if lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with("mailto:") {
         url
     } else {
         "#"

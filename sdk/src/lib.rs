@@ -99,14 +99,10 @@ pub trait Channel {
 #[doc(hidden)]
 pub fn __render<C: Channel>(
     ctx: bindings::agora::channel::types::RenderContext,
-) -> Result<
-    bindings::agora::channel::types::RenderOutput,
-    bindings::agora::channel::types::RenderError,
-> {
+) -> Result<bindings::agora::channel::types::RenderOutput, bindings::agora::channel::types::RenderError> {
     install_panic_hook();
-    let config: C::Config = serde_json::from_str(&ctx.config_json).map_err(|e| {
-        ChannelError::bad_config(format!("configuration does not decode: {e}")).into_wit()
-    })?;
+    let config: C::Config = serde_json::from_str(&ctx.config_json)
+        .map_err(|e| ChannelError::bad_config(format!("configuration does not decode: {e}")).into_wit())?;
     let context = Context::new(ctx, config);
     match C::render(&context) {
         Ok(out) => Ok(bindings::agora::channel::types::RenderOutput {

@@ -26,10 +26,7 @@ async fn slow_backends() {
         Answer::ok("text/html", "<p>done</p>").delayed(Duration::from_millis(200)),
     );
     let ids: Vec<String> = (0..10).map(|i| format!("c{i}")).collect();
-    let channels: String = ids
-        .iter()
-        .map(|id| misbehaving(id, "slow", &backend.url))
-        .collect();
+    let channels: String = ids.iter().map(|id| misbehaving(id, "slow", &backend.url)).collect();
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let site = Site::new("bench-slow", &channels, &one_column_layout(&refs));
     let portal = site.start().await;
@@ -38,11 +35,7 @@ async fn slow_backends() {
     let (mut first, mut complete) = (Vec::new(), Vec::new());
     for i in 0..25 {
         let started = Instant::now();
-        let res = client
-            .get(format!("{}/", portal.url))
-            .send()
-            .await
-            .expect("GET");
+        let res = client.get(format!("{}/", portal.url)).send().await.expect("GET");
         let mut stream = res.bytes_stream();
         let mut t_first = None;
         let mut body = Vec::new();
@@ -52,9 +45,7 @@ async fn slow_backends() {
         }
         let total = started.elapsed();
         assert_eq!(
-            String::from_utf8_lossy(&body)
-                .matches("<p>done</p>")
-                .count(),
+            String::from_utf8_lossy(&body).matches("<p>done</p>").count(),
             10,
             "every slot rendered"
         );
@@ -75,12 +66,7 @@ async fn slow_backends() {
     portal.stop().await;
 }
 
-async fn load(
-    client: &reqwest::Client,
-    url: &str,
-    concurrency: usize,
-    duration: Duration,
-) -> (f64, usize) {
+async fn load(client: &reqwest::Client, url: &str, concurrency: usize, duration: Duration) -> (f64, usize) {
     let deadline = Instant::now() + duration;
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
@@ -89,14 +75,7 @@ async fn load(
         tasks.push(tokio::spawn(async move {
             let (mut n, mut bytes) = (0u64, 0usize);
             while Instant::now() < deadline {
-                let body = client
-                    .get(&url)
-                    .send()
-                    .await
-                    .expect("GET")
-                    .bytes()
-                    .await
-                    .expect("body");
+                let body = client.get(&url).send().await.expect("GET").bytes().await.expect("body");
                 bytes = body.len();
                 n += 1;
             }
@@ -115,24 +94,13 @@ async fn load(
 
 async fn throughput() {
     let backend = TestBackend::start().await;
-    let feed =
-        std::fs::read(agora_tests::repo_root().join("examples/demo/backends/feeds/campus.xml"))
-            .expect("feed");
-    backend.route(
-        "/feeds/campus.xml",
-        Answer::ok("application/rss+xml", feed.clone()),
-    );
+    let feed = std::fs::read(agora_tests::repo_root().join("examples/demo/backends/feeds/campus.xml")).expect("feed");
+    backend.route("/feeds/campus.xml", Answer::ok("application/rss+xml", feed.clone()));
     let library =
-        std::fs::read(agora_tests::repo_root().join("examples/demo/backends/feeds/library.atom"))
-            .expect("feed");
-    backend.route(
-        "/feeds/library.atom",
-        Answer::ok("application/atom+xml", library),
-    );
-    let channels = std::fs::read_to_string(agora_tests::repo_root().join("config/channels.toml"))
-        .expect("channels");
-    let layout = std::fs::read_to_string(agora_tests::repo_root().join("config/layout.toml"))
-        .expect("layout");
+        std::fs::read(agora_tests::repo_root().join("examples/demo/backends/feeds/library.atom")).expect("feed");
+    backend.route("/feeds/library.atom", Answer::ok("application/atom+xml", library));
+    let channels = std::fs::read_to_string(agora_tests::repo_root().join("config/channels.toml")).expect("channels");
+    let layout = std::fs::read_to_string(agora_tests::repo_root().join("config/layout.toml")).expect("layout");
     let site = Site::new(
         "bench-throughput",
         &channels.replace("${AGORA_DEMO_BACKEND}", &backend.url),
@@ -148,13 +116,8 @@ async fn throughput() {
     std::fs::write(&file, &page).expect("write static copy");
     let duration = Duration::from_secs(5);
     let (page_rps, page_bytes) = load(&client, &format!("{}/", portal.url), 16, duration).await;
-    let (static_rps, static_bytes) = load(
-        &client,
-        &format!("{}/static/bench-page.html", portal.url),
-        16,
-        duration,
-    )
-    .await;
+    let (static_rps, static_bytes) =
+        load(&client, &format!("{}/static/bench-page.html", portal.url), 16, duration).await;
     let _ = std::fs::remove_file(&file);
     println!(
         "throughput (16 clients, 5 s each): cached personalised page {page_rps:.0} req/s ({page_bytes} B); same bytes as static file {static_rps:.0} req/s ({static_bytes} B); ratio {:.0} %",
@@ -172,10 +135,7 @@ fn main() {
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        if filter
-            .as_deref()
-            .is_none_or(|f| "slow-backends".contains(f))
-        {
+        if filter.as_deref().is_none_or(|f| "slow-backends".contains(f)) {
             slow_backends().await;
         }
         if filter.as_deref().is_none_or(|f| "throughput".contains(f)) {

@@ -70,9 +70,7 @@ pub struct TestBackend {
 impl TestBackend {
     /// Start on a free loopback port.
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind backend");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind backend");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let routes: Arc<Mutex<HashMap<String, Answer>>> = Arc::default();
         let hits: Arc<Mutex<HashMap<String, u32>>> = Arc::default();
@@ -125,19 +123,11 @@ impl TestBackend {
 
     /// Set what `path` answers.
     pub fn route(&self, path: &str, answer: Answer) {
-        self.routes
-            .lock()
-            .expect("routes")
-            .insert(path.to_string(), answer);
+        self.routes.lock().expect("routes").insert(path.to_string(), answer);
     }
 
     /// How many requests `path` received.
     pub fn hits(&self, path: &str) -> u32 {
-        self.hits
-            .lock()
-            .expect("hits")
-            .get(path)
-            .copied()
-            .unwrap_or(0)
+        self.hits.lock().expect("hits").get(path).copied().unwrap_or(0)
     }
 }

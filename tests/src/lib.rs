@@ -36,11 +36,7 @@ pub fn channel_packages() -> PathBuf {
 
 /// A fresh temporary directory for one test.
 pub fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "agora-e2e-{name}-{}-{}",
-        std::process::id(),
-        rand_suffix()
-    ));
+    let d = std::env::temp_dir().join(format!("agora-e2e-{name}-{}-{}", std::process::id(), rand_suffix()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(d.join("config")).expect("create temp dir");
     d
@@ -88,8 +84,7 @@ render_threads = 2
             ldif = repo.join("examples/demo/directory.ldif").display(),
         );
         std::fs::write(root.join("config/portal.toml"), portal).expect("write portal.toml");
-        std::fs::write(root.join("config/channels.toml"), channels_toml)
-            .expect("write channels.toml");
+        std::fs::write(root.join("config/channels.toml"), channels_toml).expect("write channels.toml");
         std::fs::write(root.join("config/layout.toml"), layout_toml).expect("write layout.toml");
         Site { root }
     }
@@ -132,9 +127,7 @@ impl RunningPortal {
     fn serve(portal: Portal) -> Self {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
-        let server = portal
-            .serve(listener)
-            .unwrap_or_else(|e| panic!("serve: {e}"));
+        let server = portal.serve(listener).unwrap_or_else(|e| panic!("serve: {e}"));
         let handle = server.handle();
         tokio::spawn(server);
         RunningPortal {
@@ -170,11 +163,7 @@ impl RunningPortal {
             .send()
             .await
             .expect("POST /login/demo");
-        assert_eq!(
-            res.status().as_u16(),
-            303,
-            "demo sign-in as {uid} redirects home"
-        );
+        assert_eq!(res.status().as_u16(), 303, "demo sign-in as {uid} redirects home");
     }
 
     /// GET a page and return its whole body.

@@ -32,8 +32,6 @@ pub fn chunk(html: &str, slot: &str) -> Option<String> {
 
 /// The chunk of a publication's slot; panics with the page when absent.
 pub fn publication_chunk(html: &str, publication: &str) -> String {
-    let slot = slot_of(html, publication)
-        .unwrap_or_else(|| panic!("no slot for {publication} in page:\n{html}"));
-    chunk(html, &slot)
-        .unwrap_or_else(|| panic!("slot {slot} ({publication}) never filled in page:\n{html}"))
+    let slot = slot_of(html, publication).unwrap_or_else(|| panic!("no slot for {publication} in page:\n{html}"));
+    chunk(html, &slot).unwrap_or_else(|| panic!("slot {slot} ({publication}) never filled in page:\n{html}"))
 }

@@ -11,10 +11,7 @@ const MODES: &[&str] = &["ok", "panic", "loop", "alloc", "forbidden", "snoop", "
 
 async fn site_with_every_misbehaviour(name: &str) -> (Site, TestBackend) {
     let backend = TestBackend::start().await;
-    let channels: String = MODES
-        .iter()
-        .map(|m| misbehaving(m, m, &backend.url))
-        .collect();
+    let channels: String = MODES.iter().map(|m| misbehaving(m, m, &backend.url)).collect();
     let site = Site::new(name, &channels, &one_column_layout(MODES));
     (site, backend)
 }
@@ -41,10 +38,7 @@ async fn every_misbehaviour_is_contained_and_explained() {
     );
 
     let looping = publication_chunk(&page, "loop");
-    assert!(
-        looping.contains("worked for too long and was stopped"),
-        "{looping}"
-    );
+    assert!(looping.contains("worked for too long and was stopped"), "{looping}");
     assert!(looping.contains("more than 50 ms of CPU"), "{looping}");
 
     let alloc = publication_chunk(&page, "alloc");
@@ -107,14 +101,7 @@ async fn hostile_html_never_reaches_the_page_executable() {
         "harmless content stays: {xss}"
     );
     let lower = xss.to_ascii_lowercase();
-    for bad in [
-        "<script",
-        "onerror",
-        "onclick",
-        "javascript:",
-        "<iframe",
-        "style=",
-    ] {
+    for bad in ["<script", "onerror", "onclick", "javascript:", "<iframe", "style="] {
         assert!(!lower.contains(bad), "`{bad}` reached the page: {xss}");
     }
     assert!(

@@ -15,15 +15,9 @@ async fn shipped_site(name: &str) -> (Site, TestBackend) {
         let body = std::fs::read(feeds.join(file)).expect("demo feed");
         backend.route(&format!("/feeds/{file}"), Answer::ok(ctype, body));
     }
-    let channels = std::fs::read_to_string(repo_root().join("config/channels.toml"))
-        .expect("shipped channels.toml");
-    let layout = std::fs::read_to_string(repo_root().join("config/layout.toml"))
-        .expect("shipped layout.toml");
-    let site = Site::new(
-        name,
-        &channels.replace("${AGORA_DEMO_BACKEND}", &backend.url),
-        &layout,
-    );
+    let channels = std::fs::read_to_string(repo_root().join("config/channels.toml")).expect("shipped channels.toml");
+    let layout = std::fs::read_to_string(repo_root().join("config/layout.toml")).expect("shipped layout.toml");
+    let site = Site::new(name, &channels.replace("${AGORA_DEMO_BACKEND}", &backend.url), &layout);
     (site, backend)
 }
 
@@ -42,10 +36,7 @@ async fn each_persona_sees_a_personal_page_with_welcome_and_news() {
         let page = portal.get_page(&client, "/").await;
         let welcome = publication_chunk(&page, "welcome");
         assert!(welcome.contains(name), "{uid}: {welcome}");
-        assert!(
-            welcome.contains(marker),
-            "{uid} sees their own attributes: {welcome}"
-        );
+        assert!(welcome.contains(marker), "{uid} sees their own attributes: {welcome}");
         let news = publication_chunk(&page, "campus-news");
         assert!(
             news.contains("Inscriptions pédagogiques du second semestre ouvertes"),
@@ -77,10 +68,7 @@ async fn guests_see_the_guest_page_and_sign_in_needs_a_valid_csrf_token() {
         .expect("POST");
     assert_eq!(res.status().as_u16(), 403);
     let body = res.text().await.expect("body");
-    assert!(
-        body.contains("expired") || body.contains("expiré"),
-        "{body}"
-    );
+    assert!(body.contains("expired") || body.contains("expiré"), "{body}");
 
     let login = portal.get_page(&client, "/login").await;
     let csrf = agora_tests::page::csrf_token(&login).expect("token");
@@ -93,11 +81,7 @@ async fn guests_see_the_guest_page_and_sign_in_needs_a_valid_csrf_token() {
     assert_eq!(res.status().as_u16(), 400, "unknown personas are refused");
 
     // Security headers on every page.
-    let res = client
-        .get(format!("{}/", portal.url))
-        .send()
-        .await
-        .expect("GET");
+    let res = client.get(format!("{}/", portal.url)).send().await.expect("GET");
     let csp = res
         .headers()
         .get("content-security-policy")

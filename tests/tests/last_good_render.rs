@@ -8,10 +8,7 @@ use agora_tests::{Site, misbehaving, one_column_layout};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_channel_shows_its_last_good_render_with_its_age() {
     let backend = TestBackend::start().await;
-    backend.route(
-        "/echo",
-        Answer::ok("text/html", "<p class=\"marker\">timetable v1</p>"),
-    );
+    backend.route("/echo", Answer::ok("text/html", "<p class=\"marker\">timetable v1</p>"));
     let site = Site::new(
         "stale",
         &misbehaving("echo", "echo", &backend.url),
@@ -34,10 +31,7 @@ async fn a_failing_channel_shows_its_last_good_render_with_its_age() {
         stale.contains("timetable v1"),
         "the last good content is shown: {stale}"
     );
-    assert!(
-        stale.contains("unavailable for now"),
-        "the reason is given: {stale}"
-    );
+    assert!(stale.contains("unavailable for now"), "the reason is given: {stale}");
     assert!(
         stale.contains("Showing the last version (updated 0 s ago)") || stale.contains("s ago)"),
         "{stale}"

@@ -27,12 +27,8 @@ async fn read_until(
 async fn shell_first_then_slots_as_they_finish() {
     let backend = TestBackend::start().await;
     let (open_gate, gate) = watch::channel(false);
-    backend.route(
-        "/slow",
-        Answer::ok("text/html", "<p>slow but fine</p>").gated(gate),
-    );
-    let channels =
-        misbehaving("fast", "ok", &backend.url) + &misbehaving("slow", "slow", &backend.url);
+    backend.route("/slow", Answer::ok("text/html", "<p>slow but fine</p>").gated(gate));
+    let channels = misbehaving("fast", "ok", &backend.url) + &misbehaving("slow", "slow", &backend.url);
     let site = Site::new("stream", &channels, &one_column_layout(&["slow", "fast"]));
     let portal = site.start().await;
     let client = portal.client();
@@ -51,21 +47,12 @@ async fn shell_first_then_slots_as_they_finish() {
     let fast_slot = slot_of(&page, "fast").expect("fast slot in shell");
 
     // The fast channel arrives while the slow one is still held on its back-end.
-    read_until(
-        &mut stream,
-        &mut page,
-        &format!("<div slot=\"{fast_slot}\""),
-    )
-    .await;
+    read_until(&mut stream, &mut page, &format!("<div slot=\"{fast_slot}\"")).await;
     assert!(
         !page.contains(&format!("<div slot=\"{slow_slot}\"")),
         "the slow slot cannot be there yet"
     );
-    assert_eq!(
-        backend.hits("/slow"),
-        1,
-        "the slow channel is waiting on its back-end"
-    );
+    assert_eq!(backend.hits("/slow"), 1, "the slow channel is waiting on its back-end");
 
     open_gate.send(true).expect("open gate");
     read_until(&mut stream, &mut page, "</html>").await;
@@ -80,8 +67,7 @@ async fn a_back_end_that_never_answers_costs_one_slot_its_budget() {
     let backend = TestBackend::start().await;
     let (_keep_closed, gate) = watch::channel(false);
     backend.route("/slow", Answer::ok("text/html", "never").gated(gate));
-    let channels =
-        misbehaving("fast", "ok", &backend.url) + &misbehaving("stuck", "slow", &backend.url);
+    let channels = misbehaving("fast", "ok", &backend.url) + &misbehaving("stuck", "slow", &backend.url);
     let site = Site::new("stuck", &channels, &one_column_layout(&["stuck", "fast"]));
     let portal = site.start().await;
     let client = portal.client();

@@ -17,11 +17,7 @@ const CHANNELS: &[(&str, &str, &str)] = &[
     // (cargo package, package directory name, crate directory)
     ("agora-channel-welcome", "welcome", "channels/welcome"),
     ("agora-channel-news", "news", "channels/news"),
-    (
-        "agora-test-channels",
-        "misbehaving",
-        "tests/channels/misbehaving",
-    ),
+    ("agora-test-channels", "misbehaving", "tests/channels/misbehaving"),
 ];
 
 const WASM_TARGET: &str = "wasm32-wasip2";
@@ -55,9 +51,7 @@ fn cargo() -> Command {
 
 fn run(cmd: &mut Command) -> Result<()> {
     eprintln!("+ {cmd:?}");
-    let status = cmd
-        .status()
-        .with_context(|| format!("cannot run {cmd:?}"))?;
+    let status = cmd.status().with_context(|| format!("cannot run {cmd:?}"))?;
     if !status.success() {
         bail!("{cmd:?} failed with {status}");
     }
@@ -66,9 +60,7 @@ fn run(cmd: &mut Command) -> Result<()> {
 
 /// Make sure the wasm32-wasip2 standard library is installed.
 fn ensure_wasm_target() -> Result<()> {
-    let out = Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .output();
+    let out = Command::new("rustup").args(["target", "list", "--installed"]).output();
     match out {
         Ok(o)
             if String::from_utf8_lossy(&o.stdout)
@@ -100,17 +92,10 @@ fn build_channels(root: &Path) -> Result<()> {
         let dest = root.join("target/channels").join(name);
         std::fs::create_dir_all(&dest)?;
         let wasm = out_dir.join(format!("{}.wasm", pkg.replace('-', "_")));
-        std::fs::copy(&wasm, dest.join("channel.wasm"))
-            .with_context(|| format!("copy {}", wasm.display()))?;
-        std::fs::copy(
-            root.join(dir).join("channel.toml"),
-            dest.join("channel.toml"),
-        )?;
+        std::fs::copy(&wasm, dest.join("channel.wasm")).with_context(|| format!("copy {}", wasm.display()))?;
+        std::fs::copy(root.join(dir).join("channel.toml"), dest.join("channel.toml"))?;
     }
-    eprintln!(
-        "channels installed in {}",
-        root.join("target/channels").display()
-    );
+    eprintln!("channels installed in {}", root.join("target/channels").display());
     Ok(())
 }
 
@@ -133,9 +118,7 @@ fn demo(root: &Path, args: &[String]) -> Result<()> {
     cmd.env("AGORA_DEMO_BACKEND", &backends)
         .env("PORTAL_DEMO__ENABLED", "true");
     let listen = std::env::var("PORTAL_SERVER__LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
-    eprintln!(
-        "\n  Agora demo: open http://{listen}/ and choose a persona under \"Se connecter\".\n"
-    );
+    eprintln!("\n  Agora demo: open http://{listen}/ and choose a persona under \"Se connecter\".\n");
     run(&mut cmd)
 }
 

@@ -40,11 +40,7 @@ fn handle(mut stream: TcpStream, dir: &Path) -> std::io::Result<()> {
     let (status, body, ctype) = match (method, safe, std::fs::read(&file)) {
         ("GET" | "HEAD", true, Ok(body)) => ("200 OK", body, content_type(&file)),
         ("GET" | "HEAD", _, _) => ("404 Not Found", b"not found".to_vec(), "text/plain"),
-        _ => (
-            "405 Method Not Allowed",
-            b"method not allowed".to_vec(),
-            "text/plain",
-        ),
+        _ => ("405 Method Not Allowed", b"method not allowed".to_vec(), "text/plain"),
     };
     write!(
         stream,

@@ -50,10 +50,7 @@ pub fn parse_items(bytes: &[u8], max: usize) -> Result<(Option<String>, Vec<Item
                 .map(|l| l.href.clone())
                 .filter(|h| h.starts_with("http://") || h.starts_with("https://")),
             when_ms: e.published.or(e.updated).map(|d| d.timestamp_millis()),
-            summary: e
-                .summary
-                .map(|s| strip_tags(&s.content))
-                .filter(|s| !s.is_empty()),
+            summary: e.summary.map(|s| strip_tags(&s.content)).filter(|s| !s.is_empty()),
         })
         .collect();
     items.sort_by_key(|i| std::cmp::Reverse(i.when_ms));
@@ -120,11 +117,7 @@ pub fn render_items(items: &[Item], now_ms: i64, en: bool, show_summary: bool) -
     for item in items {
         html.push_str("<li>");
         match &item.link {
-            Some(link) => html.push_str(&format!(
-                "<a href=\"{}\">{}</a>",
-                escape(link),
-                escape(&item.title)
-            )),
+            Some(link) => html.push_str(&format!("<a href=\"{}\">{}</a>", escape(link), escape(&item.title))),
             None => html.push_str(&format!("<span>{}</span>", escape(&item.title))),
         }
         if let Some(when) = item.when_ms {
@@ -159,12 +152,7 @@ impl Channel for News {
             Ok(resp.body)
         })?;
         let (title, items) = parse_items(&bytes, cfg.max_items as usize)?;
-        let html = render_items(
-            &items,
-            ctx.now_unix_ms,
-            ctx.locale == Locale::En,
-            cfg.show_summary,
-        );
+        let html = render_items(&items, ctx.now_unix_ms, ctx.locale == Locale::En, cfg.show_summary);
         let out = Output::html(html);
         Ok(match title {
             Some(t) if !t.trim().is_empty() => out.with_title(t),

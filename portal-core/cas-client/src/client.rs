@@ -27,7 +27,9 @@ pub struct CasClient {
 pub fn is_ticket(ticket: &str) -> bool {
     (ticket.starts_with("ST-") || ticket.starts_with("PT-"))
         && ticket.len() <= 256
-        && ticket.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
+        && ticket
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
 }
 
 impl CasClient {
@@ -41,7 +43,11 @@ impl CasClient {
             let p = format!("{}/", server.path());
             server.set_path(&p);
         }
-        Ok(CasClient { server, http, timeout: Duration::from_secs(5) })
+        Ok(CasClient {
+            server,
+            http,
+            timeout: Duration::from_secs(5),
+        })
     }
 
     /// Use `timeout` for back-channel calls (default 5 s).
@@ -79,7 +85,13 @@ impl CasClient {
     }
 
     async fn get(&self, url: Url) -> Result<String, CasError> {
-        let res = self.http.get(url).timeout(self.timeout).send().await.map_err(|e| CasError::Unreachable(e.without_url().to_string()))?;
+        let res = self
+            .http
+            .get(url)
+            .timeout(self.timeout)
+            .send()
+            .await
+            .map_err(|e| CasError::Unreachable(e.without_url().to_string()))?;
         if !res.status().is_success() {
             return Err(CasError::Unreachable(format!("HTTP {}", res.status())));
         }
@@ -88,7 +100,11 @@ impl CasClient {
         }
         let mut res = res;
         let mut body = Vec::new();
-        while let Some(chunk) = res.chunk().await.map_err(|e| CasError::Unreachable(e.without_url().to_string()))? {
+        while let Some(chunk) = res
+            .chunk()
+            .await
+            .map_err(|e| CasError::Unreachable(e.without_url().to_string()))?
+        {
             if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
                 return Err(CasError::TooLarge(MAX_DOCUMENT_BYTES));
             }
@@ -104,7 +120,11 @@ impl CasClient {
         if !is_ticket(ticket) {
             return Err(CasError::NotATicket);
         }
-        let path = if ticket.starts_with("PT-") { "p3/proxyValidate" } else { "p3/serviceValidate" };
+        let path = if ticket.starts_with("PT-") {
+            "p3/proxyValidate"
+        } else {
+            "p3/serviceValidate"
+        };
         let mut params = vec![("service", service), ("ticket", ticket)];
         if let Some(p) = pgt_url {
             params.push(("pgtUrl", p));
@@ -115,7 +135,9 @@ impl CasClient {
 
     /// Obtain a proxy ticket for `target_service` with a proxy-granting ticket.
     pub async fn proxy_ticket(&self, pgt: &str, target_service: &str) -> Result<String, CasError> {
-        let body = self.get(self.endpoint("proxy", &[("pgt", pgt), ("targetService", target_service)])).await?;
+        let body = self
+            .get(self.endpoint("proxy", &[("pgt", pgt), ("targetService", target_service)]))
+            .await?;
         parse_proxy_response(&body)
     }
 }
@@ -128,10 +150,17 @@ mod tests {
     fn login_and_logout_urls() {
         let c = CasClient::new("https://cas.univ.fr/cas", reqwest::Client::new()).expect("client");
         assert_eq!(
-            c.login_url("https://ent.univ.fr/login/cas", LoginOptions::default()).as_str(),
+            c.login_url("https://ent.univ.fr/login/cas", LoginOptions::default())
+                .as_str(),
             "https://cas.univ.fr/cas/login?service=https%3A%2F%2Fent.univ.fr%2Flogin%2Fcas"
         );
-        let u = c.login_url("https://ent.univ.fr/login/cas", LoginOptions { renew: true, gateway: true });
+        let u = c.login_url(
+            "https://ent.univ.fr/login/cas",
+            LoginOptions {
+                renew: true,
+                gateway: true,
+            },
+        );
         assert!(u.as_str().ends_with("&renew=true&gateway=true"));
         assert_eq!(c.logout_url(None).as_str(), "https://cas.univ.fr/cas/logout");
     }
@@ -140,7 +169,14 @@ mod tests {
     fn tickets_are_checked_before_any_request() {
         assert!(is_ticket("ST-12-abcDEF-cas01.univ.fr"));
         assert!(is_ticket("PT-1-x"));
-        for bad in ["", "TGT-1", "ST-1&renew=true", "ST-1 x", "ST-é", &format!("ST-{}", "a".repeat(300))] {
+        for bad in [
+            "",
+            "TGT-1",
+            "ST-1&renew=true",
+            "ST-1 x",
+            "ST-é",
+            &format!("ST-{}", "a".repeat(300)),
+        ] {
             assert!(!is_ticket(bad), "{bad}");
         }
     }

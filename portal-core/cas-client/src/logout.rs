@@ -22,15 +22,25 @@ pub struct LogoutRequest {
 pub fn parse_logout_request(doc: &str) -> Result<LogoutRequest, CasError> {
     let root = xml::parse(doc)?;
     if !root.is(SAMLP, "LogoutRequest") {
-        return Err(CasError::Malformed(format!("root is `{}`, expected samlp:LogoutRequest", root.name)));
+        return Err(CasError::Malformed(format!(
+            "root is `{}`, expected samlp:LogoutRequest",
+            root.name
+        )));
     }
     let session_index = root
         .child(SAMLP, "SessionIndex")
         .map(|s| s.text.trim().to_string())
         .filter(|s| !s.is_empty())
         .ok_or_else(|| CasError::Malformed("LogoutRequest without SessionIndex".into()))?;
-    let name_id = root.child(SAML, "NameID").map(|n| n.text.trim().to_string()).filter(|s| !s.is_empty());
-    Ok(LogoutRequest { session_index, name_id, issue_instant: root.attribute("IssueInstant").map(str::to_string) })
+    let name_id = root
+        .child(SAML, "NameID")
+        .map(|n| n.text.trim().to_string())
+        .filter(|s| !s.is_empty());
+    Ok(LogoutRequest {
+        session_index,
+        name_id,
+        issue_instant: root.attribute("IssueInstant").map(str::to_string),
+    })
 }
 
 #[cfg(test)]
@@ -52,6 +62,9 @@ mod tests {
     #[test]
     fn wrong_documents_are_refused() {
         assert!(parse_logout_request("<LogoutRequest><SessionIndex>ST-1</SessionIndex></LogoutRequest>").is_err());
-        assert!(parse_logout_request(r#"<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>"#).is_err());
+        assert!(
+            parse_logout_request(r#"<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>"#)
+                .is_err()
+        );
     }
 }

@@ -44,7 +44,10 @@ pub fn parse_validation(doc: &str) -> Result<Validation, CasError> {
     let ok = root
         .child(CAS_NS, "authenticationSuccess")
         .ok_or_else(|| CasError::Malformed("neither authenticationSuccess nor authenticationFailure".into()))?;
-    let user = ok.child(CAS_NS, "user").map(|u| u.text.trim().to_string()).unwrap_or_default();
+    let user = ok
+        .child(CAS_NS, "user")
+        .map(|u| u.text.trim().to_string())
+        .unwrap_or_default();
     if user.is_empty() {
         return Err(CasError::Malformed("authenticationSuccess without a user".into()));
     }
@@ -71,12 +74,26 @@ pub fn parse_validation(doc: &str) -> Result<Validation, CasError> {
             add(n, v);
         }
     }
-    let pgt_iou = ok.child(CAS_NS, "proxyGrantingTicket").map(|p| p.text.trim().to_string()).filter(|s| !s.is_empty());
+    let pgt_iou = ok
+        .child(CAS_NS, "proxyGrantingTicket")
+        .map(|p| p.text.trim().to_string())
+        .filter(|s| !s.is_empty());
     let proxies = ok
         .child(CAS_NS, "proxies")
-        .map(|p| p.children.iter().filter(|c| c.is(CAS_NS, "proxy")).map(|c| c.text.trim().to_string()).collect())
+        .map(|p| {
+            p.children
+                .iter()
+                .filter(|c| c.is(CAS_NS, "proxy"))
+                .map(|c| c.text.trim().to_string())
+                .collect()
+        })
         .unwrap_or_default();
-    Ok(Validation { user, attributes, pgt_iou, proxies })
+    Ok(Validation {
+        user,
+        attributes,
+        pgt_iou,
+        proxies,
+    })
 }
 
 /// Parse a `/proxy` response into the proxy ticket.
@@ -118,7 +135,10 @@ mod tests {
         assert_eq!(v.user, "alice.martin");
         assert_eq!(v.attributes["eduPersonAffiliation"], vec!["student", "member"]);
         assert_eq!(v.attributes["mail"], vec!["alice@univ.fr"]);
-        assert_eq!(v.attributes["supannEtuInscription"], vec!["[etab={UAI}0751717J][cursusann={SUPANN}L1]"]);
+        assert_eq!(
+            v.attributes["supannEtuInscription"],
+            vec!["[etab={UAI}0751717J][cursusann={SUPANN}L1]"]
+        );
         assert_eq!(v.attributes["note"], vec!["a & b é"]);
         assert_eq!(v.pgt_iou.as_deref(), Some("PGTIOU-84678-8a9d"));
     }
@@ -138,10 +158,19 @@ mod tests {
         </cas:serviceResponse>"#;
         assert_eq!(
             parse_validation(doc),
-            Err(CasError::Failure { code: FailureCode::InvalidTicket, message: "Ticket ST-1 not recognized".into() })
+            Err(CasError::Failure {
+                code: FailureCode::InvalidTicket,
+                message: "Ticket ST-1 not recognized".into()
+            })
         );
         let doc = doc.replace("INVALID_TICKET", "INVALID_SERVICE");
-        assert!(matches!(parse_validation(&doc), Err(CasError::Failure { code: FailureCode::InvalidService, .. })));
+        assert!(matches!(
+            parse_validation(&doc),
+            Err(CasError::Failure {
+                code: FailureCode::InvalidService,
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -158,7 +187,10 @@ mod tests {
         let huge = format!("<a>{}</a>", "x".repeat(crate::MAX_DOCUMENT_BYTES + 1));
         assert!(matches!(parse_validation(&huge), Err(CasError::TooLarge(_))));
         assert!(matches!(parse_validation(""), Err(CasError::Malformed(_))));
-        assert!(matches!(parse_validation("not xml at all"), Err(CasError::Malformed(_))));
+        assert!(matches!(
+            parse_validation("not xml at all"),
+            Err(CasError::Malformed(_))
+        ));
     }
 
     #[test]
@@ -166,7 +198,13 @@ mod tests {
         let ok = r#"<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas"><cas:proxySuccess><cas:proxyTicket>PT-1-xyz</cas:proxyTicket></cas:proxySuccess></cas:serviceResponse>"#;
         assert_eq!(parse_proxy_response(ok).expect("pt"), "PT-1-xyz");
         let ko = r#"<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas"><cas:proxyFailure code="INVALID_TICKET">bad pgt</cas:proxyFailure></cas:serviceResponse>"#;
-        assert!(matches!(parse_proxy_response(ko), Err(CasError::Failure { code: FailureCode::InvalidTicket, .. })));
+        assert!(matches!(
+            parse_proxy_response(ko),
+            Err(CasError::Failure {
+                code: FailureCode::InvalidTicket,
+                ..
+            })
+        ));
     }
 
     proptest::proptest! {

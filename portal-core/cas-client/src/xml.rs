@@ -62,7 +62,12 @@ pub(crate) fn parse(doc: &str) -> Result<Element, CasError> {
         let ns = match ns {
             ResolveResult::Bound(n) => Some(String::from_utf8_lossy(n.as_ref()).into_owned()),
             ResolveResult::Unbound => None,
-            ResolveResult::Unknown(p) => return Err(malformed(format!("unknown namespace prefix `{}`", String::from_utf8_lossy(&p)))),
+            ResolveResult::Unknown(p) => {
+                return Err(malformed(format!(
+                    "unknown namespace prefix `{}`",
+                    String::from_utf8_lossy(&p)
+                )));
+            }
         };
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
@@ -73,14 +78,21 @@ pub(crate) fn parse(doc: &str) -> Result<Element, CasError> {
                 if root.is_some() {
                     return Err(malformed("content after the root element"));
                 }
-                let mut el = Element { ns, name: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(), ..Default::default() };
+                let mut el = Element {
+                    ns,
+                    name: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(),
+                    ..Default::default()
+                };
                 for attr in e.attributes() {
                     let attr = attr.map_err(malformed)?;
                     let key = String::from_utf8_lossy(attr.key.local_name().as_ref()).into_owned();
                     if attr.key.as_ref().starts_with(b"xmlns") {
                         continue;
                     }
-                    let value = attr.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(malformed)?.into_owned();
+                    let value = attr
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .map_err(malformed)?
+                        .into_owned();
                     el.attributes.push((key, value));
                 }
                 if matches!(event, Event::Empty(_)) {
@@ -109,7 +121,9 @@ pub(crate) fn parse(doc: &str) -> Result<Element, CasError> {
             }
             Event::GeneralRef(r) => {
                 let c = if r.is_char_ref() {
-                    r.resolve_char_ref().map_err(malformed)?.ok_or_else(|| malformed("bad character reference"))?
+                    r.resolve_char_ref()
+                        .map_err(malformed)?
+                        .ok_or_else(|| malformed("bad character reference"))?
                 } else {
                     let name = r.decode().map_err(malformed)?;
                     predefined(&name).ok_or_else(|| malformed(format!("entity `&{name};` is not allowed")))?

@@ -43,10 +43,7 @@ fn context() -> Val {
         ("locale".into(), Val::String("fr".into())),
         ("now-unix-ms".into(), Val::S64(0)),
         ("signed-in".into(), Val::Bool(true)),
-        (
-            "config-json".into(),
-            Val::String("{\"mode\":\"ok\"}".into()),
-        ),
+        ("config-json".into(), Val::String("{\"mode\":\"ok\"}".into())),
         ("portal-url".into(), Val::String("http://127.0.0.1/".into())),
     ])
 }
@@ -69,8 +66,7 @@ fn benches(c: &mut Criterion) {
         "package = \"misbehaving\"\nconfig = { mode = \"ok\" }\nbackends.slow = { url = \"http://127.0.0.1:9/\" }\nbackends.echo = { url = \"http://127.0.0.1:9/\" }",
     )
     .expect("spec");
-    let publication =
-        Arc::new(Publication::new("bench", &spec, &channel.manifest).expect("publication"));
+    let publication = Arc::new(Publication::new("bench", &spec, &channel.manifest).expect("publication"));
     let mut attrs = Attributes::new();
     attrs.insert("displayName".into(), vec!["Alice Martin".into()]);
     let attrs = Arc::new(attrs);
@@ -80,15 +76,14 @@ fn benches(c: &mut Criterion) {
         signed_in: true,
         attributes: attrs,
         portal_url: "http://127.0.0.1/".into(),
+        proxy_tickets: None,
     };
 
     // Bare path: same component, imports linked as traps (the `ok` mode calls none).
     let bare = bare_engine();
     let component = Component::from_file(&bare, dir.join("channel.wasm")).expect("component");
     let mut linker: Linker<()> = Linker::new(&bare);
-    linker
-        .define_unknown_imports_as_traps(&component)
-        .expect("traps");
+    linker.define_unknown_imports_as_traps(&component).expect("traps");
     let pre = linker.instantiate_pre(&component).expect("pre");
 
     let mut group = c.benchmark_group("render");
@@ -97,9 +92,7 @@ fn benches(c: &mut Criterion) {
             let mut store = Store::new(&bare, ());
             store.set_epoch_deadline(100);
             let instance = pre.instantiate(&mut store).expect("instantiate");
-            let func = instance
-                .get_func(&mut store, "render")
-                .expect("render export");
+            let func = instance.get_func(&mut store, "render").expect("render export");
             let mut out = [Val::Bool(false)];
             func.call(&mut store, &[context()], &mut out).expect("call");
             out

@@ -173,8 +173,7 @@ impl ChannelEngine {
                 .map_err(|e| EngineError(format!("cannot start the epoch ticker: {e}")))?;
         }
         if let Some(dir) = &options.artifact_dir {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| EngineError(format!("{}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| EngineError(format!("{}: {e}", dir.display())))?;
         }
         Ok(ChannelEngine {
             inner: Arc::new(Inner {
@@ -218,26 +217,21 @@ impl ChannelEngine {
             source,
         })?;
         let hash = hex::encode(Sha256::digest(&bytes));
-        let component =
-            self.compile_cached(&bytes, &hash)
-                .map_err(|reason| LoadError::Compile {
-                    path: wasm.to_path_buf(),
-                    reason,
-                })?;
+        let component = self
+            .compile_cached(&bytes, &hash)
+            .map_err(|reason| LoadError::Compile {
+                path: wasm.to_path_buf(),
+                reason,
+            })?;
         let link = |e: wasmtime::Error| LoadError::Link {
             path: wasm.to_path_buf(),
             reason: format!("{e:#}"),
         };
         let mut linker: Linker<RenderState> = Linker::new(&self.inner.engine);
-        crate::bindings::Channel::add_to_linker::<RenderState, HasSelf<RenderState>>(
-            &mut linker,
-            |s| s,
-        )
-        .map_err(link)?;
-        wasi::link_random(&mut linker, &component).map_err(link)?;
-        linker
-            .define_unknown_imports_as_traps(&component)
+        crate::bindings::Channel::add_to_linker::<RenderState, HasSelf<RenderState>>(&mut linker, |s| s)
             .map_err(link)?;
+        wasi::link_random(&mut linker, &component).map_err(link)?;
+        linker.define_unknown_imports_as_traps(&component).map_err(link)?;
         let pre = linker.instantiate_pre(&component).map_err(link)?;
         let pre = ChannelPre::new(pre).map_err(link)?;
         tracing::info!(channel = %manifest.channel.id, version = %manifest.channel.version, hash = %&hash[..12], "channel loaded");
@@ -267,12 +261,9 @@ impl ChannelEngine {
                 }
             }
         }
-        let compiled = engine
-            .precompile_component(bytes)
-            .map_err(|e| format!("{e:#}"))?;
+        let compiled = engine.precompile_component(bytes).map_err(|e| format!("{e:#}"))?;
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        if let Err(e) = std::fs::write(&tmp, &compiled).and_then(|()| std::fs::rename(&tmp, &path))
-        {
+        if let Err(e) = std::fs::write(&tmp, &compiled).and_then(|()| std::fs::rename(&tmp, &path)) {
             tracing::warn!(path = %path.display(), "cannot keep compiled artefact: {e}");
         }
         // SAFETY: `compiled` was just produced by this engine.

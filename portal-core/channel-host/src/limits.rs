@@ -62,11 +62,7 @@ impl Limits {
             ("cpu_ms", self.cpu_ms, c.cpu_ms),
             ("wall_ms", self.wall_ms, c.wall_ms),
             ("requests", self.requests, c.requests),
-            (
-                "request_timeout_ms",
-                self.request_timeout_ms,
-                c.request_timeout_ms,
-            ),
+            ("request_timeout_ms", self.request_timeout_ms, c.request_timeout_ms),
             ("response_bytes", self.response_bytes, c.response_bytes),
             ("output_bytes", self.output_bytes, c.output_bytes),
             ("log_bytes", self.log_bytes, c.log_bytes),

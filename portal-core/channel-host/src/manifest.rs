@@ -224,10 +224,7 @@ impl ChannelManifest {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         {
-            return Err(self.error(
-                "channel.id",
-                format!("`{id}` must be made of a-z, 0-9 and '-'"),
-            ));
+            return Err(self.error("channel.id", format!("`{id}` must be made of a-z, 0-9 and '-'")));
         }
         if !SUPPORTED_WORLDS.contains(&self.channel.world.as_str()) {
             return Err(self.error(
@@ -240,11 +237,7 @@ impl ChannelManifest {
             ));
         }
         for name in self.backends.keys() {
-            if name.is_empty()
-                || !name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            {
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
                 return Err(self.error(
                     &format!("backends.{name}"),
                     "back-end names are made of letters, digits, '-' and '_'",
@@ -255,30 +248,21 @@ impl ChannelManifest {
             if attr != "user" && !self.attributes.read.contains(attr) {
                 return Err(self.error(
                     "cache.vary_by",
-                    format!(
-                        "`{attr}` is neither \"user\" nor an attribute listed in [attributes] read"
-                    ),
+                    format!("`{attr}` is neither \"user\" nor an attribute listed in [attributes] read"),
                 ));
             }
         }
         if let Some((key, value, max)) = self.limits.first_above_ceiling() {
-            return Err(self.error(
-                &format!("limits.{key}"),
-                format!("{value} is outside 1..={max}"),
-            ));
+            return Err(self.error(&format!("limits.{key}"), format!("{value} is outside 1..={max}")));
         }
         for (key, field) in &self.config {
             if let (Some(min), Some(max)) = (field.min, field.max)
                 && min > max
             {
-                return Err(self.error(
-                    &format!("config.{key}"),
-                    format!("min {min} is above max {max}"),
-                ));
+                return Err(self.error(&format!("config.{key}"), format!("min {min} is above max {max}")));
             }
             if let Some(default) = &field.default {
-                check_value(field, default)
-                    .map_err(|reason| self.error(&format!("config.{key}.default"), reason))?;
+                check_value(field, default).map_err(|reason| self.error(&format!("config.{key}.default"), reason))?;
             }
         }
         Ok(())
@@ -299,8 +283,7 @@ impl ChannelManifest {
 /// Check one configuration value against its schema; the error is for a person.
 pub fn check_value(field: &ConfigField, value: &toml::Value) -> Result<(), String> {
     match (field.kind, value) {
-        (ConfigType::String, toml::Value::String(_))
-        | (ConfigType::Boolean, toml::Value::Boolean(_)) => Ok(()),
+        (ConfigType::String, toml::Value::String(_)) | (ConfigType::Boolean, toml::Value::Boolean(_)) => Ok(()),
         (ConfigType::Integer, toml::Value::Integer(i)) => {
             if field.min.is_some_and(|m| *i < m) || field.max.is_some_and(|m| *i > m) {
                 Err(format!(
@@ -312,14 +295,8 @@ pub fn check_value(field: &ConfigField, value: &toml::Value) -> Result<(), Strin
                 Ok(())
             }
         }
-        (ConfigType::StringList, toml::Value::Array(items)) if items.iter().all(|v| v.is_str()) => {
-            Ok(())
-        }
-        (kind, v) => Err(format!(
-            "expected {}, found {}",
-            type_name(kind),
-            v.type_str()
-        )),
+        (ConfigType::StringList, toml::Value::Array(items)) if items.iter().all(|v| v.is_str()) => Ok(()),
+        (kind, v) => Err(format!("expected {}, found {}", type_name(kind), v.type_str())),
     }
 }
 
@@ -384,8 +361,7 @@ mod tests {
 
     #[test]
     fn vary_by_must_name_granted_attributes() {
-        let err = parse(&GOOD.replace("vary_by = [\"displayName\"]", "vary_by = [\"mail\"]"))
-            .unwrap_err();
+        let err = parse(&GOOD.replace("vary_by = [\"displayName\"]", "vary_by = [\"mail\"]")).unwrap_err();
         assert_eq!(err.key.as_deref(), Some("cache.vary_by"));
         assert!(err.to_string().contains("`mail`"));
     }
@@ -395,10 +371,7 @@ mod tests {
         let err = parse(&GOOD.replace("default = 6", "default = 99")).unwrap_err();
         assert_eq!(err.key.as_deref(), Some("config.max_items.default"));
         let err = parse(&GOOD.replace("default = 6", "default = \"six\"")).unwrap_err();
-        assert!(
-            err.reason.contains("expected an integer, found string"),
-            "{err}"
-        );
+        assert!(err.reason.contains("expected an integer, found string"), "{err}");
     }
 
     #[test]

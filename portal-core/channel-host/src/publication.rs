@@ -28,6 +28,12 @@ pub enum BackendAuth {
         /// The token.
         token: Secret,
     },
+    /// A CAS proxy ticket minted by the host for this back-end's service URL (the binding's
+    /// `url`, or `service` when the back-end validates another one), sent as `ticket=PT-…`.
+    CasProxy {
+        /// Service URL the back-end validates proxy tickets for.
+        service: Option<Url>,
+    },
     /// A custom header (API keys).
     Header {
         /// Header name.
@@ -53,9 +59,7 @@ pub struct BackendBinding {
 impl BackendBinding {
     /// The effective timeout of one request given the channel's limit.
     pub fn timeout(&self, limit_ms: u32) -> Duration {
-        Duration::from_millis(u64::from(
-            self.timeout_ms.map_or(limit_ms, |t| t.min(limit_ms)),
-        ))
+        Duration::from_millis(u64::from(self.timeout_ms.map_or(limit_ms, |t| t.min(limit_ms))))
     }
 }
 
@@ -101,11 +105,7 @@ pub struct Publication {
 
 impl Publication {
     /// Check `spec` against `manifest` and build the publication.
-    pub fn new(
-        id: &str,
-        spec: &PublicationSpec,
-        manifest: &ChannelManifest,
-    ) -> Result<Self, PublicationError> {
+    pub fn new(id: &str, spec: &PublicationSpec, manifest: &ChannelManifest) -> Result<Self, PublicationError> {
         let err = |key: String, reason: String| PublicationError { key, reason };
         for name in spec.backends.keys() {
             if !manifest.backends.contains_key(name) {
@@ -139,10 +139,7 @@ impl Publication {
             if !manifest.config.contains_key(key) {
                 return Err(err(
                     format!("config.{key}"),
-                    format!(
-                        "channel `{}` has no configuration key `{key}`",
-                        manifest.channel.id
-                    ),
+                    format!("channel `{}` has no configuration key `{key}`", manifest.channel.id),
                 ));
             }
         }
@@ -158,16 +155,12 @@ impl Publication {
                 }
             };
             manifest::check_value(field, value).map_err(|r| err(format!("config.{key}"), r))?;
-            let value = serde_json::to_value(value)
-                .map_err(|e| err(format!("config.{key}"), e.to_string()))?;
+            let value = serde_json::to_value(value).map_err(|e| err(format!("config.{key}"), e.to_string()))?;
             json.insert(key.clone(), value);
         }
         Ok(Publication {
             id: id.to_string(),
-            title: spec
-                .title
-                .clone()
-                .unwrap_or_else(|| manifest.channel.name.clone()),
+            title: spec.title.clone().unwrap_or_else(|| manifest.channel.name.clone()),
             backends: spec.backends.clone(),
             config_json: serde_json::Value::Object(json).to_string(),
         })
@@ -227,24 +220,14 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.key, "config.path");
-        let e = Publication::new(
-            "p",
-            &spec("package = \"news\"\nconfig.path = \"\""),
-            &manifest(),
-        )
-        .unwrap_err();
+        let e = Publication::new("p", &spec("package = \"news\"\nconfig.path = \"\""), &manifest()).unwrap_err();
         assert_eq!(e.key, "backends.feed");
     }
 
     #[test]
     fn wrong_types_undeclared_backends_and_unknown_keys_are_refused() {
         let base = "package = \"news\"\nbackends.feed.url = \"http://x/\"\nconfig.path = \"\"\n";
-        let e = Publication::new(
-            "p",
-            &spec(&format!("{base}config.max_items = 500")),
-            &manifest(),
-        )
-        .unwrap_err();
+        let e = Publication::new("p", &spec(&format!("{base}config.max_items = 500")), &manifest()).unwrap_err();
         assert_eq!(e.key, "config.max_items");
         let e = Publication::new(
             "p",
@@ -253,12 +236,7 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.key, "backends.other");
-        let e = Publication::new(
-            "p",
-            &spec(&format!("{base}config.colour = \"red\"")),
-            &manifest(),
-        )
-        .unwrap_err();
+        let e = Publication::new("p", &spec(&format!("{base}config.colour = \"red\"")), &manifest()).unwrap_err();
         assert_eq!(e.key, "config.colour");
     }
 

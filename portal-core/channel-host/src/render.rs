@@ -17,8 +17,15 @@ use wasmtime::{ResourceLimiter, Store, UpdateDeadline};
 /// A person's attributes: name → values (multi-valued, as in LDAP).
 pub type Attributes = BTreeMap<String, Vec<String>>;
 
+/// Mints CAS proxy tickets for the signed-in user (the portal holds the PGT; channels never
+/// see it, nor a ticket for another back-end).
+pub trait ProxyTicketIssuer: Send + Sync {
+    /// A proxy ticket for `target_service`, or why not.
+    fn issue<'a>(&'a self, target_service: &'a str) -> futures::future::BoxFuture<'a, Result<String, String>>;
+}
+
 /// What the portal asks one render for.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RenderRequest {
     /// `fr` or `en`.
     pub locale: String,
@@ -30,6 +37,19 @@ pub struct RenderRequest {
     pub attributes: Arc<Attributes>,
     /// Public base URL of the portal.
     pub portal_url: String,
+    /// Proxy tickets for back-ends bound with `auth = cas-proxy` (none on the guest page).
+    pub proxy_tickets: Option<Arc<dyn ProxyTicketIssuer>>,
+}
+
+impl std::fmt::Debug for RenderRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RenderRequest")
+            .field("locale", &self.locale)
+            .field("signed_in", &self.signed_in)
+            .field("attributes", &self.attributes.len())
+            .field("proxy_tickets", &self.proxy_tickets.is_some())
+            .finish()
+    }
 }
 
 /// A successful render.
@@ -130,12 +150,7 @@ pub(crate) struct MemoryCap {
 }
 
 impl ResourceLimiter for MemoryCap {
-    fn memory_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         if desired > self.max_bytes {
             self.denied = true;
             return Ok(false);
@@ -143,12 +158,7 @@ impl ResourceLimiter for MemoryCap {
         Ok(true)
     }
 
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         Ok(desired <= 100_000)
     }
 }
@@ -169,6 +179,7 @@ pub struct RenderState {
     pub(crate) cpu_exceeded: bool,
     pub(crate) last_panic: Option<String>,
     pub(crate) refusals: Vec<String>,
+    pub(crate) proxy_tickets: Option<Arc<dyn ProxyTicketIssuer>>,
 }
 
 impl ChannelEngine {
@@ -221,6 +232,7 @@ impl ChannelEngine {
             cpu_exceeded: false,
             last_panic: None,
             refusals: Vec::new(),
+            proxy_tickets: request.proxy_tickets.clone(),
         };
         let ctx = RenderContext {
             publication: publication.id.clone(),
@@ -249,14 +261,8 @@ impl ChannelEngine {
                 }
             });
             let call = async {
-                let instance = pre
-                    .instantiate_async(&mut store)
-                    .await
-                    .map_err(Stage::Instantiate)?;
-                instance
-                    .call_render(&mut store, &ctx)
-                    .await
-                    .map_err(Stage::Call)
+                let instance = pre.instantiate_async(&mut store).await.map_err(Stage::Instantiate)?;
+                instance.call_render(&mut store, &ctx).await.map_err(Stage::Call)
             };
             let outcome = tokio::time::timeout(limits.wall(), call).await;
             let state = store.data();
@@ -311,12 +317,6 @@ fn classify_trap(state: &RenderState, limits: &Limits, e: wasmtime::Error) -> Re
     } else if let Some(p) = &state.last_panic {
         RenderFailure::Panic(p.clone())
     } else {
-        RenderFailure::Trap(
-            format!("{e:#}")
-                .lines()
-                .next()
-                .unwrap_or("trap")
-                .to_string(),
-        )
+        RenderFailure::Trap(format!("{e:#}").lines().next().unwrap_or("trap").to_string())
     }
 }

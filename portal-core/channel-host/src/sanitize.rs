@@ -10,29 +10,22 @@ use std::sync::LazyLock;
 
 static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut b = ammonia::Builder::default();
-    b.add_generic_attributes([
-        "class",
-        "lang",
-        "title",
-        "aria-label",
-        "aria-hidden",
-        "role",
-    ])
-    .add_tags([
-        "time",
-        "figure",
-        "figcaption",
-        "section",
-        "article",
-        "header",
-        "footer",
-        "nav",
-    ])
-    .add_tag_attributes("time", ["datetime"])
-    .add_tag_attributes("a", ["hreflang"])
-    .url_schemes(HashSet::from(["http", "https", "mailto", "tel"]))
-    .link_rel(Some("noopener noreferrer"))
-    .strip_comments(true);
+    b.add_generic_attributes(["class", "lang", "title", "aria-label", "aria-hidden", "role"])
+        .add_tags([
+            "time",
+            "figure",
+            "figcaption",
+            "section",
+            "article",
+            "header",
+            "footer",
+            "nav",
+        ])
+        .add_tag_attributes("time", ["datetime"])
+        .add_tag_attributes("a", ["hreflang"])
+        .url_schemes(HashSet::from(["http", "https", "mailto", "tel"]))
+        .link_rel(Some("noopener noreferrer"))
+        .strip_comments(true);
     b
 });
 
@@ -70,9 +63,6 @@ mod tests {
     #[test]
     fn safe_links_keep_working_and_get_noopener() {
         let out = sanitize(r#"<a href="https://univ.fr/">u</a>"#);
-        assert_eq!(
-            out,
-            r#"<a href="https://univ.fr/" rel="noopener noreferrer">u</a>"#
-        );
+        assert_eq!(out, r#"<a href="https://univ.fr/" rel="noopener noreferrer">u</a>"#);
     }
 }

@@ -33,9 +33,7 @@ fn compiled_artefacts_are_kept_by_component_hash_and_reused() {
         ..Default::default()
     })
     .expect("engine");
-    let first = engine
-        .load_package(&packages().join("misbehaving"))
-        .expect("loads");
+    let first = engine.load_package(&packages().join("misbehaving")).expect("loads");
     let files: Vec<_> = std::fs::read_dir(&artefacts)
         .expect("dir")
         .flatten()
@@ -57,9 +55,7 @@ fn compiled_artefacts_are_kept_by_component_hash_and_reused() {
         ..Default::default()
     })
     .expect("engine");
-    let second = engine
-        .load_package(&packages().join("misbehaving"))
-        .expect("loads");
+    let second = engine.load_package(&packages().join("misbehaving")).expect("loads");
     assert_eq!(first.component_hash, second.component_hash);
     assert_eq!(
         std::fs::metadata(artefacts.join(&files[0]))
@@ -73,11 +69,7 @@ fn compiled_artefacts_are_kept_by_component_hash_and_reused() {
 fn a_file_that_is_not_a_component_is_refused_with_its_name() {
     let dir = temp("garbage");
     std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::copy(
-        packages().join("misbehaving/channel.toml"),
-        dir.join("channel.toml"),
-    )
-    .expect("copy");
+    std::fs::copy(packages().join("misbehaving/channel.toml"), dir.join("channel.toml")).expect("copy");
     std::fs::write(dir.join("channel.wasm"), b"definitely not wasm").expect("write");
     let engine = ChannelEngine::new(EngineOptions {
         max_instances: 4,
@@ -96,9 +88,7 @@ async fn a_trap_does_not_poison_the_next_render() {
         ..Default::default()
     })
     .expect("engine");
-    let channel = engine
-        .load_package(&packages().join("misbehaving"))
-        .expect("loads");
+    let channel = engine.load_package(&packages().join("misbehaving")).expect("loads");
     let publish = |mode: &str| {
         let spec: PublicationSpec = toml::from_str(&format!(
             "package = \"misbehaving\"\nconfig = {{ mode = \"{mode}\" }}\nbackends.slow = {{ url = \"http://127.0.0.1:9/\" }}\nbackends.echo = {{ url = \"http://127.0.0.1:9/\" }}"
@@ -112,6 +102,7 @@ async fn a_trap_does_not_poison_the_next_render() {
         signed_in: true,
         attributes: Arc::new(Attributes::new()),
         portal_url: "http://x/".into(),
+        proxy_tickets: None,
     };
     for _ in 0..3 {
         assert!(

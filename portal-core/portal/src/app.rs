@@ -49,6 +49,10 @@ pub struct PortalState {
     pub metrics: PrometheusHandle,
     /// Signing and encryption key of the session cookie.
     pub session_key: actix_web::cookie::Key,
+    /// Server-side sessions.
+    pub sessions: crate::session_store::MemorySessionStore,
+    /// CAS sign-on, when configured.
+    pub cas: Option<crate::signon::CasSignOn>,
 }
 
 /// The render runtime: channels run on threads of their own, never on the HTTP workers.
@@ -73,16 +77,13 @@ impl Portal {
     /// Build the portal: open storage, load the theme, the channels, the layouts and sources.
     pub async fn build(config: PortalConfig) -> Result<Self, StartError> {
         let data_dir = config.resolve(&config.paths.data_dir);
-        std::fs::create_dir_all(&data_dir).map_err(|e| {
-            StartError::Other(format!("{}: cannot create: {e}", data_dir.display()))
-        })?;
+        std::fs::create_dir_all(&data_dir)
+            .map_err(|e| StartError::Other(format!("{}: cannot create: {e}", data_dir.display())))?;
         let storage = Storage::open_sqlite(&data_dir.join("portal.db")).await?;
         let theme = Theme::load(&config)?;
 
         let threads = if config.channels.render_threads == 0 {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2)
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
         } else {
             config.channels.render_threads
         };
@@ -126,9 +127,7 @@ impl Portal {
             }
             let dir = Arc::new(dir);
             sources.push(dir.clone());
-            tracing::warn!(
-                "demo mode is on: anyone can sign in as a demo persona; never enable it in production"
-            );
+            tracing::warn!("demo mode is on: anyone can sign in as a demo persona; never enable it in production");
             Some(dir)
         } else {
             None
@@ -141,6 +140,13 @@ impl Portal {
             config.channels.render_cache_entries,
         );
         let session_key = load_or_create_session_key(&data_dir.join("session.key"))?;
+        let cas = crate::signon::CasSignOn::from_config(&config)
+            .map_err(|e| ConfigError::new(&config.source, "cas.server_url", e.to_string()))?;
+        if cas.is_none() && !config.demo.enabled {
+            tracing::warn!(
+                "no sign-on is configured ([cas] server_url is empty, demo off): only the guest page is served"
+            );
+        }
         let state = PortalState {
             config,
             theme,
@@ -152,6 +158,8 @@ impl Portal {
             storage,
             metrics: crate::telemetry::metrics_handle(),
             session_key,
+            sessions: crate::session_store::MemorySessionStore::default(),
+            cas,
         };
         tracing::info!(publications = state.registry.len(), "portal ready");
         Ok(Portal {
@@ -165,9 +173,7 @@ impl Portal {
         let state = self.state.clone();
         let runtime = self._render_runtime.clone();
         let workers = if state.config.server.workers == 0 {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2)
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
         } else {
             state.config.server.workers
         };
@@ -184,9 +190,7 @@ impl Portal {
 }
 
 /// Read the session key, or create one (64 random bytes, mode 0600).
-fn load_or_create_session_key(
-    path: &std::path::Path,
-) -> Result<actix_web::cookie::Key, StartError> {
+fn load_or_create_session_key(path: &std::path::Path) -> Result<actix_web::cookie::Key, StartError> {
     if let Ok(bytes) = std::fs::read(path) {
         if bytes.len() >= 64 {
             return Ok(actix_web::cookie::Key::from(&bytes[..64]));
@@ -195,12 +199,8 @@ fn load_or_create_session_key(
     }
     let mut bytes = [0u8; 64];
     rand::fill(&mut bytes);
-    write_private(path, &bytes).map_err(|e| {
-        StartError::Other(format!(
-            "{}: cannot write the session key: {e}",
-            path.display()
-        ))
-    })?;
+    write_private(path, &bytes)
+        .map_err(|e| StartError::Other(format!("{}: cannot write the session key: {e}", path.display())))?;
     Ok(actix_web::cookie::Key::from(&bytes))
 }
 

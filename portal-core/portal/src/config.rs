@@ -114,6 +114,34 @@ pub struct SessionConfig {
     pub cookie_name: String,
 }
 
+/// `[auth]`: what signed-out visitors get and how long a sign-in lasts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Serve the guest page to visitors who are not signed in (otherwise: send them to sign-on).
+    pub guest_page: bool,
+    /// Hours after sign-in when a session ends whatever the activity.
+    pub absolute_hours: u64,
+}
+
+/// `[cas]`: sign-on with a CAS 3.0 server. Off while `server_url` is empty.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CasConfig {
+    /// Base URL of the CAS server, e.g. `https://cas.univ.fr/cas/`.
+    pub server_url: String,
+    /// Ask CAS for fresh credentials at every portal sign-in.
+    pub renew: bool,
+    /// For guests, try once per session to pick up an existing CAS session silently.
+    pub gateway: bool,
+    /// Ask for a proxy-granting ticket (needed by back-ends bound with `auth = cas-proxy`).
+    pub proxy: bool,
+    /// Timeout of back-channel calls to the CAS server, ms.
+    pub timeout_ms: u64,
+    /// Sign out of CAS too when signing out of the portal.
+    pub logout_from_cas: bool,
+}
+
 /// `[demo]`: the persona login, for demonstrations and development only.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -152,6 +180,10 @@ pub struct PortalConfig {
     pub channels: ChannelsConfig,
     /// `[session]`
     pub session: SessionConfig,
+    /// `[auth]`
+    pub auth: AuthConfig,
+    /// `[cas]`
+    pub cas: CasConfig,
     /// `[demo]`
     pub demo: DemoConfig,
     /// `[log]`
@@ -200,6 +232,18 @@ impl Default for PortalConfig {
                 idle_minutes: 120,
                 cookie_name: "agora_session".into(),
             },
+            auth: AuthConfig {
+                guest_page: true,
+                absolute_hours: 12,
+            },
+            cas: CasConfig {
+                server_url: String::new(),
+                renew: false,
+                gateway: false,
+                proxy: true,
+                timeout_ms: 5000,
+                logout_from_cas: true,
+            },
             demo: DemoConfig {
                 enabled: false,
                 directory: "examples/demo/directory.ldif".into(),
@@ -232,9 +276,7 @@ impl PortalConfig {
         let figment = Figment::from(Serialized::defaults(PortalConfig::default()))
             .merge(Toml::file(file))
             .merge(env);
-        let mut config: PortalConfig = figment
-            .extract()
-            .map_err(|e| from_figment(&figment, e, &shown))?;
+        let mut config: PortalConfig = figment.extract().map_err(|e| from_figment(&figment, e, &shown))?;
         // `config/portal.toml` → the installation root is the parent of `config/`.
         config.base_dir = match file.parent().and_then(Path::parent) {
             Some(root) if !root.as_os_str().is_empty() => root.to_path_buf(),
@@ -261,15 +303,17 @@ impl PortalConfig {
             ("skin.primary_color", &self.skin.primary_color),
             ("skin.accent_color", &self.skin.accent_color),
         ] {
-            let ok = value.len() == 7
-                && value.starts_with('#')
-                && value[1..].chars().all(|c| c.is_ascii_hexdigit());
+            let ok = value.len() == 7 && value.starts_with('#') && value[1..].chars().all(|c| c.is_ascii_hexdigit());
             if !ok {
-                return Err(self.err(
-                    key,
-                    format!("`{value}` is not a colour of the form #rrggbb"),
-                ));
+                return Err(self.err(key, format!("`{value}` is not a colour of the form #rrggbb")));
             }
+        }
+        if !self.cas.server_url.is_empty() {
+            agora_cas::CasClient::new(&self.cas.server_url, reqwest_free_client())
+                .map_err(|e| self.err("cas.server_url", e.to_string()))?;
+        }
+        if self.auth.absolute_hours == 0 {
+            return Err(self.err("auth.absolute_hours", "must be at least 1"));
         }
         if !matches!(self.i18n.default_locale.as_str(), "fr" | "en") {
             return Err(self.err(
@@ -302,10 +346,7 @@ impl PortalConfig {
         if self.demo.enabled && !self.resolve(&self.demo.directory).exists() {
             return Err(self.err(
                 "demo.directory",
-                format!(
-                    "{} does not exist",
-                    self.resolve(&self.demo.directory).display()
-                ),
+                format!("{} does not exist", self.resolve(&self.demo.directory).display()),
             ));
         }
         Ok(())
@@ -327,17 +368,18 @@ impl PortalConfig {
         } else {
             self.server.public_url.clone()
         };
-        if url.ends_with('/') {
-            url
-        } else {
-            format!("{url}/")
-        }
+        if url.ends_with('/') { url } else { format!("{url}/") }
     }
 
     /// Whether cookies must carry `Secure` (the public URL is https).
     pub fn secure_cookies(&self) -> bool {
         self.public_url().starts_with("https://")
     }
+}
+
+/// A client only used to check URLs at start-up.
+fn reqwest_free_client() -> reqwest::Client {
+    reqwest::Client::new()
 }
 
 /// Turn a figment error into file + key + reason.

@@ -25,11 +25,10 @@ impl Catalog {
         for locale in LOCALES {
             let path = dir.join(format!("{locale}.toml"));
             let file = path.display().to_string();
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| ConfigError::new(&file, "", format!("cannot read: {e}")))?;
-            let table: BTreeMap<String, String> = toml::from_str(&text).map_err(|e| {
-                ConfigError::new(&file, "", e.to_string().trim_end().replace('\n', " "))
-            })?;
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| ConfigError::new(&file, "", format!("cannot read: {e}")))?;
+            let table: BTreeMap<String, String> = toml::from_str(&text)
+                .map_err(|e| ConfigError::new(&file, "", e.to_string().trim_end().replace('\n', " ")))?;
             strings.insert(locale.to_string(), table);
         }
         let fr = &strings["fr"];
@@ -58,20 +57,12 @@ impl Catalog {
 
     /// One string; the key itself when missing, so a gap is visible but harmless.
     pub fn get<'a>(&'a self, locale: &str, key: &'a str) -> &'a str {
-        self.table(locale)
-            .get(key)
-            .map(String::as_str)
-            .unwrap_or(key)
+        self.table(locale).get(key).map(String::as_str).unwrap_or(key)
     }
 }
 
 /// Pick the locale from an explicit choice, the cookie, then `Accept-Language`.
-pub fn negotiate(
-    query: Option<&str>,
-    cookie: Option<&str>,
-    accept_language: Option<&str>,
-    default: &str,
-) -> String {
+pub fn negotiate(query: Option<&str>, cookie: Option<&str>, accept_language: Option<&str>, default: &str) -> String {
     for choice in [query, cookie].into_iter().flatten() {
         if LOCALES.contains(&choice) {
             return choice.to_string();
@@ -84,11 +75,7 @@ pub fn negotiate(
                 let mut it = part.trim().split(';');
                 let tag = it.next()?.trim();
                 let q = it
-                    .find_map(|p| {
-                        p.trim()
-                            .strip_prefix("q=")
-                            .and_then(|q| q.parse::<f32>().ok())
-                    })
+                    .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
                     .unwrap_or(1.0);
                 Some((q, tag))
             })
@@ -112,10 +99,7 @@ mod tests {
     fn explicit_choice_then_cookie_then_browser_then_default() {
         assert_eq!(negotiate(Some("en"), Some("fr"), Some("fr"), "fr"), "en");
         assert_eq!(negotiate(Some("de"), Some("en"), None, "fr"), "en");
-        assert_eq!(
-            negotiate(None, None, Some("de-DE,en-GB;q=0.8,fr;q=0.5"), "fr"),
-            "en"
-        );
+        assert_eq!(negotiate(None, None, Some("de-DE,en-GB;q=0.8,fr;q=0.5"), "fr"), "en");
         assert_eq!(negotiate(None, None, Some("de"), "fr"), "fr");
         assert_eq!(negotiate(None, None, Some("garbage;;q=x"), "en"), "en");
     }

@@ -56,11 +56,10 @@ impl Layouts {
     /// Read and check `path` against the registry.
     pub fn load(path: &Path, registry: &Registry) -> Result<Self, ConfigError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::new(&file, "", format!("cannot read: {e}")))?;
-        let layouts: Layouts = toml::from_str(&text).map_err(|e| {
-            ConfigError::new(&file, "", e.to_string().trim_end().replace('\n', " "))
-        })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| ConfigError::new(&file, "", format!("cannot read: {e}")))?;
+        let layouts: Layouts = toml::from_str(&text)
+            .map_err(|e| ConfigError::new(&file, "", e.to_string().trim_end().replace('\n', " ")))?;
         for (prefix, tabs) in [("tabs", &layouts.tabs), ("guest.tabs", &layouts.guest.tabs)] {
             let mut seen = std::collections::HashSet::new();
             for (i, tab) in tabs.iter().enumerate() {
@@ -96,10 +95,6 @@ impl Layouts {
 
     /// The page for a signed-in user or a guest.
     pub fn page(&self, signed_in: bool) -> &[Tab] {
-        if signed_in {
-            &self.tabs
-        } else {
-            &self.guest.tabs
-        }
+        if signed_in { &self.tabs } else { &self.guest.tabs }
     }
 }

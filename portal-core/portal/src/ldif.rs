@@ -122,22 +122,14 @@ mod tests {
         let a = &entries[0];
         assert_eq!(a.attributes["displayName"], vec!["Élodie"]);
         assert_eq!(a.attributes["description"], vec!["long value"]);
-        assert_eq!(
-            a.attributes["eduPersonAffiliation"],
-            vec!["student", "member"]
-        );
+        assert_eq!(a.attributes["eduPersonAffiliation"], vec!["student", "member"]);
     }
 
     #[test]
     fn malformed_documents_say_where() {
         assert_eq!(parse("uid: a\n").unwrap_err().line, 1);
         assert_eq!(parse("dn: x\nnot a pair\n").unwrap_err().line, 2);
-        assert!(
-            parse("dn: x\nphoto:: !!!\n")
-                .unwrap_err()
-                .reason
-                .contains("base64")
-        );
+        assert!(parse("dn: x\nphoto:: !!!\n").unwrap_err().reason.contains("base64"));
         assert_eq!(parse(" leading\n").unwrap_err().line, 1);
     }
 }

@@ -15,6 +15,8 @@ pub mod ldif;
 pub mod page;
 pub mod person;
 pub mod registry;
+pub mod session_store;
+pub mod signon;
 pub mod slot;
 pub mod storage;
 pub mod telemetry;

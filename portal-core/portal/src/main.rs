@@ -15,12 +15,7 @@ fn main() -> anyhow::Result<()> {
     let mut command = String::from("serve");
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--config" | "-c" => {
-                config_path = args
-                    .next()
-                    .map(PathBuf::from)
-                    .context("--config needs a file")?
-            }
+            "--config" | "-c" => config_path = args.next().map(PathBuf::from).context("--config needs a file")?,
             "serve" | "check" => command = arg,
             "--help" | "-h" => {
                 println!("usage: agora-portal [--config FILE] [serve|check]");
@@ -50,15 +45,11 @@ fn main() -> anyhow::Result<()> {
             }
         };
         if command == "check" {
-            println!(
-                "configuration OK: {} publications",
-                portal.state.registry.len()
-            );
+            println!("configuration OK: {} publications", portal.state.registry.len());
             return Ok(());
         }
         let listen = portal.state.config.server.listen;
-        let listener = std::net::TcpListener::bind(listen)
-            .with_context(|| format!("cannot listen on {listen}"))?;
+        let listener = std::net::TcpListener::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
         let url = portal.state.config.public_url();
         tracing::info!(%url, "serving");
         println!("Agora portal listening on {url}");

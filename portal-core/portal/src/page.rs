@@ -17,7 +17,7 @@ use serde::Serialize;
 use std::sync::Arc;
 
 /// Everything the shell template shows besides the slots.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct PageRequest {
     /// `fr` or `en`.
     pub locale: String,
@@ -27,6 +27,8 @@ pub struct PageRequest {
     pub csrf_token: String,
     /// Messages for the user (i18n keys).
     pub notices: Vec<String>,
+    /// CAS proxy tickets for this user's channels, when signed in with CAS.
+    pub proxy_tickets: Option<std::sync::Arc<dyn agora_channel_host::render::ProxyTicketIssuer>>,
 }
 
 #[derive(Serialize)]
@@ -54,14 +56,10 @@ pub struct PageError {
 }
 
 fn render(state: &PortalState, template: &str, ctx: &tera::Context) -> Result<String, PageError> {
-    state
-        .theme
-        .tera
-        .render(template, ctx)
-        .map_err(|e| PageError {
-            template: template.to_string(),
-            reason: crate::theme::tera_error(&e),
-        })
+    state.theme.tera.render(template, ctx).map_err(|e| PageError {
+        template: template.to_string(),
+        reason: crate::theme::tera_error(&e),
+    })
 }
 
 /// Base template context: skin, strings, language, person.
@@ -139,8 +137,9 @@ pub fn stream_page(
             let state = state.clone();
             let person = person.clone();
             let locale = locale.clone();
+            let proxy = req.proxy_tickets.clone();
             async move {
-                let view = state.slots.render(&entry, &person, &locale).await;
+                let view = state.slots.render(&entry, &person, &locale, proxy).await;
                 let title = entry.publication.title.get(&locale).to_string();
                 slot_chunk(&state, &name, &title, &locale, &view).unwrap_or_else(|e| {
                     tracing::error!("{e}");
@@ -204,16 +203,12 @@ pub fn slot_chunk(
 fn age_text(state: &PortalState, locale: &str, seconds: i64) -> String {
     let c = &state.theme.catalog;
     if seconds < 60 {
-        c.get(locale, "age.seconds")
-            .replace("{n}", &seconds.to_string())
+        c.get(locale, "age.seconds").replace("{n}", &seconds.to_string())
     } else if seconds < 3600 {
-        c.get(locale, "age.minutes")
-            .replace("{n}", &(seconds / 60).to_string())
+        c.get(locale, "age.minutes").replace("{n}", &(seconds / 60).to_string())
     } else if seconds < 86400 {
-        c.get(locale, "age.hours")
-            .replace("{n}", &(seconds / 3600).to_string())
+        c.get(locale, "age.hours").replace("{n}", &(seconds / 3600).to_string())
     } else {
-        c.get(locale, "age.days")
-            .replace("{n}", &(seconds / 86400).to_string())
+        c.get(locale, "age.days").replace("{n}", &(seconds / 86400).to_string())
     }
 }

@@ -13,12 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Attributes never kept on a person, whatever a source returns.
-pub const NEVER_KEPT: &[&str] = &[
-    "userPassword",
-    "sambaNTPassword",
-    "sambaLMPassword",
-    "supannMailPerso",
-];
+pub const NEVER_KEPT: &[&str] = &["userPassword", "sambaNTPassword", "sambaLMPassword", "supannMailPerso"];
 
 /// A signed-in (or guest) person.
 #[derive(Debug, Clone)]
@@ -45,10 +40,7 @@ impl Person {
 
     /// First value of an attribute.
     pub fn first(&self, name: &str) -> Option<&str> {
-        self.attributes
-            .get(name)
-            .and_then(|v| v.first())
-            .map(String::as_str)
+        self.attributes.get(name).and_then(|v| v.first()).map(String::as_str)
     }
 
     /// Name to show: `displayName`, else `cn`, else the login.
@@ -85,10 +77,7 @@ pub trait AttributeSource: Send + Sync {
     /// Name for logs and messages.
     fn name(&self) -> &str;
     /// Attributes of `login`, `None` when the source does not know them.
-    fn lookup<'a>(
-        &'a self,
-        login: &'a str,
-    ) -> BoxFuture<'a, Result<Option<Attributes>, SourceError>>;
+    fn lookup<'a>(&'a self, login: &'a str) -> BoxFuture<'a, Result<Option<Attributes>, SourceError>>;
 }
 
 /// The demo directory: people read from an LDIF file (SupAnn entries), found by `uid` or
@@ -129,11 +118,7 @@ impl LdifDirectory {
             }
             by_login.insert(uid, attrs);
         }
-        Ok(LdifDirectory {
-            name,
-            by_login,
-            order,
-        })
+        Ok(LdifDirectory { name, by_login, order })
     }
 
     /// The `uid`s of the file, in order.
@@ -147,10 +132,7 @@ impl AttributeSource for LdifDirectory {
         &self.name
     }
 
-    fn lookup<'a>(
-        &'a self,
-        login: &'a str,
-    ) -> BoxFuture<'a, Result<Option<Attributes>, SourceError>> {
+    fn lookup<'a>(&'a self, login: &'a str) -> BoxFuture<'a, Result<Option<Attributes>, SourceError>> {
         Box::pin(async move { Ok(self.by_login.get(login).map(|a| (**a).clone())) })
     }
 }
@@ -202,11 +184,7 @@ impl PersonResolver {
                 }
                 Ok(None) => {}
                 Err(e) => {
-                    tracing::warn!(
-                        source = source.name(),
-                        login,
-                        "attribute source failed: {e}"
-                    );
+                    tracing::warn!(source = source.name(), login, "attribute source failed: {e}");
                     failed.push(source.name().to_string());
                 }
             }
@@ -214,17 +192,13 @@ impl PersonResolver {
         for (k, v) in signon {
             merged.entry(k).or_insert(v);
         }
-        merged
-            .entry("uid".into())
-            .or_insert_with(|| vec![login.to_string()]);
+        merged.entry("uid".into()).or_insert_with(|| vec![login.to_string()]);
         let person = Person {
             uid: login.to_string(),
             attributes: Arc::new(merged),
         };
         if failed.is_empty() {
-            self.cache
-                .insert(login.to_string(), Arc::new(person.clone()))
-                .await;
+            self.cache.insert(login.to_string(), Arc::new(person.clone())).await;
         }
         Resolved {
             person,
@@ -238,11 +212,7 @@ mod tests {
     use super::*;
 
     fn dir(text: &str) -> LdifDirectory {
-        let p = std::env::temp_dir().join(format!(
-            "agora-person-{}-{}.ldif",
-            std::process::id(),
-            text.len()
-        ));
+        let p = std::env::temp_dir().join(format!("agora-person-{}-{}.ldif", std::process::id(), text.len()));
         std::fs::write(&p, text).expect("write");
         LdifDirectory::load(&p).expect("loads")
     }
@@ -265,10 +235,7 @@ mod tests {
             fn name(&self) -> &str {
                 "ldap"
             }
-            fn lookup<'a>(
-                &'a self,
-                _: &'a str,
-            ) -> BoxFuture<'a, Result<Option<Attributes>, SourceError>> {
+            fn lookup<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<Option<Attributes>, SourceError>> {
                 Box::pin(async {
                     Err(SourceError::Unavailable {
                         source_name: "ldap".into(),

@@ -37,14 +37,8 @@ struct RegistryFile {
 
 impl Registry {
     /// Load `channels_file`, finding packages under `packages_dir`.
-    pub fn load(
-        engine: &ChannelEngine,
-        channels_file: &Path,
-        packages_dir: &Path,
-    ) -> Result<Self, ConfigError> {
-        Self::load_with_env(engine, channels_file, packages_dir, &|k| {
-            std::env::var(k).ok()
-        })
+    pub fn load(engine: &ChannelEngine, channels_file: &Path, packages_dir: &Path) -> Result<Self, ConfigError> {
+        Self::load_with_env(engine, channels_file, packages_dir, &|k| std::env::var(k).ok())
     }
 
     /// Like [`Registry::load`] with a given environment lookup (tests).
@@ -57,36 +51,30 @@ impl Registry {
         let file = channels_file.display().to_string();
         let text = std::fs::read_to_string(channels_file)
             .map_err(|e| ConfigError::new(&file, "", format!("cannot read: {e}")))?;
-        let parsed: RegistryFile = toml::from_str(&text).map_err(|e| {
-            ConfigError::new(&file, "", e.to_string().trim_end().replace('\n', " "))
-        })?;
+        let parsed: RegistryFile = toml::from_str(&text)
+            .map_err(|e| ConfigError::new(&file, "", e.to_string().trim_end().replace('\n', " ")))?;
         let mut packages: HashMap<String, LoadedChannel> = HashMap::new();
         let mut entries = BTreeMap::new();
         for (id, mut value) in parsed.channels {
             let key = format!("channels.{id}");
-            if id.is_empty()
-                || !id
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            {
+            if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
                 return Err(ConfigError::new(
                     &file,
                     key,
                     "publication ids are made of letters, digits, '-' and '_'",
                 ));
             }
-            expand_env(&mut value, &key, env)
-                .map_err(|(k, reason)| ConfigError::new(&file, k, reason))?;
-            let spec: PublicationSpec = value.try_into().map_err(|e: toml::de::Error| {
-                ConfigError::new(&file, &key, e.message().to_string())
-            })?;
+            expand_env(&mut value, &key, env).map_err(|(k, reason)| ConfigError::new(&file, k, reason))?;
+            let spec: PublicationSpec = value
+                .try_into()
+                .map_err(|e: toml::de::Error| ConfigError::new(&file, &key, e.message().to_string()))?;
             let channel = match packages.get(&spec.package) {
                 Some(c) => c.clone(),
                 None => {
                     let dir = packages_dir.join(&spec.package);
-                    let loaded = engine.load_package(&dir).map_err(|e| {
-                        ConfigError::new(&file, format!("{key}.package"), e.to_string())
-                    })?;
+                    let loaded = engine
+                        .load_package(&dir)
+                        .map_err(|e| ConfigError::new(&file, format!("{key}.package"), e.to_string()))?;
                     packages.insert(spec.package.clone(), loaded.clone());
                     loaded
                 }
@@ -142,12 +130,8 @@ fn expand_env(
                     return Err((key.to_string(), "unterminated `${`".into()));
                 };
                 let var = &after[..end];
-                let val = env(var).ok_or_else(|| {
-                    (
-                        key.to_string(),
-                        format!("environment variable {var} is not set"),
-                    )
-                })?;
+                let val =
+                    env(var).ok_or_else(|| (key.to_string(), format!("environment variable {var} is not set")))?;
                 out.push_str(&val);
                 rest = &after[end + 1..];
             }
@@ -175,8 +159,7 @@ mod tests {
 
     #[test]
     fn env_expansion_names_the_missing_variable() {
-        let mut v: toml::Value =
-            toml::from_str("a = { url = \"${HOST}/x\", n = [\"${NOPE}\"] }").expect("toml");
+        let mut v: toml::Value = toml::from_str("a = { url = \"${HOST}/x\", n = [\"${NOPE}\"] }").expect("toml");
         let env = |k: &str| (k == "HOST").then(|| "http://h".to_string());
         let err = expand_env(&mut v, "channels.p", &env).unwrap_err();
         assert_eq!(err.0, "channels.p.a.n[0]");

@@ -8,7 +8,7 @@
 use crate::person::Person;
 use crate::registry::Entry;
 use crate::storage::{Storage, StoredRender};
-use agora_channel_host::render::ChannelErrorKind;
+use agora_channel_host::render::{ChannelErrorKind, ProxyTicketIssuer};
 use agora_channel_host::{ChannelEngine, RenderFailure, RenderRequest};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -133,7 +133,13 @@ impl SlotRenderer {
     }
 
     /// Render one slot.
-    pub async fn render(&self, entry: &Entry, person: &Person, locale: &str) -> SlotView {
+    pub async fn render(
+        &self,
+        entry: &Entry,
+        person: &Person,
+        locale: &str,
+        proxy_tickets: Option<Arc<dyn ProxyTicketIssuer>>,
+    ) -> SlotView {
         let key = Self::cache_key(entry, person, locale);
         let ttl_ms = i64::from(entry.channel.manifest.cache.ttl_seconds) * 1000;
         let now = now_ms();
@@ -153,12 +159,9 @@ impl SlotRenderer {
             signed_in: person.is_signed_in(),
             attributes: person.attributes.clone(),
             portal_url: self.portal_url.clone(),
+            proxy_tickets,
         };
-        match self
-            .engine
-            .render(&entry.channel, &entry.publication, request)
-            .await
-        {
+        match self.engine.render(&entry.channel, &entry.publication, request).await {
             Ok(rendered) => {
                 let c = Arc::new(CachedRender {
                     html: rendered.html.clone(),

@@ -118,10 +118,12 @@ impl Storage {
     pub async fn load_render(&self, key: &str) -> Result<Option<StoredRender>, StorageError> {
         match self {
             Storage::Sqlite(pool) => {
-                let row = sqlx::query("SELECT publication, html, title, rendered_at FROM last_good_render WHERE cache_key = ?1")
-                    .bind(key)
-                    .fetch_optional(pool)
-                    .await?;
+                let row = sqlx::query(
+                    "SELECT publication, html, title, rendered_at FROM last_good_render WHERE cache_key = ?1",
+                )
+                .bind(key)
+                .fetch_optional(pool)
+                .await?;
                 Ok(row.map(|r| StoredRender {
                     publication: r.get(0),
                     html: r.get(1),
@@ -139,8 +141,7 @@ mod tests {
 
     #[tokio::test]
     async fn renders_survive_reopening() {
-        let file =
-            std::env::temp_dir().join(format!("agora-storage-{}/portal.db", std::process::id()));
+        let file = std::env::temp_dir().join(format!("agora-storage-{}/portal.db", std::process::id()));
         let _ = std::fs::remove_file(&file);
         let s = Storage::open_sqlite(&file).await.expect("opens");
         let r = StoredRender {

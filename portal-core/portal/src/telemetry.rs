@@ -7,8 +7,7 @@ use tracing_subscriber::EnvFilter;
 
 /// Install the log subscriber (once per process; later calls do nothing).
 pub fn init_logs(config: &LogConfig) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.filter));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.filter));
     let result = if config.format == "json" {
         tracing_subscriber::fmt()
             .with_env_filter(filter)

@@ -23,13 +23,13 @@ impl Theme {
         let dir = config.resolve(&config.paths.theme_dir);
         let templates = dir.join("templates");
         let glob = format!("{}/**/*.html", templates.display());
-        let mut tera = Tera::new(&glob)
-            .map_err(|e| ConfigError::new(templates.display().to_string(), "", tera_error(&e)))?;
+        let mut tera =
+            Tera::new(&glob).map_err(|e| ConfigError::new(templates.display().to_string(), "", tera_error(&e)))?;
         if let Some(over) = &config.paths.theme_overrides {
             let over = config.resolve(over);
             let glob = format!("{}/**/*.html", over.display());
-            let extra = Tera::new(&glob)
-                .map_err(|e| ConfigError::new(over.display().to_string(), "", tera_error(&e)))?;
+            let extra =
+                Tera::new(&glob).map_err(|e| ConfigError::new(over.display().to_string(), "", tera_error(&e)))?;
             tera.extend(&extra)
                 .map_err(|e| ConfigError::new(over.display().to_string(), "", tera_error(&e)))?;
             tera.build_inheritance_chains()

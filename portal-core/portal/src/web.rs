@@ -14,9 +14,10 @@ use crate::app::PortalState;
 use crate::i18n::{LANG_COOKIE, negotiate};
 use crate::page::{PageRequest, base_context, stream_page};
 use crate::person::Person;
+use crate::session_store::CAS_TICKET_KEY;
+use crate::signon::safe_return_path;
 use crate::slot::now_ms;
 use actix_session::config::{BrowserSession, CookieContentSecurity};
-use actix_session::storage::CookieSessionStore;
 use actix_session::{Session, SessionExt, SessionMiddleware};
 use actix_web::body::MessageBody;
 use actix_web::cookie::{Cookie, SameSite};
@@ -39,6 +40,11 @@ const SESSION_UID: &str = "uid";
 const SESSION_CSRF: &str = "csrf";
 const SESSION_SEEN: &str = "last_seen_ms";
 const SESSION_NOTICES: &str = "notices";
+const SESSION_SIGNON_ATTRS: &str = "signon_attributes";
+const SESSION_SIGNED_IN_AT: &str = "signed_in_at";
+const SESSION_PGT: &str = "pgt";
+const SESSION_RETURN: &str = "return_to";
+const SESSION_GATEWAY_TRIED: &str = "gateway_tried";
 
 /// Build the actix application for `state`.
 pub fn app(
@@ -52,24 +58,24 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let session =
-        SessionMiddleware::builder(CookieSessionStore::default(), state.session_key.clone())
-            .cookie_name(state.config.session.cookie_name.clone())
-            .cookie_secure(state.config.secure_cookies())
-            .cookie_http_only(true)
-            .cookie_same_site(SameSite::Lax)
-            .cookie_content_security(CookieContentSecurity::Private)
-            .session_lifecycle(BrowserSession::default())
-            .build();
+    let session = SessionMiddleware::builder(state.sessions.clone(), state.session_key.clone())
+        .cookie_name(state.config.session.cookie_name.clone())
+        .cookie_secure(state.config.secure_cookies())
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Lax)
+        .cookie_content_security(CookieContentSecurity::Signed)
+        .session_lifecycle(
+            BrowserSession::default().state_ttl(actix_web::cookie::time::Duration::minutes(
+                state.config.session.idle_minutes as i64,
+            )),
+        )
+        .build();
     let headers = DefaultHeaders::new()
         .add((header::CONTENT_SECURITY_POLICY, CSP))
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::X_FRAME_OPTIONS, "DENY"))
         .add((header::REFERRER_POLICY, "same-origin"))
-        .add((
-            "Permissions-Policy",
-            "camera=(), microphone=(), geolocation=()",
-        ));
+        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"));
     let static_dir = state.theme.static_dir.clone();
     App::new()
         .app_data(web::Data::from(state))
@@ -80,6 +86,9 @@ pub fn app(
         .route("/", web::get().to(home))
         .route("/login", web::get().to(login_page))
         .route("/login/demo", web::post().to(demo_login))
+        .route("/login/cas", web::get().to(cas_return))
+        .route("/login/cas", web::post().to(cas_single_logout))
+        .route("/login/cas/proxy-callback", web::get().to(cas_pgt_callback))
         .route("/logout", web::post().to(logout))
         .route("/health", web::get().to(health))
         .route("/metrics", web::get().to(prometheus))
@@ -96,12 +105,10 @@ async fn count_requests(
     let started = Instant::now();
     let method = req.method().to_string();
     let res = next.call(req).await?;
-    let route = res
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".into());
+    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
     let status = res.status().as_u16().to_string();
-    metrics::counter!("agora_http_requests_total", "method" => method, "route" => route.clone(), "status" => status).increment(1);
+    metrics::counter!("agora_http_requests_total", "method" => method, "route" => route.clone(), "status" => status)
+        .increment(1);
     metrics::histogram!("agora_http_request_duration_seconds", "route" => route)
         .record(started.elapsed().as_secs_f64());
     Ok(res)
@@ -113,10 +120,7 @@ fn locale_of(req: &HttpRequest, state: &PortalState) -> String {
         .ok()
         .and_then(|q| q.lang.clone());
     let cookie = req.cookie(LANG_COOKIE).map(|c| c.value().to_string());
-    let accept = req
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
+    let accept = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
     negotiate(
         query.as_deref(),
         cookie.as_deref(),
@@ -183,10 +187,21 @@ async fn current_person(session: &Session, state: &PortalState) -> Option<(Perso
         session.purge();
         return None;
     }
+    let signed_in_at = session.get::<i64>(SESSION_SIGNED_IN_AT).ok().flatten().unwrap_or(seen);
+    if now - signed_in_at > state.config.auth.absolute_hours as i64 * 3_600_000 {
+        tracing::info!("session older than the absolute limit, signing out");
+        session.purge();
+        return None;
+    }
     if now - seen > 60_000 {
         let _ = session.insert(SESSION_SEEN, now);
     }
-    let resolved = state.people.resolve(&uid, Default::default()).await;
+    let signon = session
+        .get::<agora_channel_host::Attributes>(SESSION_SIGNON_ATTRS)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let resolved = state.people.resolve(&uid, signon).await;
     let mut notices = session
         .remove_as::<Vec<String>>(SESSION_NOTICES)
         .and_then(Result::ok)
@@ -209,14 +224,36 @@ async fn home(
     query: web::Query<HomeQuery>,
 ) -> HttpResponse {
     let locale = locale_of(&req, &state);
-    let (person, notices) = current_person(&session, &state)
-        .await
-        .unwrap_or_else(|| (Person::guest(), Vec::new()));
+    let current = current_person(&session, &state).await;
+    if current.is_none()
+        && let Some(cas) = &state.cas
+    {
+        let tried = session
+            .get::<bool>(SESSION_GATEWAY_TRIED)
+            .ok()
+            .flatten()
+            .unwrap_or(false);
+        if !state.config.auth.guest_page || (cas.gateway && !tried) {
+            // Without a guest page, sign-on is mandatory; with one, gateway is tried once.
+            let gateway = state.config.auth.guest_page;
+            let _ = session.insert(SESSION_GATEWAY_TRIED, true);
+            let _ = session.insert(SESSION_RETURN, request_path(&req));
+            return redirect(&cas.login_redirect(gateway));
+        }
+    }
+    let (person, notices) = current.unwrap_or_else(|| (Person::guest(), Vec::new()));
+    let proxy_tickets = match (&state.cas, session.get::<String>(SESSION_PGT).ok().flatten()) {
+        (Some(cas), Some(pgt)) if person.is_signed_in() => {
+            Some(Arc::new(cas.issuer(pgt)) as Arc<dyn agora_channel_host::render::ProxyTicketIssuer>)
+        }
+        _ => None,
+    };
     let page = PageRequest {
         locale: locale.clone(),
         tab: query.tab.clone(),
         csrf_token: csrf_token(&session),
         notices,
+        proxy_tickets,
     };
     match stream_page(state.clone().into_inner(), person, page) {
         Ok(stream) => {
@@ -240,17 +277,12 @@ pub fn error_page(state: &PortalState, locale: &str, status: u16, key: &str) -> 
     let mut ctx = base_context(state, &Person::guest(), locale);
     ctx.insert("message", state.theme.catalog.get(locale, key));
     ctx.insert("status", &status);
-    let body = state
-        .theme
-        .tera
-        .render("error.html", &ctx)
-        .unwrap_or_else(|e| {
-            tracing::error!("error template failed: {}", crate::theme::tera_error(&e));
-            state.theme.catalog.get(locale, key).to_string()
-        });
+    let body = state.theme.tera.render("error.html", &ctx).unwrap_or_else(|e| {
+        tracing::error!("error template failed: {}", crate::theme::tera_error(&e));
+        state.theme.catalog.get(locale, key).to_string()
+    });
     HttpResponse::build(
-        actix_web::http::StatusCode::from_u16(status)
-            .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR),
+        actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR),
     )
     .content_type("text/html; charset=utf-8")
     .body(body)
@@ -264,12 +296,37 @@ struct PersonaView {
     affiliation: String,
 }
 
-async fn login_page(
-    req: HttpRequest,
-    state: web::Data<PortalState>,
-    session: Session,
-) -> HttpResponse {
+#[derive(Deserialize)]
+struct LoginQuery {
+    #[serde(rename = "return")]
+    return_to: Option<String>,
+}
+
+fn redirect(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_string()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+/// Path and query of this request, as a return path.
+fn request_path(req: &HttpRequest) -> String {
+    let pq = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    safe_return_path(pq).unwrap_or_else(|| "/".into())
+}
+
+async fn login_page(req: HttpRequest, state: web::Data<PortalState>, session: Session) -> HttpResponse {
     let locale = locale_of(&req, &state);
+    let query = web::Query::<LoginQuery>::from_query(req.query_string()).ok();
+    let return_to = query
+        .and_then(|q| q.return_to.clone())
+        .and_then(|r| safe_return_path(&r))
+        .unwrap_or_else(|| "/".into());
+    if let Some(cas) = &state.cas {
+        // The return path stays in the session, never in `service`.
+        let _ = session.insert(SESSION_RETURN, &return_to);
+        return redirect(&cas.login_redirect(false));
+    }
     let Some(dir) = &state.demo_directory else {
         return error_page(&state, &locale, 404, "error.no_signon");
     };
@@ -285,10 +342,7 @@ async fn login_page(
             uid: uid.clone(),
             name: p.display_name().to_string(),
             description: p.first("description").unwrap_or_default().to_string(),
-            affiliation: p
-                .first("eduPersonPrimaryAffiliation")
-                .unwrap_or_default()
-                .to_string(),
+            affiliation: p.first("eduPersonPrimaryAffiliation").unwrap_or_default().to_string(),
         });
     }
     let mut ctx = base_context(&state, &Person::guest(), &locale);
@@ -344,9 +398,7 @@ async fn demo_login(
         return error_page(&state, &locale, 500, "error.internal");
     }
     tracing::info!(uid = %form.uid, "demo sign-in");
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/"))
-        .finish()
+    HttpResponse::SeeOther().insert_header((header::LOCATION, "/")).finish()
 }
 
 #[derive(Deserialize)]
@@ -365,9 +417,10 @@ async fn logout(
         return error_page(&state, &locale, 403, "error.csrf");
     }
     session.purge();
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/"))
-        .finish()
+    match &state.cas {
+        Some(cas) if cas.logout_from_cas => redirect(cas.client.logout_url(Some(&state.config.public_url())).as_str()),
+        _ => redirect("/"),
+    }
 }
 
 async fn health(state: web::Data<PortalState>) -> HttpResponse {
@@ -416,9 +469,7 @@ async fn static_file(
     path: web::Path<String>,
 ) -> HttpResponse {
     let rel = std::path::Path::new(path.as_str());
-    let inside = rel
-        .components()
-        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    let inside = rel.components().all(|c| matches!(c, std::path::Component::Normal(_)));
     let file = dir.0.join(rel);
     match (inside, tokio::fs::read(&file).await) {
         (true, Ok(body)) => {
@@ -448,4 +499,129 @@ async fn not_found(req: HttpRequest, state: web::Data<PortalState>) -> HttpRespo
     let locale = locale_of(&req, &state);
     let _ = req.get_session();
     error_page(&state, &locale, 404, "error.not_found")
+}
+
+#[derive(Deserialize)]
+struct TicketQuery {
+    ticket: Option<String>,
+}
+
+/// The browser comes back from CAS: validate the ticket, open a new session, go back to the
+/// page first asked for.
+async fn cas_return(
+    req: HttpRequest,
+    state: web::Data<PortalState>,
+    session: Session,
+    query: web::Query<TicketQuery>,
+) -> HttpResponse {
+    let locale = locale_of(&req, &state);
+    let Some(cas) = &state.cas else {
+        return error_page(&state, &locale, 404, "error.no_signon");
+    };
+    let return_to = session
+        .get::<String>(SESSION_RETURN)
+        .ok()
+        .flatten()
+        .and_then(|r| safe_return_path(&r))
+        .unwrap_or_else(|| "/".into());
+    let Some(ticket) = query.ticket.as_deref() else {
+        // Gateway came back without a CAS session: stay a guest.
+        let _ = session.remove(SESSION_RETURN);
+        return redirect(&return_to);
+    };
+    let started = std::time::Instant::now();
+    let validation = match cas
+        .client
+        .validate(&cas.service, ticket, cas.pgt_callback.as_deref())
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!(error = %e, "CAS ticket refused");
+            metrics::counter!("agora_signon_total", "method" => "cas", "outcome" => "refused").increment(1);
+            let key = if matches!(e, agora_cas::CasError::Unreachable(_)) {
+                "error.signon_unavailable"
+            } else {
+                "error.signon_refused"
+            };
+            return error_page(&state, &locale, 403, key);
+        }
+    };
+    let pgt = match &validation.pgt_iou {
+        Some(iou) => cas.take_pgt(iou).await,
+        None => None,
+    };
+    if cas.pgt_callback.is_some() && pgt.is_none() {
+        tracing::warn!(user = %validation.user, "no proxy-granting ticket received: cas-proxy back-ends will be unavailable");
+    }
+    // A new session at sign-in: no fixation.
+    session.renew();
+    session.clear();
+    let now = now_ms();
+    let stored = session
+        .insert(SESSION_UID, &validation.user)
+        .and_then(|()| session.insert(SESSION_SIGNON_ATTRS, &validation.attributes))
+        .and_then(|()| session.insert(CAS_TICKET_KEY, ticket))
+        .and_then(|()| session.insert(SESSION_SEEN, now))
+        .and_then(|()| session.insert(SESSION_SIGNED_IN_AT, now))
+        .and_then(|()| match &pgt {
+            Some(p) => session.insert(SESSION_PGT, p),
+            None => Ok(()),
+        });
+    if let Err(e) = stored {
+        tracing::error!("cannot store session: {e}");
+        return error_page(&state, &locale, 500, "error.internal");
+    }
+    metrics::counter!("agora_signon_total", "method" => "cas", "outcome" => "ok").increment(1);
+    metrics::histogram!("agora_signon_server_seconds", "method" => "cas").record(started.elapsed().as_secs_f64());
+    tracing::info!(user = %validation.user, proxy = pgt.is_some(), "CAS sign-in");
+    redirect(&return_to)
+}
+
+#[derive(Deserialize)]
+struct PgtCallback {
+    #[serde(rename = "pgtIou")]
+    pgt_iou: Option<String>,
+    #[serde(rename = "pgtId")]
+    pgt_id: Option<String>,
+}
+
+/// CAS delivers the proxy-granting ticket here, before it answers the validation.
+async fn cas_pgt_callback(state: web::Data<PortalState>, query: web::Query<PgtCallback>) -> HttpResponse {
+    if let (Some(cas), Some(iou), Some(pgt)) = (&state.cas, &query.pgt_iou, &query.pgt_id)
+        && iou.starts_with("PGTIOU-")
+        && pgt.starts_with("PGT-")
+        && iou.len() < 512
+        && pgt.len() < 512
+    {
+        cas.store_pgt(iou, pgt).await;
+    }
+    HttpResponse::Ok().content_type("text/plain").body("OK")
+}
+
+#[derive(Deserialize)]
+struct SingleLogout {
+    #[serde(rename = "logoutRequest")]
+    logout_request: String,
+}
+
+/// Back-channel single logout from the CAS server. No CSRF token (the CAS server has no
+/// session here); it can only end the session opened by the service ticket it names.
+async fn cas_single_logout(state: web::Data<PortalState>, form: web::Form<SingleLogout>) -> HttpResponse {
+    if state.cas.is_none() {
+        return HttpResponse::NotFound().finish();
+    }
+    match agora_cas::parse_logout_request(&form.logout_request) {
+        Ok(request) => {
+            let ended = state.sessions.end_by_ticket(&request.session_index).await;
+            tracing::info!(ended, user = ?request.name_id, "CAS single logout");
+            HttpResponse::Ok().content_type("text/plain").body("OK")
+        }
+        Err(e) => {
+            tracing::warn!("malformed logoutRequest: {e}");
+            HttpResponse::BadRequest()
+                .content_type("text/plain")
+                .body("malformed logoutRequest")
+        }
+    }
 }

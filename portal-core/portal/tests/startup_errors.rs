@@ -51,10 +51,7 @@ fn a_malformed_portal_toml_names_file_key_and_reason() {
     std::fs::write(root.join("config/channels.toml"), "").expect("write");
     std::fs::write(
         root.join("config/portal.toml"),
-        format!(
-            "{}\n[server]\nlisten = \"localhost-ish\"\n",
-            paths(&root, &root)
-        ),
+        format!("{}\n[server]\nlisten = \"localhost-ish\"\n", paths(&root, &root)),
     )
     .expect("write");
     let (code, err) = check(&root);

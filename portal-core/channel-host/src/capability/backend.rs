@@ -9,13 +9,7 @@ use std::time::Instant;
 use url::Url;
 
 /// Request headers a channel may not set: the host owns identity and routing.
-const RESERVED_HEADERS: &[&str] = &[
-    "authorization",
-    "proxy-authorization",
-    "cookie",
-    "host",
-    "forwarded",
-];
+const RESERVED_HEADERS: &[&str] = &["authorization", "proxy-authorization", "cookie", "host", "forwarded"];
 
 /// Build the URL for `path` under `base`, refusing anything that would leave it.
 pub fn join_within(base: &Url, path: &str) -> Result<Url, String> {
@@ -23,9 +17,7 @@ pub fn join_within(base: &Url, path: &str) -> Result<Url, String> {
         return Ok(base.clone());
     }
     if !(path.starts_with('/') || path.starts_with('?')) {
-        return Err(format!(
-            "path `{path}` must be empty or start with '/' or '?'"
-        ));
+        return Err(format!("path `{path}` must be empty or start with '/' or '?'"));
     }
     if path.contains(['\\', '#']) || path.chars().any(char::is_control) || path.starts_with("//") {
         return Err(format!("path `{path}` contains a forbidden character"));
@@ -34,9 +26,7 @@ pub fn join_within(base: &Url, path: &str) -> Result<Url, String> {
     for segment in route.split('/') {
         let decoded = percent_decode(segment).to_ascii_lowercase();
         if decoded == ".." || decoded == "." || decoded.contains('/') || decoded.contains('\\') {
-            return Err(format!(
-                "path `{path}` tries to leave the back-end's base URL"
-            ));
+            return Err(format!("path `{path}` tries to leave the back-end's base URL"));
         }
     }
     let mut text = base.as_str().to_string();
@@ -55,9 +45,7 @@ pub fn join_within(base: &Url, path: &str) -> Result<Url, String> {
         && url.host() == base.host()
         && url.port_or_known_default() == base.port_or_known_default();
     if !same_origin || !url.path().starts_with(base.path().trim_end_matches('/')) {
-        return Err(format!(
-            "path `{path}` tries to leave the back-end's base URL"
-        ));
+        return Err(format!("path `{path}` tries to leave the back-end's base URL"));
     }
     Ok(url)
 }
@@ -106,13 +94,21 @@ impl RenderState {
         err
     }
 
-    async fn perform(
-        &mut self,
-        binding: &BackendBinding,
-        req: Request,
-    ) -> Result<Response, FetchError> {
-        let url = join_within(&binding.url, &req.path)
-            .map_err(|m| self.refuse(FetchError::InvalidRequest(m)))?;
+    async fn perform(&mut self, binding: &BackendBinding, req: Request) -> Result<Response, FetchError> {
+        let mut url = join_within(&binding.url, &req.path).map_err(|m| self.refuse(FetchError::InvalidRequest(m)))?;
+        if let BackendAuth::CasProxy { service } = &binding.auth {
+            let target = service.as_ref().unwrap_or(&binding.url).to_string();
+            let Some(issuer) = self.proxy_tickets.clone() else {
+                return Err(FetchError::Unavailable(
+                    "no CAS proxy ticket can be obtained for this user (not signed in with CAS)".into(),
+                ));
+            };
+            let ticket = issuer.issue(&target).await.map_err(|e| {
+                tracing::warn!(channel = %self.manifest.channel.id, "cannot obtain a proxy ticket: {e}");
+                FetchError::Unavailable("the CAS server refused a proxy ticket".into())
+            })?;
+            url.query_pairs_mut().append_pair("ticket", &ticket);
+        }
         let mut builder = self
             .http
             .request(method(req.method), url)
@@ -127,10 +123,8 @@ impl RenderState {
             builder = builder.header(name.as_str(), value.as_str());
         }
         builder = match &binding.auth {
-            BackendAuth::None => builder,
-            BackendAuth::Basic { username, password } => {
-                builder.basic_auth(username, Some(password.expose()))
-            }
+            BackendAuth::None | BackendAuth::CasProxy { .. } => builder,
+            BackendAuth::Basic { username, password } => builder.basic_auth(username, Some(password.expose())),
             BackendAuth::Bearer { token } => builder.bearer_auth(token.expose()),
             BackendAuth::Header { name, value } => builder.header(name.as_str(), value.expose()),
         };
@@ -146,11 +140,7 @@ impl RenderState {
         let headers = resp
             .headers()
             .iter()
-            .filter_map(|(n, v)| {
-                v.to_str()
-                    .ok()
-                    .map(|v| (n.as_str().to_string(), v.to_string()))
-            })
+            .filter_map(|(n, v)| v.to_str().ok().map(|v| (n.as_str().to_string(), v.to_string())))
             .collect();
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(classify)? {
@@ -159,11 +149,7 @@ impl RenderState {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Response {
-            status,
-            headers,
-            body,
-        })
+        Ok(Response { status, headers, body })
     }
 }
 
@@ -219,10 +205,7 @@ mod tests {
     #[test]
     fn paths_are_appended_to_the_base() {
         let b = base("http://127.0.0.1:8080/feeds/");
-        assert_eq!(
-            join_within(&b, "").unwrap().as_str(),
-            "http://127.0.0.1:8080/feeds/"
-        );
+        assert_eq!(join_within(&b, "").unwrap().as_str(), "http://127.0.0.1:8080/feeds/");
         assert_eq!(
             join_within(&b, "/campus.xml?x=1").unwrap().as_str(),
             "http://127.0.0.1:8080/feeds/campus.xml?x=1"

@@ -21,12 +21,7 @@ struct Entry {
 struct PerEntryTtl;
 
 impl Expiry<(String, String), Entry> for PerEntryTtl {
-    fn expire_after_create(
-        &self,
-        _key: &(String, String),
-        value: &Entry,
-        _now: Instant,
-    ) -> Option<Duration> {
+    fn expire_after_create(&self, _key: &(String, String), value: &Entry, _now: Instant) -> Option<Duration> {
         Some(value.ttl)
     }
 }
@@ -44,9 +39,7 @@ impl ChannelCache {
         let inner = moka::future::Cache::builder()
             .max_capacity(capacity_bytes)
             .weigher(|k: &(String, String), v: &Entry| {
-                (k.0.len() + k.1.len() + v.value.len())
-                    .try_into()
-                    .unwrap_or(u32::MAX)
+                (k.0.len() + k.1.len() + v.value.len()).try_into().unwrap_or(u32::MAX)
             })
             .expire_after(PerEntryTtl)
             .build();
@@ -70,9 +63,7 @@ impl ChannelCache {
             value: Arc::from(value),
             ttl: ttl.min(MAX_TTL),
         };
-        self.inner
-            .insert((channel.to_string(), key.to_string()), entry)
-            .await;
+        self.inner.insert((channel.to_string(), key.to_string()), entry).await;
     }
 }
 
@@ -118,9 +109,7 @@ mod tests {
     #[tokio::test]
     async fn entries_expire() {
         let cache = ChannelCache::new(1 << 20);
-        cache
-            .set("news", "k", b"v", Duration::from_millis(30))
-            .await;
+        cache.set("news", "k", b"v", Duration::from_millis(30)).await;
         tokio::time::sleep(Duration::from_millis(80)).await;
         assert_eq!(cache.get("news", "k").await, None);
     }

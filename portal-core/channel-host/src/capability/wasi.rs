@@ -6,10 +6,7 @@ use crate::render::RenderState;
 use wasmtime::component::{Component, Linker};
 
 /// Link `wasi:random/*` for `component` (whatever 0.2.x version it imports).
-pub fn link_random(
-    linker: &mut Linker<RenderState>,
-    component: &Component,
-) -> wasmtime::Result<()> {
+pub fn link_random(linker: &mut Linker<RenderState>, component: &Component) -> wasmtime::Result<()> {
     let engine = linker.engine().clone();
     let names: Vec<String> = component
         .component_type()
@@ -19,18 +16,14 @@ pub fn link_random(
     for name in names {
         if name.starts_with("wasi:random/random@") {
             let mut inst = linker.instance(&name)?;
-            inst.func_wrap("get-random-bytes", |_, (len,): (u64,)| {
-                Ok((random_bytes(len),))
-            })?;
+            inst.func_wrap("get-random-bytes", |_, (len,): (u64,)| Ok((random_bytes(len),)))?;
             inst.func_wrap("get-random-u64", |_, (): ()| Ok((rand::random::<u64>(),)))?;
         } else if name.starts_with("wasi:random/insecure@") {
             let mut inst = linker.instance(&name)?;
             inst.func_wrap("get-insecure-random-bytes", |_, (len,): (u64,)| {
                 Ok((random_bytes(len),))
             })?;
-            inst.func_wrap("get-insecure-random-u64", |_, (): ()| {
-                Ok((rand::random::<u64>(),))
-            })?;
+            inst.func_wrap("get-insecure-random-u64", |_, (): ()| Ok((rand::random::<u64>(),)))?;
         } else if name.starts_with("wasi:random/insecure-seed@") {
             let mut inst = linker.instance(&name)?;
             inst.func_wrap("insecure-seed", |_, (): ()| {

@@ -32,11 +32,7 @@ impl Channel for Misbehaving {
             }
             "alloc" => {
                 let v = std::hint::black_box(vec![1u8; 1 << 30]);
-                Ok(Output::html(format!(
-                    "<p>{} {}</p>",
-                    v.len(),
-                    v[v.len() - 1]
-                )))
+                Ok(Output::html(format!("<p>{} {}</p>", v.len(), v[v.len() - 1])))
             }
             "forbidden" => {
                 let r = backend::get("secret-api", "/")?;
@@ -62,19 +58,9 @@ impl Channel for Misbehaving {
                  <div style=\"background:url(javascript:alert(1))\">styled</div>",
             )),
             "slow" | "echo" => {
-                let r = backend::get(
-                    if ctx.config.mode == "slow" {
-                        "slow"
-                    } else {
-                        "echo"
-                    },
-                    "",
-                )?;
+                let r = backend::get(if ctx.config.mode == "slow" { "slow" } else { "echo" }, "")?;
                 if !r.is_success() {
-                    return Err(ChannelError::backend_unavailable(format!(
-                        "HTTP {}",
-                        r.status
-                    )));
+                    return Err(ChannelError::backend_unavailable(format!("HTTP {}", r.status)));
                 }
                 Ok(Output::html(r.text()))
             }

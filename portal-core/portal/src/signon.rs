@@ -1,0 +1,165 @@
+//! Sign-on with CAS 3.0: the service URL (built once from the public URL), the PGT callback
+//! store, proxy tickets for back-ends bound with `auth = cas-proxy`, and return paths that
+//! cannot redirect anywhere but this portal.
+
+use crate::config::PortalConfig;
+use agora_cas::service::canonical_service;
+use agora_cas::{CasClient, CasError, LoginOptions};
+use agora_channel_host::render::ProxyTicketIssuer;
+use futures::future::BoxFuture;
+use std::time::Duration;
+
+/// Path of the CAS service (the ticket comes back here; logout requests are POSTed here).
+pub const SERVICE_PATH: &str = "login/cas";
+/// Path of the proxy-granting-ticket callback.
+pub const PGT_CALLBACK_PATH: &str = "login/cas/proxy-callback";
+
+/// CAS sign-on for this portal.
+#[derive(Clone)]
+pub struct CasSignOn {
+    /// The client.
+    pub client: CasClient,
+    /// The one service URL used for every sign-in.
+    pub service: String,
+    /// The PGT callback URL (when proxying is on).
+    pub pgt_callback: Option<String>,
+    /// Options for `/login` redirects.
+    pub renew: bool,
+    /// Try gateway for guests.
+    pub gateway: bool,
+    /// Sign out of CAS too.
+    pub logout_from_cas: bool,
+    pgt_by_iou: moka::future::Cache<String, String>,
+}
+
+impl CasSignOn {
+    /// Build from configuration; `None` when CAS is off.
+    pub fn from_config(config: &PortalConfig) -> Result<Option<Self>, CasError> {
+        if config.cas.server_url.is_empty() {
+            return Ok(None);
+        }
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| CasError::Unreachable(e.to_string()))?;
+        let client =
+            CasClient::new(&config.cas.server_url, http)?.with_timeout(Duration::from_millis(config.cas.timeout_ms));
+        let base = config.public_url();
+        Ok(Some(CasSignOn {
+            client,
+            service: canonical_service(&base, SERVICE_PATH)?,
+            pgt_callback: if config.cas.proxy {
+                Some(canonical_service(&base, PGT_CALLBACK_PATH)?)
+            } else {
+                None
+            },
+            renew: config.cas.renew,
+            gateway: config.cas.gateway,
+            logout_from_cas: config.cas.logout_from_cas,
+            pgt_by_iou: moka::future::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(Duration::from_secs(300))
+                .build(),
+        }))
+    }
+
+    /// Where to send the browser to sign in.
+    pub fn login_redirect(&self, gateway: bool) -> String {
+        self.client
+            .login_url(
+                &self.service,
+                LoginOptions {
+                    renew: self.renew && !gateway,
+                    gateway,
+                },
+            )
+            .to_string()
+    }
+
+    /// Remember a PGT delivered to the callback.
+    pub async fn store_pgt(&self, iou: &str, pgt: &str) {
+        self.pgt_by_iou.insert(iou.to_string(), pgt.to_string()).await;
+    }
+
+    /// Take the PGT delivered for `iou` (the callback arrives before the validation answer).
+    pub async fn take_pgt(&self, iou: &str) -> Option<String> {
+        self.pgt_by_iou.remove(iou).await
+    }
+
+    /// A proxy-ticket issuer for one user's PGT, for channel back-ends.
+    pub fn issuer(&self, pgt: String) -> PgtIssuer {
+        PgtIssuer {
+            client: self.client.clone(),
+            pgt,
+        }
+    }
+}
+
+/// Mints proxy tickets with one user's PGT. The PGT stays here, never reaches a channel.
+pub struct PgtIssuer {
+    client: CasClient,
+    pgt: String,
+}
+
+impl ProxyTicketIssuer for PgtIssuer {
+    fn issue<'a>(&'a self, target_service: &'a str) -> BoxFuture<'a, Result<String, String>> {
+        Box::pin(async move {
+            self.client
+                .proxy_ticket(&self.pgt, target_service)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+}
+
+/// Keep `candidate` only if it is a path on this portal: starts with one `/`, no scheme, no
+/// host, no backslash or control character, also once percent-decoded.
+pub fn safe_return_path(candidate: &str) -> Option<String> {
+    let ok = |s: &str| {
+        s.starts_with('/')
+            && !s.starts_with("//")
+            && !s.contains('\\')
+            && !s.chars().any(char::is_control)
+            && !s.split(['?', '#']).next().unwrap_or("").contains(':')
+            && s.len() <= 1024
+    };
+    let decoded = percent_decode(candidate);
+    (ok(candidate) && ok(&decoded) && ok(&percent_decode(&decoded))).then(|| candidate.to_string())
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_return_path;
+
+    #[test]
+    fn only_local_paths_are_kept() {
+        for good in ["/", "/?tab=news", "/channels/news?x=a:b", "/a%20b"] {
+            assert_eq!(safe_return_path(good).as_deref(), Some(good), "{good}");
+        }
+        for evil in [
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "%2F%2Fevil.example",
+            "/%2F%2Fevil.example",
+            "/%2f%2fevil.example",
+            "/%5Cevil.example",
+            "/%252F%252Fevil.example",
+            "javascript:alert(1)",
+            "/javascript:alert(1)",
+            "evil.example",
+            "",
+            "/\r\nLocation: https://evil.example",
+        ] {
+            assert_eq!(safe_return_path(evil), None, "{evil}");
+        }
+    }
+}
