@@ -65,7 +65,11 @@ pub struct TestBackend {
     pub url: String,
     routes: Arc<Mutex<HashMap<String, Answer>>>,
     hits: Arc<Mutex<HashMap<String, u32>>>,
+    handlers: Arc<Mutex<HashMap<String, Handler>>>,
 }
+
+/// A computed answer: receives the request target (path and query).
+pub type Handler = Arc<dyn Fn(String) -> futures::future::BoxFuture<'static, Answer> + Send + Sync>;
 
 impl TestBackend {
     /// Start on a free loopback port.
@@ -74,10 +78,11 @@ impl TestBackend {
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let routes: Arc<Mutex<HashMap<String, Answer>>> = Arc::default();
         let hits: Arc<Mutex<HashMap<String, u32>>> = Arc::default();
-        let (r, h) = (routes.clone(), hits.clone());
+        let handlers: Arc<Mutex<HashMap<String, Handler>>> = Arc::default();
+        let (r, h, hs) = (routes.clone(), hits.clone(), handlers.clone());
         tokio::spawn(async move {
             while let Ok((mut sock, _)) = listener.accept().await {
-                let (routes, hits) = (r.clone(), h.clone());
+                let (routes, hits, handlers) = (r.clone(), h.clone(), hs.clone());
                 tokio::spawn(async move {
                     let mut buf = Vec::new();
                     let mut tmp = [0u8; 4096];
@@ -89,13 +94,18 @@ impl TestBackend {
                     }
                     let head = String::from_utf8_lossy(&buf).to_string();
                     let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
-                    *hits.lock().expect("hits").entry(path.clone()).or_default() += 1;
-                    let answer = routes
-                        .lock()
-                        .expect("routes")
-                        .get(&path)
-                        .cloned()
-                        .unwrap_or_else(|| Answer::status(404));
+                    let route = path.split('?').next().unwrap_or("/").to_string();
+                    *hits.lock().expect("hits").entry(route.clone()).or_default() += 1;
+                    let handler = handlers.lock().expect("handlers").get(&route).cloned();
+                    let answer = match handler {
+                        Some(h) => h(path.clone()).await,
+                        None => routes
+                            .lock()
+                            .expect("routes")
+                            .get(&route)
+                            .cloned()
+                            .unwrap_or_else(|| Answer::status(404)),
+                    };
                     if let Some(mut gate) = answer.gate.clone() {
                         while !*gate.borrow() {
                             if gate.changed().await.is_err() {
@@ -118,12 +128,25 @@ impl TestBackend {
                 });
             }
         });
-        TestBackend { url, routes, hits }
+        TestBackend {
+            url,
+            routes,
+            hits,
+            handlers,
+        }
     }
 
     /// Set what `path` answers.
     pub fn route(&self, path: &str, answer: Answer) {
         self.routes.lock().expect("routes").insert(path.to_string(), answer);
+    }
+
+    /// Compute what `path` answers (query strings reach the handler).
+    pub fn route_fn(&self, path: &str, handler: Handler) {
+        self.handlers
+            .lock()
+            .expect("handlers")
+            .insert(path.to_string(), handler);
     }
 
     /// How many requests `path` received.

@@ -7,6 +7,7 @@
 
 pub mod backend;
 pub mod page;
+pub mod peers;
 
 use agora_portal::{Portal, PortalConfig};
 use std::path::{Path, PathBuf};
@@ -54,6 +55,9 @@ fn rand_suffix() -> u64 {
 pub struct Site {
     /// The root (parent of `config/`); also holds `data/`.
     pub root: PathBuf,
+    /// The loopback port the portal will listen on (chosen up front so the public URL,
+    /// hence the CAS service URL, is known before start).
+    pub port: u16,
 }
 
 impl Site {
@@ -62,10 +66,11 @@ impl Site {
     pub fn new(name: &str, channels_toml: &str, layout_toml: &str) -> Self {
         let root = temp_dir(name);
         let repo = repo_root();
+        let port = peers::free_port();
         let portal = format!(
             r#"
 [server]
-listen = "127.0.0.1:0"
+listen = "127.0.0.1:{port}"
 [paths]
 data_dir = "data"
 theme_dir = "{theme}"
@@ -86,7 +91,21 @@ render_threads = 2
         std::fs::write(root.join("config/portal.toml"), portal).expect("write portal.toml");
         std::fs::write(root.join("config/channels.toml"), channels_toml).expect("write channels.toml");
         std::fs::write(root.join("config/layout.toml"), layout_toml).expect("write layout.toml");
-        Site { root }
+        Site { root, port }
+    }
+
+    /// The portal's public base URL (`http://127.0.0.1:<port>/`).
+    pub fn public_url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+
+    /// Append TOML tables (e.g. `[cas]`) to `portal.toml`.
+    pub fn append_config(&self, toml: &str) {
+        let path = self.root.join("config/portal.toml");
+        let mut text = std::fs::read_to_string(&path).expect("read portal.toml");
+        text.push('\n');
+        text.push_str(toml);
+        std::fs::write(path, text).expect("write portal.toml");
     }
 
     /// Load the configuration of this site.
@@ -125,7 +144,7 @@ pub mod actix_web_server {
 
 impl RunningPortal {
     fn serve(portal: Portal) -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let listener = std::net::TcpListener::bind(portal.state.config.server.listen).expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         let server = portal.serve(listener).unwrap_or_else(|e| panic!("serve: {e}"));
         let handle = server.handle();

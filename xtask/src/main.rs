@@ -122,8 +122,29 @@ fn demo(root: &Path, args: &[String]) -> Result<()> {
     run(&mut cmd)
 }
 
+/// Install the Python test peers (django-cas-server …) into `target/peers-venv` when missing.
+fn ensure_python_peers(root: &Path) -> Result<()> {
+    let venv = root.join("target/peers-venv");
+    let python = venv.join("bin/python");
+    let requirements = root.join("tests/peers/requirements.txt");
+    let stamp = venv.join(".requirements");
+    let wanted = std::fs::read_to_string(&requirements)?;
+    if python.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(());
+    }
+    if !python.exists() {
+        run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    }
+    run(Command::new(&python)
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+        .arg(&requirements))?;
+    std::fs::write(stamp, wanted)?;
+    Ok(())
+}
+
 fn test(root: &Path, args: &[String]) -> Result<()> {
     build_channels(root)?;
+    ensure_python_peers(root)?;
     let mut cmd = cargo();
     cmd.args(["test", "--workspace"]).args(args);
     cmd.env("AGORA_CHANNEL_PACKAGES", root.join("target/channels"));

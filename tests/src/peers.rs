@@ -1,0 +1,158 @@
+//! Real protocol peers, started on free loopback ports for one test and stopped when dropped.
+//! Installed by `cargo xtask test` (Python packages into `target/peers-venv`).
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A free loopback port (bound then released).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+fn venv_python() -> PathBuf {
+    let python = crate::repo_root().join("target/peers-venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run `cargo xtask test`, which installs the test peers (django-cas-server)",
+        python.display()
+    );
+    python
+}
+
+/// A real CAS 3.0 server: django-cas-server with a throwaway settings module and SQLite file.
+/// User `test` / password `test`, with SupAnn attributes released to the portal's services.
+pub struct CasServer {
+    /// Base URL, e.g. `http://127.0.0.1:41234/cas/`.
+    pub url: String,
+    child: Child,
+    /// Working directory (settings, database, log).
+    pub dir: PathBuf,
+}
+
+impl CasServer {
+    /// Start the server; services matching `portal_pattern` may sign in (and receive a PGT),
+    /// services matching `backend_pattern` may receive proxy tickets.
+    pub fn start(portal_pattern: &str, backend_pattern: &str) -> Self {
+        let python = venv_python();
+        let dir = crate::temp_dir("cas");
+        let peers = crate::repo_root().join("tests/peers/cas");
+        for f in ["cas_settings.py", "cas_urls.py", "cas_setup.py"] {
+            std::fs::copy(peers.join(f), dir.join(f)).expect("copy CAS settings");
+        }
+        let env = |cmd: &mut Command| {
+            cmd.current_dir(&dir)
+                .env("PYTHONPATH", &dir)
+                .env("DJANGO_SETTINGS_MODULE", "cas_settings")
+                .env("CAS_DB", dir.join("cas.sqlite3"))
+                .env("PORTAL_PATTERN", portal_pattern)
+                .env("BACKEND_PATTERN", backend_pattern);
+        };
+        for args in [
+            vec!["-m", "django", "migrate", "--noinput", "-v", "0"],
+            vec!["cas_setup.py"],
+        ] {
+            let mut cmd = Command::new(&python);
+            cmd.args(&args);
+            env(&mut cmd);
+            let out = cmd.output().expect("run django");
+            assert!(
+                out.status.success(),
+                "django {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let port = free_port();
+        let log = std::fs::File::create(dir.join("cas.log")).expect("log file");
+        let mut cmd = Command::new(&python);
+        cmd.args([
+            "-m",
+            "django",
+            "runserver",
+            &format!("127.0.0.1:{port}"),
+            "--noreload",
+            "--skip-checks",
+        ])
+        .stdout(Stdio::from(log.try_clone().expect("log")))
+        .stderr(Stdio::from(log));
+        env(&mut cmd);
+        let child = cmd.spawn().expect("start django-cas-server");
+        let url = format!("http://127.0.0.1:{port}/cas/");
+        let server = CasServer { url, child, dir };
+        server.wait_ready();
+        server
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let addr = self
+            .url
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        while Instant::now() < deadline {
+            if std::net::TcpStream::connect(&addr).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!(
+            "django-cas-server did not start; log: {}",
+            std::fs::read_to_string(self.dir.join("cas.log")).unwrap_or_default()
+        );
+    }
+
+    /// Sign in at the CAS login form with `client` (cookie jar) for `service`, following the
+    /// form like a browser; returns the redirect URL CAS sends back (with `ticket=`).
+    pub async fn browser_login(&self, client: &reqwest::Client, login_url: &str, user: &str, password: &str) -> String {
+        let form = client
+            .get(login_url)
+            .send()
+            .await
+            .expect("GET CAS login")
+            .text()
+            .await
+            .expect("login page");
+        let field = |name: &str| -> String {
+            let marker = format!("name=\"{name}\" value=\"");
+            form.find(&marker)
+                .map(|i| {
+                    let rest = &form[i + marker.len()..];
+                    rest[..rest.find('"').unwrap_or(0)].to_string()
+                })
+                .unwrap_or_default()
+        };
+        let (csrf, lt, service) = (field("csrfmiddlewaretoken"), field("lt"), field("service"));
+        let res = client
+            .post(format!("{}login", self.url))
+            .header("Referer", login_url)
+            .form(&[
+                ("csrfmiddlewaretoken", csrf.as_str()),
+                ("lt", lt.as_str()),
+                ("username", user),
+                ("password", password),
+                ("service", service.as_str()),
+            ])
+            .send()
+            .await
+            .expect("POST CAS login");
+        res.headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("CAS did not redirect after login (status {})", res.status()))
+    }
+}
+
+impl Drop for CasServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

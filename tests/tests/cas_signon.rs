@@ -1,0 +1,235 @@
+//! Sign-on against a real CAS server (django-cas-server, started on a loopback port): the
+//! full browser flow, replayed / forged / foreign tickets, proxy tickets brokered by the host
+//! for a `cas-proxy` back-end, and single logout.
+
+use agora_tests::backend::{Answer, Handler, TestBackend};
+use agora_tests::page::publication_chunk;
+use agora_tests::peers::CasServer;
+use agora_tests::{RunningPortal, Site, one_column_layout};
+use std::sync::Arc;
+use std::time::Duration;
+
+struct World {
+    cas: CasServer,
+    portal: RunningPortal,
+    backend: TestBackend,
+    site: Site,
+}
+
+/// A portal with CAS sign-on, one welcome slot and one slot whose back-end is reached with a
+/// CAS proxy ticket that the back-end validates at the CAS server's /p3/proxyValidate.
+async fn world(name: &str) -> World {
+    let backend = TestBackend::start().await;
+    let channels = format!(
+        "[channels.welcome]\npackage = \"welcome\"\n\n\
+         [channels.private-news]\npackage = \"misbehaving\"\nconfig = {{ mode = \"echo\" }}\n\
+         backends.slow = {{ url = \"{b}/slow\" }}\n\
+         backends.echo = {{ url = \"{b}/echo\", auth = {{ type = \"cas-proxy\" }} }}\n",
+        b = backend.url
+    );
+    let site = Site::new(name, &channels, &one_column_layout(&["welcome", "private-news"]));
+    let port = site.port;
+    let backend_port = backend.url.rsplit(':').next().unwrap_or_default().to_string();
+    let cas = CasServer::start(
+        &format!(r"^http://127\.0\.0\.1:{port}/.*"),
+        &format!(r"^http://127\.0\.0\.1:{backend_port}/.*"),
+    );
+    site.append_config(&format!("[cas]\nserver_url = \"{}\"\nproxy = true\n", cas.url));
+
+    // The back-end accepts only a valid proxy ticket issued for its own service URL.
+    let cas_client = agora_cas::CasClient::new(&cas.url, reqwest::Client::new()).expect("cas client");
+    let service = format!("{}/echo", backend.url);
+    let handler: Handler = Arc::new(move |target: String| {
+        let cas_client = cas_client.clone();
+        let service = service.clone();
+        Box::pin(async move {
+            let url = url::Url::parse(&format!("http://x{target}")).expect("target");
+            let ticket = url
+                .query_pairs()
+                .find(|(k, _)| k == "ticket")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            match cas_client.validate(&service, &ticket, None).await {
+                Ok(v) => Answer::ok(
+                    "text/html",
+                    format!("<p class=\"proxied\">private news for {}</p>", v.user),
+                ),
+                Err(e) => Answer {
+                    status: 403,
+                    ..Answer::ok("text/plain", format!("refused: {e}"))
+                },
+            }
+        })
+    });
+    backend.route_fn("/echo", handler);
+    let portal = site.start().await;
+    World {
+        cas,
+        portal,
+        backend,
+        site,
+    }
+}
+
+/// Sign in through CAS like a browser; returns the ticket that came back to the portal.
+async fn sign_in(w: &World, client: &reqwest::Client, return_to: &str) -> String {
+    let res = client
+        .get(format!("{}/login?return={}", w.portal.url, urlencode(return_to)))
+        .send()
+        .await
+        .expect("GET /login");
+    assert_eq!(res.status().as_u16(), 303);
+    let to_cas = res.headers()["location"].to_str().expect("location").to_string();
+    assert!(to_cas.starts_with(&format!("{}login?service=", w.cas.url)), "{to_cas}");
+    assert!(
+        !to_cas.contains("return"),
+        "the return path never travels in `service`: {to_cas}"
+    );
+    let back = w.cas.browser_login(client, &to_cas, "test", "test").await;
+    assert!(
+        back.starts_with(&format!("{}login/cas?ticket=ST-", w.site.public_url())),
+        "{back}"
+    );
+    let res = client.get(&back).send().await.expect("GET service");
+    assert_eq!(res.status().as_u16(), 303, "{}", res.text().await.unwrap_or_default());
+    assert_eq!(
+        res.headers()["location"].to_str().expect("location"),
+        return_to,
+        "back to the page asked for"
+    );
+    back.split("ticket=").nth(1).expect("ticket").to_string()
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cas_sign_on_brings_attributes_and_refuses_bad_tickets() {
+    let w = world("cas-flow").await;
+    let client = w.portal.client();
+    let ticket = sign_in(&w, &client, "/?tab=home").await;
+
+    let page = w.portal.get_page(&client, "/?lang=en").await;
+    let welcome = publication_chunk(&page, "welcome");
+    assert!(
+        welcome.contains("Camille Test"),
+        "attributes released by CAS reach the person: {welcome}"
+    );
+    assert!(welcome.contains("cursusann: {SUPANN}L3"), "{welcome}");
+    assert!(
+        !page.contains("never-released"),
+        "attributes CAS does not release never appear"
+    );
+
+    // Replaying the ticket (another browser) is refused: tickets are single-use.
+    let other = w.portal.client();
+    let res = other
+        .get(format!("{}/login/cas?ticket={ticket}&lang=en", w.portal.url))
+        .send()
+        .await
+        .expect("replay");
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(res.text().await.expect("body").contains("could not be verified"));
+
+    // A forged ticket, and something that is not a ticket at all.
+    for forged in ["ST-1-forgedforgedforged", "%3Cscript%3E", "ST-1%26renew%3Dtrue"] {
+        let res = other
+            .get(format!("{}/login/cas?ticket={forged}", w.portal.url))
+            .send()
+            .await
+            .expect("forged");
+        assert_eq!(res.status().as_u16(), 403, "{forged}");
+    }
+    let page = w.portal.get_page(&other, "/").await;
+    assert!(!page.contains("Camille Test"), "refused tickets open no session");
+
+    // A ticket issued for another service is refused (INVALID_SERVICE).
+    let thief = w.portal.client();
+    let foreign_service = format!("{}elsewhere", w.site.public_url());
+    let login = format!("{}login?service={}", w.cas.url, urlencode(&foreign_service));
+    let back = w.cas.browser_login(&thief, &login, "test", "test").await;
+    let foreign_ticket = back.split("ticket=").nth(1).expect("ticket");
+    let res = thief
+        .get(format!("{}/login/cas?ticket={foreign_ticket}", w.portal.url))
+        .send()
+        .await
+        .expect("foreign");
+    assert_eq!(res.status().as_u16(), 403);
+    w.portal.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cas_proxy_back_end_gets_a_proxy_ticket_minted_by_the_host() {
+    let w = world("cas-proxy").await;
+    let client = w.portal.client();
+    sign_in(&w, &client, "/").await;
+    let page = w.portal.get_page(&client, "/").await;
+    let private = publication_chunk(&page, "private-news");
+    assert!(
+        private.contains("private news for test"),
+        "the back-end validated the PT at CAS: {private}"
+    );
+    assert_eq!(w.backend.hits("/echo"), 1);
+
+    // A guest has no PGT: the slot says the service is unavailable, the page still renders.
+    let guest = w.portal.client();
+    let page = w.portal.get_page(&guest, "/").await;
+    assert!(publication_chunk(&page, "private-news").contains("channel-error"));
+    w.portal.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cas_logout_ends_the_portal_session_through_single_logout() {
+    let w = world("cas-slo").await;
+    let client = w.portal.client();
+    sign_in(&w, &client, "/").await;
+    assert!(w.portal.get_page(&client, "/").await.contains("Camille Test"));
+
+    // The user signs out of CAS elsewhere: CAS POSTs a logoutRequest to the portal.
+    let res = client
+        .get(format!("{}logout", w.cas.url))
+        .send()
+        .await
+        .expect("CAS logout");
+    assert!(res.status().is_success() || res.status().is_redirection());
+    let mut signed_out = false;
+    for _ in 0..50 {
+        if !w.portal.get_page(&client, "/").await.contains("Camille Test") {
+            signed_out = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(signed_out, "single logout ended the portal session");
+    w.portal.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn return_paths_cannot_leave_the_portal() {
+    let w = world("cas-redirect").await;
+    for evil in [
+        "https://evil.example/",
+        "//evil.example/",
+        "/%2F%2Fevil.example",
+        "/\\evil.example",
+        "%2F%2Fevil.example",
+    ] {
+        let client = w.portal.client();
+        let res = client
+            .get(format!("{}/login?return={}", w.portal.url, urlencode(evil)))
+            .send()
+            .await
+            .expect("login");
+        let to_cas = res.headers()["location"].to_str().expect("location").to_string();
+        assert!(to_cas.starts_with(&w.cas.url), "always CAS first: {to_cas}");
+        let back = w.cas.browser_login(&client, &to_cas, "test", "test").await;
+        let res = client.get(&back).send().await.expect("service");
+        assert_eq!(
+            res.headers()["location"].to_str().expect("location"),
+            "/",
+            "{evil} must end on the home page"
+        );
+    }
+    w.portal.stop().await;
+}
