@@ -39,7 +39,10 @@ async fn world_with(name: &str, cas_extra: &str) -> World {
         &format!(r"^http://127\.0\.0\.1:{port}/.*"),
         &format!(r"^http://127\.0\.0\.1:{backend_port}/.*"),
     );
-    site.append_config(&format!("[cas]\nserver_url = \"{}\"\nproxy = true\n{cas_extra}\n", cas.url));
+    site.append_config(&format!(
+        "[cas]\nserver_url = \"{}\"\nproxy = true\n{cas_extra}\n",
+        cas.url
+    ));
 
     // The back-end accepts only a valid proxy ticket issued for its own service URL.
     let cas_client = agora_cas::CasClient::new(&cas.url, reqwest::Client::new()).expect("cas client");
@@ -244,12 +247,19 @@ async fn gateway_picks_up_an_existing_cas_session_and_otherwise_leaves_a_guest()
     let w = world_with("cas-gateway", "gateway = true").await;
     // No CAS session: one silent round trip, then the guest page, and no loop.
     let guest = w.portal.client();
-    let res = guest.get(format!("{}/?tab=home", w.portal.url)).send().await.expect("GET /");
+    let res = guest
+        .get(format!("{}/?tab=home", w.portal.url))
+        .send()
+        .await
+        .expect("GET /");
     assert_eq!(res.status().as_u16(), 303);
     let to_cas = res.headers()["location"].to_str().expect("location").to_string();
     assert!(to_cas.contains("gateway=true") && !to_cas.contains("renew"), "{to_cas}");
     let res = guest.get(&to_cas).send().await.expect("CAS gateway");
-    let back = res.headers()["location"].to_str().expect("CAS sends the browser back").to_string();
+    let back = res.headers()["location"]
+        .to_str()
+        .expect("CAS sends the browser back")
+        .to_string();
     assert!(!back.contains("ticket="), "no CAS session, no ticket: {back}");
     let res = guest.get(&back).send().await.expect("back");
     assert_eq!(res.headers()["location"].to_str().expect("location"), "/?tab=home");
@@ -259,12 +269,22 @@ async fn gateway_picks_up_an_existing_cas_session_and_otherwise_leaves_a_guest()
     // With a CAS session (signed in at CAS for another service), gateway signs in silently.
     let user = w.portal.client();
     let other = format!("{}somewhere", w.site.public_url());
-    w.cas.browser_login(&user, &format!("{}login?service={}", w.cas.url, urlencode(&other)), "test", "test").await;
+    w.cas
+        .browser_login(
+            &user,
+            &format!("{}login?service={}", w.cas.url, urlencode(&other)),
+            "test",
+            "test",
+        )
+        .await;
     let res = user.get(format!("{}/", w.portal.url)).send().await.expect("GET /");
     let to_cas = res.headers()["location"].to_str().expect("location").to_string();
     let res = user.get(&to_cas).send().await.expect("CAS gateway");
     let back = res.headers()["location"].to_str().expect("location").to_string();
-    assert!(back.contains("ticket=ST-"), "existing CAS session gives a ticket: {back}");
+    assert!(
+        back.contains("ticket=ST-"),
+        "existing CAS session gives a ticket: {back}"
+    );
     user.get(&back).send().await.expect("service");
     assert!(w.portal.get_page(&user, "/").await.contains("Camille Test"));
     w.portal.stop().await;
@@ -275,12 +295,27 @@ async fn renew_asks_for_credentials_even_with_a_cas_session() {
     let w = world_with("cas-renew", "renew = true").await;
     let client = w.portal.client();
     let other = format!("{}somewhere", w.site.public_url());
-    w.cas.browser_login(&client, &format!("{}login?service={}", w.cas.url, urlencode(&other)), "test", "test").await;
-    let res = client.get(format!("{}/login", w.portal.url)).send().await.expect("GET /login");
+    w.cas
+        .browser_login(
+            &client,
+            &format!("{}login?service={}", w.cas.url, urlencode(&other)),
+            "test",
+            "test",
+        )
+        .await;
+    let res = client
+        .get(format!("{}/login", w.portal.url))
+        .send()
+        .await
+        .expect("GET /login");
     let to_cas = res.headers()["location"].to_str().expect("location").to_string();
     assert!(to_cas.contains("renew=true"), "{to_cas}");
     let res = client.get(&to_cas).send().await.expect("CAS login");
-    assert_eq!(res.status().as_u16(), 200, "CAS shows its form again instead of redirecting");
+    assert_eq!(
+        res.status().as_u16(),
+        200,
+        "CAS shows its form again instead of redirecting"
+    );
     assert!(res.text().await.expect("form").contains("name=\"password\""));
     w.portal.stop().await;
 }

@@ -142,6 +142,28 @@ pub struct CasConfig {
     pub logout_from_cas: bool,
 }
 
+/// `[trusted_headers]`: sign-on done by a reverse proxy (Apache mod_shib for the RENATER
+/// federation), which passes the user and attributes as request headers. Accepted only from
+/// the listed proxy addresses and with the shared secret header; refused otherwise.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedHeadersConfig {
+    /// Turn the mode on.
+    pub enabled: bool,
+    /// IP addresses of the reverse proxies (the TCP peer, never `X-Forwarded-For`).
+    pub proxies: Vec<std::net::IpAddr>,
+    /// Header carrying the shared secret.
+    pub secret_header: String,
+    /// The shared secret (set it with `PORTAL_TRUSTED_HEADERS__SECRET`).
+    pub secret: String,
+    /// Header carrying the login.
+    pub user_header: String,
+    /// Attribute headers: header name → attribute name. A SAML `urn:oid:` name is looked
+    /// for in the header of the same name with `:` turned into `_` (HTTP forbids `:`).
+    /// Multiple values are separated by `;`, as mod_shib does.
+    pub attributes: std::collections::BTreeMap<String, String>,
+}
+
 /// `[demo]`: the persona login, for demonstrations and development only.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -184,6 +206,8 @@ pub struct PortalConfig {
     pub auth: AuthConfig,
     /// `[cas]`
     pub cas: CasConfig,
+    /// `[trusted_headers]`
+    pub trusted_headers: TrustedHeadersConfig,
     /// `[demo]`
     pub demo: DemoConfig,
     /// `[log]`
@@ -243,6 +267,14 @@ impl Default for PortalConfig {
                 proxy: true,
                 timeout_ms: 5000,
                 logout_from_cas: true,
+            },
+            trusted_headers: TrustedHeadersConfig {
+                enabled: false,
+                proxies: Vec::new(),
+                secret_header: "X-Agora-Proxy-Secret".into(),
+                secret: String::new(),
+                user_header: "REMOTE_USER".into(),
+                attributes: std::collections::BTreeMap::new(),
             },
             demo: DemoConfig {
                 enabled: false,
@@ -311,6 +343,26 @@ impl PortalConfig {
         if !self.cas.server_url.is_empty() {
             agora_cas::CasClient::new(&self.cas.server_url, reqwest_free_client())
                 .map_err(|e| self.err("cas.server_url", e.to_string()))?;
+        }
+        if self.trusted_headers.enabled {
+            if self.trusted_headers.proxies.is_empty() {
+                return Err(self.err(
+                    "trusted_headers.proxies",
+                    "list the reverse proxy addresses allowed to sign users on",
+                ));
+            }
+            if self.trusted_headers.secret.len() < 16 {
+                return Err(self.err(
+                    "trusted_headers.secret",
+                    "must be at least 16 characters (set PORTAL_TRUSTED_HEADERS__SECRET)",
+                ));
+            }
+            if !self.cas.server_url.is_empty() {
+                return Err(self.err(
+                    "trusted_headers.enabled",
+                    "cannot be combined with [cas] server_url: choose one sign-on",
+                ));
+            }
         }
         if self.auth.absolute_hours == 0 {
             return Err(self.err("auth.absolute_hours", "must be at least 1"));

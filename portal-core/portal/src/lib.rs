@@ -21,6 +21,7 @@ pub mod slot;
 pub mod storage;
 pub mod telemetry;
 pub mod theme;
+pub mod trusted_headers;
 pub mod web;
 
 pub use app::Portal;

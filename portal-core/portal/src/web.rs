@@ -224,6 +224,9 @@ async fn home(
     query: web::Query<HomeQuery>,
 ) -> HttpResponse {
     let locale = locale_of(&req, &state);
+    if let Err(refusal) = apply_trusted_headers(&req, &state, &session, &locale) {
+        return refusal;
+    }
     let current = current_person(&session, &state).await;
     if current.is_none()
         && let Some(cas) = &state.cas
@@ -322,6 +325,15 @@ async fn login_page(req: HttpRequest, state: web::Data<PortalState>, session: Se
         .and_then(|q| q.return_to.clone())
         .and_then(|r| safe_return_path(&r))
         .unwrap_or_else(|| "/".into());
+    if state.config.trusted_headers.enabled {
+        if let Err(refusal) = apply_trusted_headers(&req, &state, &session, &locale) {
+            return refusal;
+        }
+        return match session.get::<String>(SESSION_UID).ok().flatten() {
+            Some(_) => redirect(&return_to),
+            None => error_page(&state, &locale, 401, "error.signon_via_proxy"),
+        };
+    }
     if let Some(cas) = &state.cas {
         // The return path stays in the session, never in `service`.
         let _ = session.insert(SESSION_RETURN, &return_to);
@@ -499,6 +511,48 @@ async fn not_found(req: HttpRequest, state: web::Data<PortalState>) -> HttpRespo
     let locale = locale_of(&req, &state);
     let _ = req.get_session();
     error_page(&state, &locale, 404, "error.not_found")
+}
+
+/// In trusted-headers mode, open (or keep) the session of the user the reverse proxy vouches
+/// for; refuse identity headers that do not come from it.
+fn apply_trusted_headers(
+    req: &HttpRequest,
+    state: &PortalState,
+    session: &Session,
+    locale: &str,
+) -> Result<(), HttpResponse> {
+    use crate::trusted_headers::{Verdict, judge};
+    if !state.config.trusted_headers.enabled {
+        return Ok(());
+    }
+    match judge(&state.config.trusted_headers, req) {
+        Verdict::Anonymous => Ok(()),
+        Verdict::Refused(reason) => {
+            tracing::warn!(peer = ?req.peer_addr(), "trusted headers refused: {reason}");
+            metrics::counter!("agora_signon_total", "method" => "trusted_headers", "outcome" => "refused").increment(1);
+            Err(error_page(state, locale, 403, "error.signon_refused"))
+        }
+        Verdict::SignedOn { user, attributes } => {
+            if session.get::<String>(SESSION_UID).ok().flatten().as_deref() == Some(user.as_str()) {
+                return Ok(());
+            }
+            session.renew();
+            session.clear();
+            let now = now_ms();
+            let stored = session
+                .insert(SESSION_UID, &user)
+                .and_then(|()| session.insert(SESSION_SIGNON_ATTRS, &attributes))
+                .and_then(|()| session.insert(SESSION_SEEN, now))
+                .and_then(|()| session.insert(SESSION_SIGNED_IN_AT, now));
+            if let Err(e) = stored {
+                tracing::error!("cannot store session: {e}");
+                return Err(error_page(state, locale, 500, "error.internal"));
+            }
+            metrics::counter!("agora_signon_total", "method" => "trusted_headers", "outcome" => "ok").increment(1);
+            tracing::info!(%user, "signed on by the trusted proxy");
+            Ok(())
+        }
+    }
 }
 
 #[derive(Deserialize)]
