@@ -224,7 +224,7 @@ async fn home(
     query: web::Query<HomeQuery>,
 ) -> HttpResponse {
     let locale = locale_of(&req, &state);
-    if let Err(refusal) = apply_trusted_headers(&req, &state, &session, &locale) {
+    if let Some(refusal) = apply_trusted_headers(&req, &state, &session, &locale) {
         return refusal;
     }
     let current = current_person(&session, &state).await;
@@ -326,7 +326,7 @@ async fn login_page(req: HttpRequest, state: web::Data<PortalState>, session: Se
         .and_then(|r| safe_return_path(&r))
         .unwrap_or_else(|| "/".into());
     if state.config.trusted_headers.enabled {
-        if let Err(refusal) = apply_trusted_headers(&req, &state, &session, &locale) {
+        if let Some(refusal) = apply_trusted_headers(&req, &state, &session, &locale) {
             return refusal;
         }
         return match session.get::<String>(SESSION_UID).ok().flatten() {
@@ -520,21 +520,21 @@ fn apply_trusted_headers(
     state: &PortalState,
     session: &Session,
     locale: &str,
-) -> Result<(), HttpResponse> {
+) -> Option<HttpResponse> {
     use crate::trusted_headers::{Verdict, judge};
     if !state.config.trusted_headers.enabled {
-        return Ok(());
+        return None;
     }
     match judge(&state.config.trusted_headers, req) {
-        Verdict::Anonymous => Ok(()),
+        Verdict::Anonymous => None,
         Verdict::Refused(reason) => {
             tracing::warn!(peer = ?req.peer_addr(), "trusted headers refused: {reason}");
             metrics::counter!("agora_signon_total", "method" => "trusted_headers", "outcome" => "refused").increment(1);
-            Err(error_page(state, locale, 403, "error.signon_refused"))
+            Some(error_page(state, locale, 403, "error.signon_refused"))
         }
         Verdict::SignedOn { user, attributes } => {
             if session.get::<String>(SESSION_UID).ok().flatten().as_deref() == Some(user.as_str()) {
-                return Ok(());
+                return None;
             }
             session.renew();
             session.clear();
@@ -546,11 +546,11 @@ fn apply_trusted_headers(
                 .and_then(|()| session.insert(SESSION_SIGNED_IN_AT, now));
             if let Err(e) = stored {
                 tracing::error!("cannot store session: {e}");
-                return Err(error_page(state, locale, 500, "error.internal"));
+                return Some(error_page(state, locale, 500, "error.internal"));
             }
             metrics::counter!("agora_signon_total", "method" => "trusted_headers", "outcome" => "ok").increment(1);
             tracing::info!(%user, "signed on by the trusted proxy");
-            Ok(())
+            None
         }
     }
 }
