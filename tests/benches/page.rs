@@ -126,6 +126,50 @@ async fn throughput() {
     portal.stop().await;
 }
 
+/// Server time of a CAS sign-in beyond the CAS round trip: the portal's `/login/cas`
+/// (validation round trip + session) against a direct validation of an equivalent ticket.
+async fn signon() {
+    use agora_tests::peers::CasServer;
+    let site = Site::new("bench-signon", "[channels.welcome]\npackage = \"welcome\"\n", &one_column_layout(&["welcome"]));
+    let cas = CasServer::start(&format!(r"^http://127\.0\.0\.1:{}/.*", site.port), r"^http://127\.0\.0\.1:1/.*");
+    site.append_config(&format!("[cas]\nserver_url = \"{}\"\nproxy = false\n", cas.url));
+    let portal = site.start().await;
+    let direct = agora_cas::CasClient::new(&cas.url, reqwest::Client::new()).expect("client");
+    let service = format!("{}login/cas", site.public_url());
+    let login = format!("{}login?service={}", cas.url, url::form_urlencoded::byte_serialize(service.as_bytes()).collect::<String>());
+    let (mut through_portal, mut direct_only) = (Vec::new(), Vec::new());
+    for i in 0..30 {
+        let client = portal.client();
+        let back = cas.browser_login(&client, &login, "test", "test").await;
+        let started = Instant::now();
+        let res = client.get(&back).send().await.expect("service");
+        assert_eq!(res.status().as_u16(), 303);
+        let t_portal = started.elapsed();
+        let client = portal.client();
+        let back = cas.browser_login(&client, &login, "test", "test").await;
+        let ticket = back.split("ticket=").nth(1).expect("ticket").to_string();
+        let started = Instant::now();
+        direct.validate(&service, &ticket, None).await.expect("valid");
+        let t_direct = started.elapsed();
+        if i >= 5 {
+            through_portal.push(t_portal);
+            direct_only.push(t_direct);
+        }
+    }
+    through_portal.sort();
+    direct_only.sort();
+    let (p, d) = (percentile(&through_portal, 0.5), percentile(&direct_only, 0.5));
+    println!(
+        "signon (25 CAS sign-ins): GET /login/cas p50 {} p95 {}; bare /p3/serviceValidate p50 {} p95 {}; portal server time beyond the CAS round trip ≈ {}",
+        ms(p),
+        ms(percentile(&through_portal, 0.95)),
+        ms(d),
+        ms(percentile(&direct_only, 0.95)),
+        ms(p.saturating_sub(d))
+    );
+    portal.stop().await;
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument picks one benchmark.
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
@@ -140,6 +184,9 @@ fn main() {
         }
         if filter.as_deref().is_none_or(|f| "throughput".contains(f)) {
             throughput().await;
+        }
+        if filter.as_deref().is_none_or(|f| "signon".contains(f)) {
+            signon().await;
         }
     });
 }

@@ -153,6 +153,7 @@ fn test(root: &Path, args: &[String]) -> Result<()> {
 
 fn bench(root: &Path, args: &[String]) -> Result<()> {
     build_channels(root)?;
+    ensure_python_peers(root)?;
     let mut cmd = cargo();
     cmd.args(["bench", "-p", "agora-channel-host", "-p", "agora-tests"])
         .args(args);
