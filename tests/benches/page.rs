@@ -130,13 +130,24 @@ async fn throughput() {
 /// (validation round trip + session) against a direct validation of an equivalent ticket.
 async fn signon() {
     use agora_tests::peers::CasServer;
-    let site = Site::new("bench-signon", "[channels.welcome]\npackage = \"welcome\"\n", &one_column_layout(&["welcome"]));
-    let cas = CasServer::start(&format!(r"^http://127\.0\.0\.1:{}/.*", site.port), r"^http://127\.0\.0\.1:1/.*");
+    let site = Site::new(
+        "bench-signon",
+        "[channels.welcome]\npackage = \"welcome\"\n",
+        &one_column_layout(&["welcome"]),
+    );
+    let cas = CasServer::start(
+        &format!(r"^http://127\.0\.0\.1:{}/.*", site.port),
+        r"^http://127\.0\.0\.1:1/.*",
+    );
     site.append_config(&format!("[cas]\nserver_url = \"{}\"\nproxy = false\n", cas.url));
     let portal = site.start().await;
     let direct = agora_cas::CasClient::new(&cas.url, reqwest::Client::new()).expect("client");
     let service = format!("{}login/cas", site.public_url());
-    let login = format!("{}login?service={}", cas.url, url::form_urlencoded::byte_serialize(service.as_bytes()).collect::<String>());
+    let login = format!(
+        "{}login?service={}",
+        cas.url,
+        url::form_urlencoded::byte_serialize(service.as_bytes()).collect::<String>()
+    );
     let (mut through_portal, mut direct_only) = (Vec::new(), Vec::new());
     for i in 0..30 {
         let client = portal.client();

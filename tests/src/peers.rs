@@ -156,3 +156,76 @@ impl Drop for CasServer {
         let _ = self.child.wait();
     }
 }
+
+/// A real OpenID Connect provider (`oidc-provider-mock`), nonce required, with one
+/// predefined user whose claims are given as JSON.
+pub struct OidcProvider {
+    /// Issuer URL, e.g. `http://127.0.0.1:41234`.
+    pub issuer: String,
+    child: Child,
+    dir: PathBuf,
+}
+
+impl OidcProvider {
+    /// Start the provider with one user (`claims` must include `sub`).
+    pub fn start(claims: &str) -> Self {
+        let python = venv_python();
+        let dir = crate::temp_dir("oidc");
+        let port = free_port();
+        let log = std::fs::File::create(dir.join("oidc.log")).expect("log file");
+        let child = Command::new(python.with_file_name("oidc-provider-mock"))
+            .args([
+                "--port",
+                &port.to_string(),
+                "--host",
+                "127.0.0.1",
+                "--require-nonce",
+                "true",
+                "--user-claims",
+                claims,
+            ])
+            .stdout(Stdio::from(log.try_clone().expect("log")))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("start oidc-provider-mock");
+        let provider = OidcProvider {
+            issuer: format!("http://127.0.0.1:{port}"),
+            child,
+            dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "oidc-provider-mock did not start: {}",
+                std::fs::read_to_string(provider.dir.join("oidc.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        provider
+    }
+
+    /// Authorize `sub` at the provider's form for `authorize_url`; returns the redirect back.
+    pub async fn authorize(&self, client: &reqwest::Client, authorize_url: &str, sub: &str) -> String {
+        let form = client.get(authorize_url).send().await.expect("GET authorize");
+        assert!(form.status().is_success(), "authorize form: {}", form.status());
+        let res = client
+            .post(authorize_url)
+            .form(&[("sub", sub)])
+            .send()
+            .await
+            .expect("POST authorize");
+        res.headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("provider did not redirect (status {})", res.status()))
+    }
+}
+
+impl Drop for OidcProvider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

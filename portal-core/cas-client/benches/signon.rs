@@ -31,14 +31,18 @@ const LOGOUT: &str = r#"<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAM
 
 fn benches(c: &mut Criterion) {
     let client = CasClient::new("https://cas.univ-agora.fr/cas/", reqwest::Client::new()).expect("client");
-    c.bench_function("parse_validation_supann", |b| b.iter(|| parse_validation(RESPONSE).expect("valid")));
+    c.bench_function("parse_validation_supann", |b| {
+        b.iter(|| parse_validation(RESPONSE).expect("valid"))
+    });
     c.bench_function("service_and_login_url", |b| {
         b.iter(|| {
             let service = canonical_service("https://ent.univ-agora.fr/", "login/cas").expect("service");
             client.login_url(&service, LoginOptions::default())
         })
     });
-    c.bench_function("parse_logout_request", |b| b.iter(|| parse_logout_request(LOGOUT).expect("valid")));
+    c.bench_function("parse_logout_request", |b| {
+        b.iter(|| parse_logout_request(LOGOUT).expect("valid"))
+    });
 }
 
 criterion_group!(signon, benches);

@@ -53,6 +53,8 @@ pub struct PortalState {
     pub sessions: crate::session_store::MemorySessionStore,
     /// CAS sign-on, when configured.
     pub cas: Option<crate::signon::CasSignOn>,
+    /// OpenID Connect sign-on, when configured.
+    pub oidc: Option<crate::signon_oidc::OidcSignOn>,
 }
 
 /// The render runtime: channels run on threads of their own, never on the HTTP workers.
@@ -142,7 +144,8 @@ impl Portal {
         let session_key = load_or_create_session_key(&data_dir.join("session.key"))?;
         let cas = crate::signon::CasSignOn::from_config(&config)
             .map_err(|e| ConfigError::new(&config.source, "cas.server_url", e.to_string()))?;
-        if cas.is_none() && !config.demo.enabled {
+        let oidc = crate::signon_oidc::OidcSignOn::from_config(&config.oidc, &config.public_url());
+        if cas.is_none() && oidc.is_none() && !config.trusted_headers.enabled && !config.demo.enabled {
             tracing::warn!(
                 "no sign-on is configured ([cas] server_url is empty, demo off): only the guest page is served"
             );
@@ -160,6 +163,7 @@ impl Portal {
             session_key,
             sessions: crate::session_store::MemorySessionStore::default(),
             cas,
+            oidc,
         };
         tracing::info!(publications = state.registry.len(), "portal ready");
         Ok(Portal {

@@ -142,6 +142,25 @@ pub struct CasConfig {
     pub logout_from_cas: bool,
 }
 
+/// `[oidc]`: sign-on with an OpenID Connect provider (authorization code flow with PKCE).
+/// Off while `issuer_url` is empty.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcConfig {
+    /// Issuer URL (discovery at `<issuer>/.well-known/openid-configuration`).
+    pub issuer_url: String,
+    /// Client id registered with the provider.
+    pub client_id: String,
+    /// Client secret (set it with `PORTAL_OIDC__CLIENT_SECRET`); empty for a public client.
+    pub client_secret: String,
+    /// Scopes besides `openid`.
+    pub scopes: Vec<String>,
+    /// The claim giving the portal login (`preferred_username`, `sub`, `uid` …).
+    pub login_claim: String,
+    /// Claims mapped to person attributes: claim name → attribute name.
+    pub claims: std::collections::BTreeMap<String, String>,
+}
+
 /// `[trusted_headers]`: sign-on done by a reverse proxy (Apache mod_shib for the RENATER
 /// federation), which passes the user and attributes as request headers. Accepted only from
 /// the listed proxy addresses and with the shared secret header; refused otherwise.
@@ -206,6 +225,8 @@ pub struct PortalConfig {
     pub auth: AuthConfig,
     /// `[cas]`
     pub cas: CasConfig,
+    /// `[oidc]`
+    pub oidc: OidcConfig,
     /// `[trusted_headers]`
     pub trusted_headers: TrustedHeadersConfig,
     /// `[demo]`
@@ -267,6 +288,20 @@ impl Default for PortalConfig {
                 proxy: true,
                 timeout_ms: 5000,
                 logout_from_cas: true,
+            },
+            oidc: OidcConfig {
+                issuer_url: String::new(),
+                client_id: String::new(),
+                client_secret: String::new(),
+                scopes: vec!["profile".into(), "email".into()],
+                login_claim: "preferred_username".into(),
+                claims: [
+                    ("name".to_string(), "displayName".to_string()),
+                    ("email".to_string(), "mail".to_string()),
+                    ("given_name".to_string(), "givenName".to_string()),
+                    ("family_name".to_string(), "sn".to_string()),
+                ]
+                .into(),
             },
             trusted_headers: TrustedHeadersConfig {
                 enabled: false,
@@ -343,6 +378,22 @@ impl PortalConfig {
         if !self.cas.server_url.is_empty() {
             agora_cas::CasClient::new(&self.cas.server_url, reqwest_free_client())
                 .map_err(|e| self.err("cas.server_url", e.to_string()))?;
+        }
+        if !self.oidc.issuer_url.is_empty() {
+            let url = url::Url::parse(&self.oidc.issuer_url)
+                .map_err(|e| self.err("oidc.issuer_url", format!("not a URL: {e}")))?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(self.err("oidc.issuer_url", "must be an http(s) URL"));
+            }
+            if self.oidc.client_id.is_empty() {
+                return Err(self.err("oidc.client_id", "is required when [oidc] issuer_url is set"));
+            }
+            if !self.cas.server_url.is_empty() {
+                return Err(self.err(
+                    "oidc.issuer_url",
+                    "cannot be combined with [cas] server_url: choose one sign-on",
+                ));
+            }
         }
         if self.trusted_headers.enabled {
             if self.trusted_headers.proxies.is_empty() {

@@ -17,6 +17,7 @@ pub mod person;
 pub mod registry;
 pub mod session_store;
 pub mod signon;
+pub mod signon_oidc;
 pub mod slot;
 pub mod storage;
 pub mod telemetry;

@@ -45,6 +45,7 @@ const SESSION_SIGNED_IN_AT: &str = "signed_in_at";
 const SESSION_PGT: &str = "pgt";
 const SESSION_RETURN: &str = "return_to";
 const SESSION_GATEWAY_TRIED: &str = "gateway_tried";
+const SESSION_OIDC_PENDING: &str = "oidc_pending";
 
 /// Build the actix application for `state`.
 pub fn app(
@@ -89,6 +90,7 @@ pub fn app(
         .route("/login/cas", web::get().to(cas_return))
         .route("/login/cas", web::post().to(cas_single_logout))
         .route("/login/cas/proxy-callback", web::get().to(cas_pgt_callback))
+        .route("/login/oidc", web::get().to(oidc_return))
         .route("/logout", web::post().to(logout))
         .route("/health", web::get().to(health))
         .route("/metrics", web::get().to(prometheus))
@@ -244,6 +246,13 @@ async fn home(
             return redirect(&cas.login_redirect(gateway));
         }
     }
+    if current.is_none() && !state.config.auth.guest_page && state.oidc.is_some() {
+        let target = format!(
+            "/login?return={}",
+            url::form_urlencoded::byte_serialize(request_path(&req).as_bytes()).collect::<String>()
+        );
+        return redirect(&target);
+    }
     let (person, notices) = current.unwrap_or_else(|| (Person::guest(), Vec::new()));
     let proxy_tickets = match (&state.cas, session.get::<String>(SESSION_PGT).ok().flatten()) {
         (Some(cas), Some(pgt)) if person.is_signed_in() => {
@@ -332,6 +341,24 @@ async fn login_page(req: HttpRequest, state: web::Data<PortalState>, session: Se
         return match session.get::<String>(SESSION_UID).ok().flatten() {
             Some(_) => redirect(&return_to),
             None => error_page(&state, &locale, 401, "error.signon_via_proxy"),
+        };
+    }
+    if let Some(oidc) = &state.oidc {
+        return match oidc.start().await {
+            Ok((url, pending)) => {
+                let stored = session
+                    .insert(SESSION_RETURN, &return_to)
+                    .and_then(|()| session.insert(SESSION_OIDC_PENDING, &pending));
+                if let Err(e) = stored {
+                    tracing::error!("cannot store session: {e}");
+                    return error_page(&state, &locale, 500, "error.internal");
+                }
+                redirect(&url)
+            }
+            Err(e) => {
+                tracing::warn!("OIDC provider unavailable: {e}");
+                error_page(&state, &locale, 503, "error.signon_unavailable")
+            }
         };
     }
     if let Some(cas) = &state.cas {
@@ -678,4 +705,68 @@ async fn cas_single_logout(state: web::Data<PortalState>, form: web::Form<Single
                 .body("malformed logoutRequest")
         }
     }
+}
+
+#[derive(Deserialize)]
+struct OidcCallback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// The provider sends the browser back with `code` and `state`.
+async fn oidc_return(
+    req: HttpRequest,
+    state: web::Data<PortalState>,
+    session: Session,
+    query: web::Query<OidcCallback>,
+) -> HttpResponse {
+    use crate::signon_oidc::{OidcError, PendingLogin};
+    let locale = locale_of(&req, &state);
+    let Some(oidc) = &state.oidc else {
+        return error_page(&state, &locale, 404, "error.no_signon");
+    };
+    // One attempt per pending login: taken out of the session whatever happens next.
+    let pending = session
+        .remove_as::<PendingLogin>(SESSION_OIDC_PENDING)
+        .and_then(Result::ok);
+    let return_to = session
+        .get::<String>(SESSION_RETURN)
+        .ok()
+        .flatten()
+        .and_then(|r| safe_return_path(&r))
+        .unwrap_or_else(|| "/".into());
+    let (Some(pending), Some(code), Some(st)) = (pending, query.code.as_deref(), query.state.as_deref()) else {
+        tracing::warn!(error = ?query.error, "OIDC callback without a pending login, code or state");
+        return error_page(&state, &locale, 403, "error.signon_refused");
+    };
+    let started = std::time::Instant::now();
+    let (user, attributes) = match oidc.finish(pending, st, code).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(error = %e, "OIDC sign-in refused");
+            metrics::counter!("agora_signon_total", "method" => "oidc", "outcome" => "refused").increment(1);
+            let (status, key) = match e {
+                OidcError::Unavailable(_) => (503, "error.signon_unavailable"),
+                _ => (403, "error.signon_refused"),
+            };
+            return error_page(&state, &locale, status, key);
+        }
+    };
+    session.renew();
+    session.clear();
+    let now = now_ms();
+    let stored = session
+        .insert(SESSION_UID, &user)
+        .and_then(|()| session.insert(SESSION_SIGNON_ATTRS, &attributes))
+        .and_then(|()| session.insert(SESSION_SEEN, now))
+        .and_then(|()| session.insert(SESSION_SIGNED_IN_AT, now));
+    if let Err(e) = stored {
+        tracing::error!("cannot store session: {e}");
+        return error_page(&state, &locale, 500, "error.internal");
+    }
+    metrics::counter!("agora_signon_total", "method" => "oidc", "outcome" => "ok").increment(1);
+    metrics::histogram!("agora_signon_server_seconds", "method" => "oidc").record(started.elapsed().as_secs_f64());
+    tracing::info!(%user, "OIDC sign-in");
+    redirect(&return_to)
 }

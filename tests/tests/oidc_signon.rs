@@ -1,0 +1,103 @@
+//! Sign-on with a real OpenID Connect provider (oidc-provider-mock on a loopback port):
+//! the full authorization-code flow with PKCE, and refusal of a wrong `state` or `nonce`.
+
+use agora_tests::page::publication_chunk;
+use agora_tests::peers::OidcProvider;
+use agora_tests::{RunningPortal, Site, one_column_layout};
+
+const CLAIMS: &str = r#"{"sub":"u-1234","preferred_username":"oceane.test","name":"Océane Test","email":"oceane@univ-agora.fr","eduPersonAffiliation":["student","member"],"primary_affiliation":"student"}"#;
+
+async fn world(name: &str) -> (OidcProvider, RunningPortal) {
+    let provider = OidcProvider::start(CLAIMS);
+    let site = Site::new(
+        name,
+        "[channels.welcome]\npackage = \"welcome\"\n",
+        &one_column_layout(&["welcome"]),
+    );
+    site.append_config(&format!(
+        "[oidc]\nissuer_url = \"{}\"\nclient_id = \"agora\"\nclient_secret = \"agora-secret\"\nlogin_claim = \"preferred_username\"\n\
+         claims = {{ name = \"displayName\", email = \"mail\", eduPersonAffiliation = \"eduPersonAffiliation\", primary_affiliation = \"eduPersonPrimaryAffiliation\" }}\n",
+        provider.issuer
+    ));
+    let portal = site.start().await;
+    (provider, portal)
+}
+
+async fn authorize_url(portal: &RunningPortal, client: &reqwest::Client) -> String {
+    let res = client
+        .get(format!("{}/login?return=%2F%3Flang%3Den", portal.url))
+        .send()
+        .await
+        .expect("GET /login");
+    assert_eq!(res.status().as_u16(), 303);
+    res.headers()["location"].to_str().expect("location").to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn code_flow_with_pkce_signs_the_user_on_with_mapped_claims() {
+    let (provider, portal) = world("oidc-flow").await;
+    let client = portal.client();
+    let url = authorize_url(&portal, &client).await;
+    assert!(url.starts_with(&provider.issuer), "{url}");
+    for param in [
+        "code_challenge=",
+        "code_challenge_method=S256",
+        "state=",
+        "nonce=",
+        "response_type=code",
+    ] {
+        assert!(url.contains(param), "{param} missing from {url}");
+    }
+    let back = provider.authorize(&client, &url, "u-1234").await;
+    let res = client.get(&back).send().await.expect("callback");
+    assert_eq!(res.status().as_u16(), 303, "{}", res.text().await.unwrap_or_default());
+    assert_eq!(res.headers()["location"].to_str().expect("location"), "/?lang=en");
+    let page = portal.get_page(&client, "/?lang=en").await;
+    let welcome = publication_chunk(&page, "welcome");
+    assert!(
+        welcome.contains("Océane Test") && welcome.contains("student"),
+        "{welcome}"
+    );
+    portal.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_state_or_nonce_is_refused() {
+    let (provider, portal) = world("oidc-refuse").await;
+
+    // Wrong state: the callback's state is not the one this browser sent.
+    let client = portal.client();
+    let url = authorize_url(&portal, &client).await;
+    let back = provider.authorize(&client, &url, "u-1234").await;
+    let forged = regex_replace_param(&back, "state", "forged-state");
+    let res = client.get(&forged).send().await.expect("callback");
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(!portal.get_page(&client, "/").await.contains("Océane"));
+
+    // Wrong nonce: the ID token carries a nonce this portal never issued.
+    let client = portal.client();
+    let url = authorize_url(&portal, &client).await;
+    let tampered = regex_replace_param(&url, "nonce", "attacker-nonce");
+    let back = provider.authorize(&client, &tampered, "u-1234").await;
+    let res = client.get(&back).send().await.expect("callback");
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(!portal.get_page(&client, "/").await.contains("Océane"));
+    portal.stop().await;
+}
+
+/// Replace the value of query parameter `name` in `url`.
+fn regex_replace_param(url: &str, name: &str, value: &str) -> String {
+    let mut parsed = url::Url::parse(url).expect("url");
+    let pairs: Vec<(String, String)> = parsed
+        .query_pairs()
+        .map(|(k, v)| {
+            if k == name {
+                (k.into_owned(), value.to_string())
+            } else {
+                (k.into_owned(), v.into_owned())
+            }
+        })
+        .collect();
+    parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    parsed.to_string()
+}
