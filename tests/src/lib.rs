@@ -91,6 +91,11 @@ render_threads = 2
         std::fs::write(root.join("config/portal.toml"), portal).expect("write portal.toml");
         std::fs::write(root.join("config/channels.toml"), channels_toml).expect("write channels.toml");
         std::fs::write(root.join("config/layout.toml"), layout_toml).expect("write layout.toml");
+        std::fs::copy(
+            repo.join("config/populations.toml"),
+            root.join("config/populations.toml"),
+        )
+        .expect("copy populations.toml");
         Site { root, port }
     }
 

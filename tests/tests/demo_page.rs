@@ -11,6 +11,8 @@ async fn shipped_site(name: &str) -> (Site, TestBackend) {
     for (file, ctype) in [
         ("campus.xml", "application/rss+xml"),
         ("library.atom", "application/atom+xml"),
+        ("l1.xml", "application/rss+xml"),
+        ("staff.xml", "application/rss+xml"),
     ] {
         let body = std::fs::read(feeds.join(file)).expect("demo feed");
         backend.route(&format!("/feeds/{file}"), Answer::ok(ctype, body));
@@ -135,5 +137,75 @@ async fn sign_out_ends_the_session_and_the_session_cookie_is_strict() {
     assert_eq!(res.status().as_u16(), 303);
     let page = portal.get_page(&client, "/").await;
     assert!(!page.contains("Claire Dubois"), "signed out");
+    portal.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slots_follow_populations() {
+    let (site, _backend) = shipped_site("populations").await;
+    let portal = site.start().await;
+    for (uid, l1, staff) in [
+        ("alice.martin", true, false),
+        ("bruno.leroy", false, false),
+        ("claire.dubois", false, true),
+        ("david.moreau", false, true),
+    ] {
+        let client = portal.client();
+        portal.sign_in(&client, uid).await;
+        let page = portal.get_page(&client, "/").await;
+        assert_eq!(
+            page.contains("data-publication=\"l1-news\""),
+            l1,
+            "{uid} and the L1 UFR 27 news"
+        );
+        assert_eq!(
+            page.contains("data-publication=\"staff-news\""),
+            staff,
+            "{uid} and the staff intranet"
+        );
+        if l1 {
+            let l1_news = publication_chunk(&page, "l1-news");
+            assert!(l1_news.contains("Tutorat de mathématiques"), "{l1_news}");
+        }
+    }
+    portal.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_can_ask_why_a_person_is_in_a_population() {
+    let (site, _backend) = shipped_site("explain").await;
+    site.append_config("[admin]\npopulations = [\"portal-admins\"]\n");
+    let portal = site.start().await;
+    let student = portal.client();
+    portal.sign_in(&student, "alice.martin").await;
+    let res = student
+        .get(format!("{}/admin/explain/bruno.leroy", portal.url))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(res.status().as_u16(), 403, "students are not administrators");
+
+    let admin = portal.client();
+    portal.sign_in(&admin, "david.moreau").await; // role R40 on DEVE: portal-admins
+    let res = admin
+        .get(format!("{}/admin/explain/alice.martin", portal.url))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(res.status().as_u16(), 200);
+    let body: serde_json::Value = serde_json::from_str(&res.text().await.expect("body")).expect("json");
+    let populations: Vec<&str> = body["populations"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert_eq!(populations, ["students", "l1-ufr27"]);
+    let text = body["text"].as_str().expect("text");
+    assert!(
+        text.contains("✔ l1-ufr27") && text.contains("levels L1, affect UFR27"),
+        "{text}"
+    );
+    assert!(text.contains("✘ teachers"), "{text}");
     portal.stop().await;
 }

@@ -37,6 +37,8 @@ pub struct PortalState {
     pub registry: Registry,
     /// Page layouts.
     pub layouts: Layouts,
+    /// Populations.
+    pub populations: agora_population::PopulationSet,
     /// Slot rendering with cache and fallbacks.
     pub slots: SlotRenderer,
     /// People and attributes.
@@ -110,7 +112,18 @@ impl Portal {
             &config.resolve(&config.paths.channels),
             &config.resolve(&config.paths.channel_packages),
         )?;
-        let layouts = Layouts::load(&config.resolve(&config.paths.layout), &registry)?;
+        let populations = crate::populations::load(&config.resolve(&config.paths.populations))?;
+        for p in &config.admin.populations {
+            if populations.get(p).is_none() {
+                return Err(ConfigError::new(
+                    &config.source,
+                    "admin.populations",
+                    format!("no population `{p}` in populations.toml"),
+                )
+                .into());
+            }
+        }
+        let layouts = Layouts::load(&config.resolve(&config.paths.layout), &registry, &populations)?;
 
         let mut sources: Vec<Arc<dyn AttributeSource>> = Vec::new();
         let demo_directory = if config.demo.enabled {
@@ -155,6 +168,7 @@ impl Portal {
             theme,
             registry,
             layouts,
+            populations,
             slots,
             people,
             demo_directory,

@@ -64,6 +64,8 @@ pub struct PathsConfig {
     pub channel_packages: PathBuf,
     /// The page layout (`layout.toml`).
     pub layout: PathBuf,
+    /// Population definitions (`populations.toml`).
+    pub populations: PathBuf,
 }
 
 /// `[skin]`: the institution's look.
@@ -183,6 +185,16 @@ pub struct TrustedHeadersConfig {
     pub attributes: std::collections::BTreeMap<String, String>,
 }
 
+/// `[admin]`: who may use the administration API (`/admin/…`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminConfig {
+    /// Logins of administrators.
+    pub uids: Vec<String>,
+    /// Members of these populations are administrators too.
+    pub populations: Vec<String>,
+}
+
 /// `[demo]`: the persona login, for demonstrations and development only.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -229,6 +241,8 @@ pub struct PortalConfig {
     pub oidc: OidcConfig,
     /// `[trusted_headers]`
     pub trusted_headers: TrustedHeadersConfig,
+    /// `[admin]`
+    pub admin: AdminConfig,
     /// `[demo]`
     pub demo: DemoConfig,
     /// `[log]`
@@ -256,6 +270,7 @@ impl Default for PortalConfig {
                 channels: "config/channels.toml".into(),
                 channel_packages: "target/channels".into(),
                 layout: "config/layout.toml".into(),
+                populations: "config/populations.toml".into(),
             },
             skin: SkinConfig {
                 institution: "Université".into(),
@@ -310,6 +325,10 @@ impl Default for PortalConfig {
                 secret: String::new(),
                 user_header: "REMOTE_USER".into(),
                 attributes: std::collections::BTreeMap::new(),
+            },
+            admin: AdminConfig {
+                uids: Vec::new(),
+                populations: Vec::new(),
             },
             demo: DemoConfig {
                 enabled: false,
@@ -440,6 +459,7 @@ impl PortalConfig {
             ("paths.theme_dir", &self.paths.theme_dir),
             ("paths.channels", &self.paths.channels),
             ("paths.layout", &self.paths.layout),
+            ("paths.populations", &self.paths.populations),
         ] {
             let p = self.resolve(path);
             if !p.exists() {
@@ -513,7 +533,7 @@ mod tests {
     fn write(dir: &Path, text: &str) -> PathBuf {
         let config_dir = dir.join("config");
         std::fs::create_dir_all(&config_dir).expect("mkdir");
-        for f in ["channels.toml", "layout.toml"] {
+        for f in ["channels.toml", "layout.toml", "populations.toml"] {
             std::fs::write(config_dir.join(f), "").expect("write");
         }
         std::fs::create_dir_all(dir.join("themes/default")).expect("mkdir");

@@ -20,6 +20,38 @@ use agora_channel_host::manifest::LocalizedText;
 use serde::Deserialize;
 use std::path::Path;
 
+/// One slot: a publication id, optionally shown only to some populations.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Slot {
+    /// Shown to everyone who sees the tab.
+    Everyone(String),
+    /// Shown only to members of at least one of `populations`.
+    Restricted {
+        /// Publication id.
+        publication: String,
+        /// Population ids.
+        populations: Vec<String>,
+    },
+}
+
+impl Slot {
+    /// The publication id.
+    pub fn publication(&self) -> &str {
+        match self {
+            Slot::Everyone(p) | Slot::Restricted { publication: p, .. } => p,
+        }
+    }
+
+    /// Whether a person in `memberships` sees this slot.
+    pub fn visible_to(&self, memberships: &[String]) -> bool {
+        match self {
+            Slot::Everyone(_) => true,
+            Slot::Restricted { populations, .. } => populations.iter().any(|p| memberships.contains(p)),
+        }
+    }
+}
+
 /// One tab of a page.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,8 +60,8 @@ pub struct Tab {
     pub id: String,
     /// Title.
     pub title: LocalizedText,
-    /// Columns, left to right, each a list of publication ids, top to bottom.
-    pub columns: Vec<Vec<String>>,
+    /// Columns, left to right, each a list of slots, top to bottom.
+    pub columns: Vec<Vec<Slot>>,
 }
 
 /// A page: its tabs, in order.
@@ -54,7 +86,11 @@ pub struct Layouts {
 
 impl Layouts {
     /// Read and check `path` against the registry.
-    pub fn load(path: &Path, registry: &Registry) -> Result<Self, ConfigError> {
+    pub fn load(
+        path: &Path,
+        registry: &Registry,
+        populations: &agora_population::PopulationSet,
+    ) -> Result<Self, ConfigError> {
         let file = path.display().to_string();
         let text =
             std::fs::read_to_string(path).map_err(|e| ConfigError::new(&file, "", format!("cannot read: {e}")))?;
@@ -72,11 +108,21 @@ impl Layouts {
                 }
                 for (c, column) in tab.columns.iter().enumerate() {
                     for (s, slot) in column.iter().enumerate() {
-                        if registry.get(slot).is_none() {
+                        let key = format!("{prefix}[{i}].columns[{c}][{s}]");
+                        if registry.get(slot.publication()).is_none() {
                             return Err(ConfigError::new(
                                 &file,
-                                format!("{prefix}[{i}].columns[{c}][{s}]"),
-                                format!("no publication `{slot}` in channels.toml"),
+                                key,
+                                format!("no publication `{}` in channels.toml", slot.publication()),
+                            ));
+                        }
+                        if let Slot::Restricted { populations: ids, .. } = slot
+                            && let Some(unknown) = ids.iter().find(|p| populations.get(p).is_none())
+                        {
+                            return Err(ConfigError::new(
+                                &file,
+                                key,
+                                format!("no population `{unknown}` in populations.toml"),
                             ));
                         }
                     }

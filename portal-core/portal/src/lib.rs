@@ -14,6 +14,7 @@ pub mod layout;
 pub mod ldif;
 pub mod page;
 pub mod person;
+pub mod populations;
 pub mod registry;
 pub mod session_store;
 pub mod signon;

@@ -3,6 +3,7 @@
 //! ```text
 //! agora-portal [--config config/portal.toml]          serve
 //! agora-portal [--config config/portal.toml] check    load everything, report, exit
+//! agora-portal [--config config/portal.toml] explain UID   populations of UID, and why
 //! ```
 
 use agora_portal::{Portal, PortalConfig, telemetry};
@@ -13,12 +14,17 @@ fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let mut config_path = PathBuf::from("config/portal.toml");
     let mut command = String::from("serve");
+    let mut explain_uid = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--config" | "-c" => config_path = args.next().map(PathBuf::from).context("--config needs a file")?,
             "serve" | "check" => command = arg,
+            "explain" => {
+                command = arg;
+                explain_uid = Some(args.next().context("explain needs a uid")?);
+            }
             "--help" | "-h" => {
-                println!("usage: agora-portal [--config FILE] [serve|check]");
+                println!("usage: agora-portal [--config FILE] [serve|check|explain UID]");
                 return Ok(());
             }
             other => anyhow::bail!("unknown argument `{other}` (try --help)"),
@@ -44,6 +50,18 @@ fn main() -> anyhow::Result<()> {
                 std::process::exit(2);
             }
         };
+        if let Some(uid) = explain_uid {
+            let state = &portal.state;
+            let resolved = state.people.resolve(&uid, Default::default()).await;
+            for source in &resolved.failed_sources {
+                eprintln!("warning: attribute source {source} failed; explaining with what is known");
+            }
+            let now = agora_portal::slot::now_ms();
+            for e in agora_portal::populations::explain(&state.populations, &resolved.person, now) {
+                print!("{}", e.to_text());
+            }
+            return Ok(());
+        }
         if command == "check" {
             println!("configuration OK: {} publications", portal.state.registry.len());
             return Ok(());

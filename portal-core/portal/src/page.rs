@@ -27,6 +27,8 @@ pub struct PageRequest {
     pub csrf_token: String,
     /// Messages for the user (i18n keys).
     pub notices: Vec<String>,
+    /// The populations of the person (slots restricted to others are not shown).
+    pub populations: Vec<String>,
     /// CAS proxy tickets for this user's channels, when signed in with CAS.
     pub proxy_tickets: Option<std::sync::Arc<dyn agora_channel_host::render::ProxyTicketIssuer>>,
 }
@@ -93,8 +95,9 @@ pub fn stream_page(
     if let Some(tab) = tabs.get(active) {
         for column in &tab.columns {
             let mut col = Vec::new();
-            for publication in column {
-                let Some(entry) = state.registry.get(publication) else {
+            for slot in column.iter().filter(|s| s.visible_to(&req.populations)) {
+                let publication = slot.publication().to_string();
+                let Some(entry) = state.registry.get(&publication) else {
                     continue;
                 };
                 let name = format!("s-{}", slots.len());

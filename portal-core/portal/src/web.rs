@@ -93,6 +93,7 @@ pub fn app(
         .route("/login/oidc", web::get().to(oidc_return))
         .route("/logout", web::post().to(logout))
         .route("/health", web::get().to(health))
+        .route("/admin/explain/{uid}", web::get().to(admin_explain))
         .route("/metrics", web::get().to(prometheus))
         .route("/skin.css", web::get().to(skin_css))
         .app_data(web::Data::new(StaticDir(static_dir)))
@@ -260,7 +261,9 @@ async fn home(
         }
         _ => None,
     };
+    let populations = crate::populations::memberships(&state.populations, &person, now_ms());
     let page = PageRequest {
+        populations,
         locale: locale.clone(),
         tab: query.tab.clone(),
         csrf_token: csrf_token(&session),
@@ -769,4 +772,38 @@ async fn oidc_return(
     metrics::histogram!("agora_signon_server_seconds", "method" => "oidc").record(started.elapsed().as_secs_f64());
     tracing::info!(%user, "OIDC sign-in");
     redirect(&return_to)
+}
+
+/// Whether the signed-in person may use the administration API.
+async fn is_admin(session: &Session, state: &PortalState) -> bool {
+    let Some((person, _)) = current_person(session, state).await else {
+        return false;
+    };
+    if state.config.admin.uids.contains(&person.uid) {
+        return true;
+    }
+    let mine = crate::populations::memberships(&state.populations, &person, now_ms());
+    state.config.admin.populations.iter().any(|p| mine.contains(p))
+}
+
+/// `GET /admin/explain/{uid}`: which populations a person belongs to and why (JSON), with
+/// the attributes the rules looked at and any source that failed.
+async fn admin_explain(state: web::Data<PortalState>, session: Session, uid: web::Path<String>) -> HttpResponse {
+    if !is_admin(&session, &state).await {
+        return HttpResponse::Forbidden().json(serde_json::json!({ "error": "administrators only" }));
+    }
+    let resolved = state.people.resolve(&uid, Default::default()).await;
+    let explanations = crate::populations::explain(&state.populations, &resolved.person, now_ms());
+    let members: Vec<&str> = explanations
+        .iter()
+        .filter(|e| e.outcome.matched)
+        .map(|e| e.population.as_str())
+        .collect();
+    HttpResponse::Ok().json(serde_json::json!({
+        "uid": resolved.person.uid,
+        "failed_sources": resolved.failed_sources,
+        "populations": members,
+        "explanations": explanations,
+        "text": explanations.iter().map(|e| e.to_text()).collect::<String>(),
+    }))
 }

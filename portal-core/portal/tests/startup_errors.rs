@@ -12,6 +12,7 @@ fn site(name: &str, portal_toml: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(root.join("config")).expect("mkdir");
     std::fs::write(root.join("config/portal.toml"), portal_toml).expect("write");
+    std::fs::write(root.join("config/populations.toml"), "").expect("write");
     std::fs::write(
         root.join("config/layout.toml"),
         "[[tabs]]\nid = \"home\"\ntitle = { fr = \"A\", en = \"H\" }\ncolumns = [[\"p\"]]\n",

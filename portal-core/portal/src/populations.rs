@@ -1,0 +1,64 @@
+//! The portal's populations (`config/populations.toml`), evaluated for each person.
+
+use crate::config::ConfigError;
+use crate::person::Person;
+use agora_population::{Explanation, PopulationSet, Subject};
+use std::path::Path;
+
+/// Load and validate the populations file; errors name the file, the population and why.
+pub fn load(path: &Path) -> Result<PopulationSet, ConfigError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::new(&file, "", format!("cannot read: {e}")))?;
+    PopulationSet::from_toml(&text).map_err(|e| {
+        let key = if e.population.is_empty() {
+            String::new()
+        } else {
+            format!("populations.{}", e.population)
+        };
+        ConfigError::new(&file, key, e.reason)
+    })
+}
+
+/// (year, month) of a Unix time in ms, UTC (civil calendar, proleptic Gregorian).
+pub fn year_month(unix_ms: i64) -> (i32, u32) {
+    let days = unix_ms.div_euclid(86_400_000);
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+    (year, month)
+}
+
+/// The populations `person` belongs to now.
+pub fn memberships(set: &PopulationSet, person: &Person, now_ms: i64) -> Vec<String> {
+    let (y, m) = year_month(now_ms);
+    let subject = Subject::new(&person.attributes, set.academic_year(y, m));
+    set.memberships(&subject).into_iter().map(str::to_string).collect()
+}
+
+/// Why `person` is or is not in each population, now.
+pub fn explain(set: &PopulationSet, person: &Person, now_ms: i64) -> Vec<Explanation> {
+    let (y, m) = year_month(now_ms);
+    let subject = Subject::new(&person.attributes, set.academic_year(y, m));
+    for (attr, e) in &subject.malformed {
+        tracing::warn!(uid = %person.uid, attribute = %attr, "malformed SupAnn value: {e}");
+    }
+    set.explain(&subject)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::year_month;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(year_month(0), (1970, 1));
+        assert_eq!(year_month(1_795_381_200_000), (2026, 11)); // 2026-11-22
+        assert_eq!(year_month(951_782_400_000), (2000, 2)); // 2000-02-29
+    }
+}
