@@ -2,7 +2,7 @@
 //! Installed by `cargo xtask test` (Python packages into `target/peers-venv`).
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -228,4 +228,113 @@ impl Drop for OidcProvider {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A real OpenLDAP `slapd` (Debian), run unprivileged-style from a temporary directory on a
+/// free loopback port, with core, cosine, inetorgperson, and the project's eduPerson and
+/// SupAnn schema files, loaded with `tests/peers/ldap/people.ldif`.
+pub struct Slapd {
+    /// `ldap://127.0.0.1:<port>`.
+    pub url: String,
+    /// Base of people entries.
+    pub people_base: String,
+    dir: PathBuf,
+}
+
+impl Slapd {
+    /// Start slapd and load the test people.
+    pub fn start() -> Self {
+        for tool in ["/usr/sbin/slapd", "/usr/bin/ldapadd"] {
+            assert!(
+                Path::new(tool).exists(),
+                "{tool} is missing: run `cargo xtask test`, which installs slapd and ldap-utils"
+            );
+        }
+        let dir = crate::temp_dir("slapd");
+        let peers = crate::repo_root().join("tests/peers/ldap");
+        std::fs::create_dir_all(dir.join("db")).expect("db dir");
+        let conf = format!(
+            "include /etc/ldap/schema/core.schema\ninclude /etc/ldap/schema/cosine.schema\n\
+             include /etc/ldap/schema/inetorgperson.schema\ninclude {p}/eduperson-minimal.schema\n\
+             include {p}/supann-minimal.schema\npidfile {d}/slapd.pid\nargsfile {d}/slapd.args\n\
+             modulepath /usr/lib/ldap\nmoduleload back_mdb\ndatabase mdb\nmaxsize 104857600\n\
+             suffix \"dc=univ-agora,dc=fr\"\nrootdn \"cn=admin,dc=univ-agora,dc=fr\"\nrootpw secret\n\
+             directory {d}/db\nindex objectClass eq\nindex uid eq\n\
+             access to attrs=userPassword by anonymous auth by * none\naccess to * by * read\n",
+            p = peers.display(),
+            d = dir.display()
+        );
+        std::fs::write(dir.join("slapd.conf"), conf).expect("slapd.conf");
+        let port = free_port();
+        let url = format!("ldap://127.0.0.1:{port}");
+        let out = Command::new("/usr/sbin/slapd")
+            .args([
+                "-f",
+                &dir.join("slapd.conf").display().to_string(),
+                "-h",
+                &format!("{url}/"),
+                "-s",
+                "0",
+            ])
+            .output()
+            .expect("run slapd");
+        assert!(
+            out.status.success(),
+            "slapd failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let server = Slapd {
+            url: url.clone(),
+            people_base: "ou=people,dc=univ-agora,dc=fr".into(),
+            dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "slapd did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let out = Command::new("/usr/bin/ldapadd")
+            .args([
+                "-x",
+                "-H",
+                &url,
+                "-D",
+                "cn=admin,dc=univ-agora,dc=fr",
+                "-w",
+                "secret",
+                "-f",
+            ])
+            .arg(peers.join("people.ldif"))
+            .output()
+            .expect("run ldapadd");
+        assert!(
+            out.status.success(),
+            "ldapadd failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        server
+    }
+}
+
+impl Drop for Slapd {
+    fn drop(&mut self) {
+        if let Ok(pid) = std::fs::read_to_string(self.dir.join("slapd.pid")) {
+            let _ = Command::new("kill").arg(pid.trim()).status();
+        }
+    }
+}
+
+/// A TCP server on a loopback port that accepts connections and never answers: a directory
+/// (or any back-end) that hangs.
+pub fn black_hole() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    format!("127.0.0.1:{}", addr.port())
 }

@@ -5,6 +5,8 @@
 //! * `test`  — build the channels, then run the whole test suite.
 //! * `bench` — build the channels, then run the benchmarks (see BENCHMARKS.md).
 //! * `channels` — only build and package the channels into `target/channels/`.
+//! * `explain UID` — which populations UID belongs to and why, with the demo configuration
+//!   (any `PORTAL_*` variables apply, e.g. `PORTAL_LDAP__URL` for a real directory).
 
 mod static_server;
 
@@ -31,8 +33,9 @@ fn main() -> Result<()> {
         Some("test") => test(&root, &args[1..]),
         Some("bench") => bench(&root, &args[1..]),
         Some("channels") => build_channels(&root),
+        Some("explain") => explain(&root, &args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <demo|test|bench|channels> [args]");
+            eprintln!("usage: cargo xtask <demo|test|bench|channels|explain UID> [args]");
             std::process::exit(2)
         }
     }
@@ -142,9 +145,45 @@ fn ensure_python_peers(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Install Debian packages whose `probe` file is missing (apt-get; sudo when not root).
+fn ensure_debian_packages(packages: &[(&str, &str)]) -> Result<()> {
+    let missing: Vec<&str> = packages
+        .iter()
+        .filter(|(_, probe)| !Path::new(probe).exists())
+        .map(|(p, _)| *p)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let root_user = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0"))
+        .unwrap_or(false);
+    let apt = |args: &[&str]| -> Result<()> {
+        let mut cmd = if root_user {
+            Command::new("apt-get")
+        } else {
+            let mut c = Command::new("sudo");
+            c.arg("apt-get");
+            c
+        };
+        cmd.env("DEBIAN_FRONTEND", "noninteractive").args(args);
+        run(&mut cmd)
+    };
+    let mut install = vec!["install", "-y", "-q", "--no-install-recommends"];
+    install.extend(&missing);
+    if apt(&install).is_err() {
+        apt(&["update", "-q"])?;
+        apt(&install)?;
+    }
+    Ok(())
+}
+
 fn test(root: &Path, args: &[String]) -> Result<()> {
     build_channels(root)?;
     ensure_python_peers(root)?;
+    ensure_debian_packages(&[("slapd", "/usr/sbin/slapd"), ("ldap-utils", "/usr/bin/ldapadd")])?;
     let mut cmd = cargo();
     cmd.args(["test", "--workspace"]).args(args);
     cmd.env("AGORA_CHANNEL_PACKAGES", root.join("target/channels"));
@@ -158,5 +197,32 @@ fn bench(root: &Path, args: &[String]) -> Result<()> {
     cmd.args(["bench", "-p", "agora-channel-host", "-p", "agora-tests"])
         .args(args);
     cmd.env("AGORA_CHANNEL_PACKAGES", root.join("target/channels"));
+    run(&mut cmd)
+}
+
+fn explain(root: &Path, args: &[String]) -> Result<()> {
+    let Some(uid) = args.first() else {
+        bail!("usage: cargo xtask explain UID")
+    };
+    build_channels(root)?;
+    let mut cmd = cargo();
+    cmd.args([
+        "run",
+        "-q",
+        "-p",
+        "agora-portal",
+        "--bin",
+        "agora-portal",
+        "--",
+        "--config",
+        "config/portal.toml",
+        "explain",
+        uid,
+    ]);
+    cmd.env("AGORA_DEMO_BACKEND", "http://127.0.0.1:9")
+        .env_remove("PORTAL_DEMO__ENABLED");
+    if std::env::var_os("PORTAL_LDAP__URL").is_none() {
+        cmd.env("PORTAL_DEMO__ENABLED", "true");
+    }
     run(&mut cmd)
 }

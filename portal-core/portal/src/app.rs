@@ -126,6 +126,9 @@ impl Portal {
         let layouts = Layouts::load(&config.resolve(&config.paths.layout), &registry, &populations)?;
 
         let mut sources: Vec<Arc<dyn AttributeSource>> = Vec::new();
+        if !config.ldap.url.is_empty() {
+            sources.push(Arc::new(crate::ldap_directory::LdapDirectory::new(config.ldap.clone())));
+        }
         let demo_directory = if config.demo.enabled {
             let path = config.resolve(&config.demo.directory);
             let dir = LdifDirectory::load(&path)
@@ -147,7 +150,8 @@ impl Portal {
         } else {
             None
         };
-        let people = PersonResolver::new(sources, Duration::from_secs(300));
+        let people = PersonResolver::new(sources, Duration::from_secs(config.directory.cache_seconds.max(1)))
+            .with_signon_wins(config.directory.signon_wins.clone());
         let slots = SlotRenderer::new(
             engine,
             storage.clone(),

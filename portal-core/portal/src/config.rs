@@ -185,6 +185,43 @@ pub struct TrustedHeadersConfig {
     pub attributes: std::collections::BTreeMap<String, String>,
 }
 
+/// `[ldap]`: the institution's directory (SupAnn). Off while `url` is empty.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LdapConfig {
+    /// `ldap://host:389` or `ldaps://host:636`.
+    pub url: String,
+    /// DN to bind as (empty: anonymous).
+    pub bind_dn: String,
+    /// Password of `bind_dn` (set it with `PORTAL_LDAP__BIND_PASSWORD`).
+    pub bind_password: String,
+    /// Where people are searched.
+    pub base_dn: String,
+    /// Search filter; `{login}` is replaced by the escaped login.
+    pub filter: String,
+    /// Attributes read (never `userPassword`, whatever is listed).
+    pub attributes: Vec<String>,
+    /// Timeout of connection and search, ms.
+    pub timeout_ms: u64,
+    /// Upgrade `ldap://` with StartTLS.
+    pub starttls: bool,
+    /// Verify the server certificate (turn off only for tests).
+    pub tls_verify: bool,
+    /// Connections kept open.
+    pub pool_size: usize,
+}
+
+/// `[directory]`: how attribute sources are merged and cached.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryConfig {
+    /// How long a resolved person is reused, seconds.
+    pub cache_seconds: u64,
+    /// Attributes for which the sign-on assertion wins over the directory (by default the
+    /// directory wins and sign-on attributes only fill gaps).
+    pub signon_wins: Vec<String>,
+}
+
 /// `[admin]`: who may use the administration API (`/admin/…`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -241,6 +278,10 @@ pub struct PortalConfig {
     pub oidc: OidcConfig,
     /// `[trusted_headers]`
     pub trusted_headers: TrustedHeadersConfig,
+    /// `[ldap]`
+    pub ldap: LdapConfig,
+    /// `[directory]`
+    pub directory: DirectoryConfig,
     /// `[admin]`
     pub admin: AdminConfig,
     /// `[demo]`
@@ -326,6 +367,48 @@ impl Default for PortalConfig {
                 user_header: "REMOTE_USER".into(),
                 attributes: std::collections::BTreeMap::new(),
             },
+            ldap: LdapConfig {
+                url: String::new(),
+                bind_dn: String::new(),
+                bind_password: String::new(),
+                base_dn: String::new(),
+                filter: "(|(uid={login})(supannAliasLogin={login}))".into(),
+                attributes: [
+                    "uid",
+                    "cn",
+                    "sn",
+                    "givenName",
+                    "displayName",
+                    "mail",
+                    "eduPersonAffiliation",
+                    "eduPersonPrimaryAffiliation",
+                    "eduPersonPrincipalName",
+                    "supannAliasLogin",
+                    "supannCivilite",
+                    "supannEtablissement",
+                    "supannEntiteAffectation",
+                    "supannEntiteAffectationPrincipale",
+                    "supannEtuId",
+                    "supannEmpId",
+                    "supannCodeINE",
+                    "supannEtuInscription",
+                    "supannRoleEntite",
+                    "supannEmpCorps",
+                    "supannActivite",
+                    "supannListeRouge",
+                ]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+                timeout_ms: 2000,
+                starttls: false,
+                tls_verify: true,
+                pool_size: 4,
+            },
+            directory: DirectoryConfig {
+                cache_seconds: 300,
+                signon_wins: Vec::new(),
+            },
             admin: AdminConfig {
                 uids: Vec::new(),
                 populations: Vec::new(),
@@ -397,6 +480,21 @@ impl PortalConfig {
         if !self.cas.server_url.is_empty() {
             agora_cas::CasClient::new(&self.cas.server_url, reqwest_free_client())
                 .map_err(|e| self.err("cas.server_url", e.to_string()))?;
+        }
+        if !self.ldap.url.is_empty() {
+            let url = url::Url::parse(&self.ldap.url).map_err(|e| self.err("ldap.url", format!("not a URL: {e}")))?;
+            if !matches!(url.scheme(), "ldap" | "ldaps") {
+                return Err(self.err("ldap.url", "must be ldap:// or ldaps://"));
+            }
+            if !self.ldap.filter.contains("{login}") {
+                return Err(self.err("ldap.filter", "must contain {login}"));
+            }
+            if self.ldap.base_dn.is_empty() {
+                return Err(self.err("ldap.base_dn", "is required when [ldap] url is set"));
+            }
+            if self.ldap.pool_size == 0 {
+                return Err(self.err("ldap.pool_size", "must be at least 1"));
+            }
         }
         if !self.oidc.issuer_url.is_empty() {
             let url = url::Url::parse(&self.oidc.issuer_url)

@@ -11,6 +11,7 @@ pub mod app;
 pub mod config;
 pub mod i18n;
 pub mod layout;
+pub mod ldap_directory;
 pub mod ldif;
 pub mod page;
 pub mod person;

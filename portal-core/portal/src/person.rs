@@ -149,6 +149,7 @@ pub struct Resolved {
 /// Merges attributes from the sources (earlier sources win per attribute) and caches people.
 pub struct PersonResolver {
     sources: Vec<Arc<dyn AttributeSource>>,
+    signon_wins: Vec<String>,
     cache: moka::future::Cache<String, Arc<Person>>,
 }
 
@@ -157,11 +158,18 @@ impl PersonResolver {
     pub fn new(sources: Vec<Arc<dyn AttributeSource>>, ttl: Duration) -> Self {
         PersonResolver {
             sources,
+            signon_wins: Vec::new(),
             cache: moka::future::Cache::builder()
                 .max_capacity(100_000)
                 .time_to_live(ttl)
                 .build(),
         }
+    }
+
+    /// Let the sign-on assertion win over the directory for these attributes.
+    pub fn with_signon_wins(mut self, attributes: Vec<String>) -> Self {
+        self.signon_wins = attributes;
+        self
     }
 
     /// Resolve `login` with `signon` attributes (those that arrived with the sign-on assertion).
@@ -190,7 +198,11 @@ impl PersonResolver {
             }
         }
         for (k, v) in signon {
-            merged.entry(k).or_insert(v);
+            if self.signon_wins.contains(&k) {
+                merged.insert(k, v);
+            } else {
+                merged.entry(k).or_insert(v);
+            }
         }
         merged.entry("uid".into()).or_insert_with(|| vec![login.to_string()]);
         let person = Person {

@@ -38,7 +38,7 @@ pub fn judge(config: &TrustedHeadersConfig, req: &HttpRequest) -> Verdict {
     let headers = req.headers();
     let user = headers
         .get(config.user_header.as_str())
-        .and_then(|v| v.to_str().ok())
+        .and_then(|v| std::str::from_utf8(v.as_bytes()).ok()) // mod_shib passes UTF-8 bytes
         .map(str::trim)
         .unwrap_or("");
     let any_attribute = config
@@ -68,7 +68,7 @@ pub fn judge(config: &TrustedHeadersConfig, req: &HttpRequest) -> Verdict {
     for (header, name) in &config.attributes {
         for value in headers
             .get_all(header_name(header).as_str())
-            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| std::str::from_utf8(v.as_bytes()).ok())
         {
             for part in value.split(';').map(str::trim).filter(|p| !p.is_empty()) {
                 attributes
@@ -130,6 +130,20 @@ mod tests {
             .insert_header(("REMOTE_USER", "alice"))
             .to_http_request();
         assert!(matches!(judge(&config(), &no_secret), Verdict::Refused(_)));
+        // mod_shib passes UTF-8 bytes.
+        let utf8 = TestRequest::default()
+            .peer_addr("10.0.0.5:4000".parse().expect("addr"))
+            .insert_header(("REMOTE_USER", "lea"))
+            .insert_header(("X-Agora-Proxy-Secret", "0123456789abcdef0123"))
+            .insert_header((
+                "urn_oid_1.3.6.1.4.1.5923.1.1.1.1",
+                actix_web::http::header::HeaderValue::from_bytes("étudiante".as_bytes()).expect("bytes"),
+            ))
+            .to_http_request();
+        match judge(&config(), &utf8) {
+            Verdict::SignedOn { attributes, .. } => assert_eq!(attributes["eduPersonAffiliation"], vec!["étudiante"]),
+            other => panic!("{other:?}"),
+        }
         let anonymous = TestRequest::default()
             .peer_addr("192.0.2.1:4000".parse().expect("addr"))
             .to_http_request();

@@ -212,6 +212,12 @@ async fn current_person(session: &Session, state: &PortalState) -> Option<(Perso
     if !resolved.failed_sources.is_empty() {
         notices.push("notice.directory_unavailable".into());
     }
+    if !agora_population::Subject::new(&resolved.person.attributes, 0)
+        .malformed
+        .is_empty()
+    {
+        notices.push("notice.directory_malformed".into());
+    }
     Some((resolved.person, notices))
 }
 

@@ -1,0 +1,147 @@
+//! People from the institution's LDAP directory (SupAnn schema), with ldap3: a small pool of
+//! bound connections, timeouts on connect and search, StartTLS / LDAPS, a filter template
+//! with the login escaped (RFC 4515). Malformed SupAnn values are kept and reported, never
+//! dropped silently; a directory that is down or slow fails the lookup, not the sign-in.
+
+use crate::config::LdapConfig;
+use crate::person::{AttributeSource, NEVER_KEPT, SourceError};
+use agora_channel_host::Attributes;
+use futures::future::BoxFuture;
+use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, Scope, SearchEntry};
+use std::time::Duration;
+use tokio::sync::Mutex;
+
+/// The LDAP attribute source.
+pub struct LdapDirectory {
+    config: LdapConfig,
+    name: String,
+    idle: Mutex<Vec<Ldap>>,
+}
+
+impl LdapDirectory {
+    /// A source for `config` (connections are opened lazily).
+    pub fn new(config: LdapConfig) -> Self {
+        let name = format!("LDAP {}", config.url);
+        LdapDirectory {
+            config,
+            name,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn timeout(&self) -> Duration {
+        Duration::from_millis(self.config.timeout_ms)
+    }
+
+    fn unavailable(&self, detail: impl std::fmt::Display) -> SourceError {
+        SourceError::Unavailable {
+            source_name: self.name.clone(),
+            detail: detail.to_string(),
+        }
+    }
+
+    async fn connect(&self) -> Result<Ldap, SourceError> {
+        let settings = LdapConnSettings::new()
+            .set_conn_timeout(self.timeout())
+            .set_starttls(self.config.starttls)
+            .set_no_tls_verify(!self.config.tls_verify);
+        let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &self.config.url)
+            .await
+            .map_err(|e| self.unavailable(e))?;
+        ldap3::drive!(conn);
+        if !self.config.bind_dn.is_empty() {
+            ldap.with_timeout(self.timeout())
+                .simple_bind(&self.config.bind_dn, &self.config.bind_password)
+                .await
+                .and_then(|r| r.success())
+                .map_err(|e| self.unavailable(format!("bind as {}: {e}", self.config.bind_dn)))?;
+        }
+        Ok(ldap)
+    }
+
+    async fn search(&self, ldap: &mut Ldap, login: &str) -> Result<Option<Attributes>, SourceError> {
+        let filter = self.config.filter.replace("{login}", &ldap3::ldap_escape(login));
+        let attrs: Vec<&str> = self
+            .config
+            .attributes
+            .iter()
+            .map(String::as_str)
+            .filter(|a| !NEVER_KEPT.iter().any(|n| n.eq_ignore_ascii_case(a)))
+            .collect();
+        let (entries, _) = ldap
+            .with_timeout(self.timeout())
+            .search(&self.config.base_dn, Scope::Subtree, &filter, attrs)
+            .await
+            .and_then(|r| r.success())
+            .map_err(|e| self.unavailable(format!("search {filter}: {e}")))?;
+        let Some(entry) = entries.into_iter().next() else {
+            return Ok(None);
+        };
+        let entry = SearchEntry::construct(entry);
+        let mut out = Attributes::new();
+        for (name, values) in entry.attrs {
+            if NEVER_KEPT.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+                continue;
+            }
+            // Use the configured spelling of the name (LDAP names are case-insensitive).
+            let name = self
+                .config
+                .attributes
+                .iter()
+                .find(|a| a.eq_ignore_ascii_case(&name))
+                .cloned()
+                .unwrap_or(name);
+            for v in &values {
+                if let Some(problem) = supann_problem(&name, v) {
+                    tracing::warn!(login, attribute = %name, "malformed directory value kept as is: {problem}");
+                }
+            }
+            out.insert(name, values);
+        }
+        Ok(Some(out))
+    }
+}
+
+/// Why a SupAnn composite value is malformed, if it is.
+fn supann_problem(name: &str, value: &str) -> Option<String> {
+    match name {
+        "supannEtuInscription" => value
+            .parse::<agora_supann::EtuInscription>()
+            .err()
+            .map(|e| e.to_string()),
+        "supannRoleEntite" => value.parse::<agora_supann::RoleEntite>().err().map(|e| e.to_string()),
+        "supannListeRouge" => agora_supann::liste_rouge(value).err().map(|e| e.to_string()),
+        _ => None,
+    }
+}
+
+impl AttributeSource for LdapDirectory {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn lookup<'a>(&'a self, login: &'a str) -> BoxFuture<'a, Result<Option<Attributes>, SourceError>> {
+        Box::pin(async move {
+            let pooled = self.idle.lock().await.pop();
+            let mut ldap = match pooled {
+                Some(l) => l,
+                None => self.connect().await?,
+            };
+            let result = match tokio::time::timeout(self.timeout() * 2, self.search(&mut ldap, login)).await {
+                Ok(r) => r,
+                Err(_) => Err(self.unavailable("no answer in time")),
+            };
+            match &result {
+                Ok(_) => {
+                    let mut idle = self.idle.lock().await;
+                    if idle.len() < self.config.pool_size {
+                        idle.push(ldap);
+                    }
+                }
+                // A connection that failed is dropped, never reused.
+                Err(_) => drop(ldap),
+            }
+            result
+        })
+    }
+}
