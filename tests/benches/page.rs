@@ -181,6 +181,55 @@ async fn signon() {
     portal.stop().await;
 }
 
+/// Person resolution: a cold LDAP fetch from the local slapd (new connection, bind-less
+/// search), a fetch on a pooled connection, and resolution with a warm person cache.
+async fn directory() {
+    use agora_portal::ldap_directory::LdapDirectory;
+    use agora_portal::person::{AttributeSource, PersonResolver};
+    use std::sync::Arc;
+    let slapd = agora_tests::peers::Slapd::start();
+    let mut config = agora_portal::PortalConfig::default().ldap;
+    config.url = slapd.url.clone();
+    config.base_dn = slapd.people_base.clone();
+    let (mut cold, mut pooled, mut warm) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..50 {
+        let dir = LdapDirectory::new(config.clone());
+        let t = Instant::now();
+        dir.lookup("student_l1").await.expect("lookup").expect("found");
+        cold.push(t.elapsed());
+        let t = Instant::now();
+        dir.lookup("teacher_two_affectations")
+            .await
+            .expect("lookup")
+            .expect("found");
+        pooled.push(t.elapsed());
+    }
+    let resolver = PersonResolver::new(
+        vec![Arc::new(LdapDirectory::new(config.clone()))],
+        Duration::from_secs(300),
+    );
+    resolver.resolve("student_l1", Default::default()).await;
+    for _ in 0..10_000 {
+        let t = Instant::now();
+        let r = resolver.resolve("student_l1", Default::default()).await;
+        warm.push(t.elapsed());
+        assert!(r.failed_sources.is_empty());
+    }
+    for v in [&mut cold, &mut pooled, &mut warm] {
+        v.sort();
+    }
+    let us = |d: Duration| format!("{:.1} µs", d.as_secs_f64() * 1e6);
+    println!(
+        "directory: cold LDAP fetch p50 {} p95 {}; pooled connection p50 {} p95 {}; warm person cache p50 {} p99 {}",
+        ms(percentile(&cold, 0.5)),
+        ms(percentile(&cold, 0.95)),
+        ms(percentile(&pooled, 0.5)),
+        ms(percentile(&pooled, 0.95)),
+        us(percentile(&warm, 0.5)),
+        us(percentile(&warm, 0.99))
+    );
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument picks one benchmark.
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
@@ -198,6 +247,9 @@ fn main() {
         }
         if filter.as_deref().is_none_or(|f| "signon".contains(f)) {
             signon().await;
+        }
+        if filter.as_deref().is_none_or(|f| "directory".contains(f)) {
+            directory().await;
         }
     });
 }
