@@ -241,6 +241,20 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_directory_wins_unless_configured_otherwise() {
+        let d = || dir("dn: uid=b,dc=u\nuid: b\ndisplayName: From Directory\nmail: b@dir\n");
+        let mut signon = Attributes::new();
+        signon.insert("displayName".into(), vec!["From Sign-on".into()]);
+        signon.insert("title".into(), vec!["Dr".into()]);
+        let r = PersonResolver::new(vec![Arc::new(d())], Duration::from_secs(60));
+        let p = r.resolve("b", signon.clone()).await.person;
+        assert_eq!(p.display_name(), "From Directory");
+        assert_eq!(p.first("title"), Some("Dr"), "sign-on fills gaps");
+        let r = PersonResolver::new(vec![Arc::new(d())], Duration::from_secs(60)).with_signon_wins(vec!["displayName".into()]);
+        assert_eq!(r.resolve("b", signon).await.person.display_name(), "From Sign-on");
+    }
+
+    #[tokio::test]
     async fn a_failing_source_lets_the_user_in_with_signon_attributes() {
         struct Down;
         impl AttributeSource for Down {
