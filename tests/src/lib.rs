@@ -104,6 +104,11 @@ render_threads = 2
         format!("http://127.0.0.1:{}/", self.port)
     }
 
+    /// Keep the site's directory after the test (for post-mortems): set `AGORA_KEEP_TEST_DIRS=1`.
+    fn keep() -> bool {
+        std::env::var_os("AGORA_KEEP_TEST_DIRS").is_some()
+    }
+
     /// Append TOML tables (e.g. `[cas]`) to `portal.toml`.
     pub fn append_config(&self, toml: &str) {
         let path = self.root.join("config/portal.toml");
@@ -130,6 +135,14 @@ render_threads = 2
 
 fn figment_no_env() -> agora_portal::config::EnvProvider {
     agora_portal::config::EnvProvider::prefixed("AGORA_TEST_NO_ENV_")
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        if !Self::keep() {
+            let _ = std::fs::remove_dir_all(&self.root);
+        }
+    }
 }
 
 /// A portal served on a loopback port.

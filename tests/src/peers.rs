@@ -154,6 +154,7 @@ impl Drop for CasServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -227,6 +228,7 @@ impl Drop for OidcProvider {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -322,6 +324,7 @@ impl Drop for Slapd {
         if let Ok(pid) = std::fs::read_to_string(self.dir.join("slapd.pid")) {
             let _ = Command::new("kill").arg(pid.trim()).status();
         }
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

@@ -250,7 +250,8 @@ mod tests {
         let p = r.resolve("b", signon.clone()).await.person;
         assert_eq!(p.display_name(), "From Directory");
         assert_eq!(p.first("title"), Some("Dr"), "sign-on fills gaps");
-        let r = PersonResolver::new(vec![Arc::new(d())], Duration::from_secs(60)).with_signon_wins(vec!["displayName".into()]);
+        let r = PersonResolver::new(vec![Arc::new(d())], Duration::from_secs(60))
+            .with_signon_wins(vec!["displayName".into()]);
         assert_eq!(r.resolve("b", signon).await.person.display_name(), "From Sign-on");
     }
 

@@ -435,13 +435,7 @@ async fn demo_login(
     if !allowed {
         return error_page(&state, &locale, 400, "error.unknown_persona");
     }
-    // A new session at sign-on: no fixation.
-    session.renew();
-    session.clear();
-    let stored = session
-        .insert(SESSION_UID, &form.uid)
-        .and_then(|()| session.insert(SESSION_SEEN, now_ms()));
-    if let Err(e) = stored {
+    if let Err(e) = open_session(&session, &form.uid, &Default::default(), &[]) {
         tracing::error!("cannot store session: {e}");
         return error_page(&state, &locale, 500, "error.internal");
     }
@@ -572,15 +566,7 @@ fn apply_trusted_headers(
             if session.get::<String>(SESSION_UID).ok().flatten().as_deref() == Some(user.as_str()) {
                 return None;
             }
-            session.renew();
-            session.clear();
-            let now = now_ms();
-            let stored = session
-                .insert(SESSION_UID, &user)
-                .and_then(|()| session.insert(SESSION_SIGNON_ATTRS, &attributes))
-                .and_then(|()| session.insert(SESSION_SEEN, now))
-                .and_then(|()| session.insert(SESSION_SIGNED_IN_AT, now));
-            if let Err(e) = stored {
+            if let Err(e) = open_session(session, &user, &attributes, &[]) {
                 tracing::error!("cannot store session: {e}");
                 return Some(error_page(state, locale, 500, "error.internal"));
             }
@@ -589,6 +575,37 @@ fn apply_trusted_headers(
             None
         }
     }
+}
+
+/// Open a new signed-in session for `user`: a new session id (no fixation), the attributes
+/// that came with sign-on, the time of sign-in, and `extra` keys (CAS ticket, PGT).
+fn open_session(
+    session: &Session,
+    user: &str,
+    attributes: &agora_channel_host::Attributes,
+    extra: &[(&str, &str)],
+) -> Result<(), actix_session::SessionInsertError> {
+    session.renew();
+    session.clear();
+    let now = now_ms();
+    session.insert(SESSION_UID, user)?;
+    session.insert(SESSION_SIGNON_ATTRS, attributes)?;
+    session.insert(SESSION_SEEN, now)?;
+    session.insert(SESSION_SIGNED_IN_AT, now)?;
+    for (key, value) in extra {
+        session.insert(*key, value)?;
+    }
+    Ok(())
+}
+
+/// The return path kept in the session at sign-on start (`/` when none or not local).
+fn stored_return_path(session: &Session) -> String {
+    session
+        .get::<String>(SESSION_RETURN)
+        .ok()
+        .flatten()
+        .and_then(|r| safe_return_path(&r))
+        .unwrap_or_else(|| "/".into())
 }
 
 #[derive(Deserialize)]
@@ -608,12 +625,7 @@ async fn cas_return(
     let Some(cas) = &state.cas else {
         return error_page(&state, &locale, 404, "error.no_signon");
     };
-    let return_to = session
-        .get::<String>(SESSION_RETURN)
-        .ok()
-        .flatten()
-        .and_then(|r| safe_return_path(&r))
-        .unwrap_or_else(|| "/".into());
+    let return_to = stored_return_path(&session);
     let Some(ticket) = query.ticket.as_deref() else {
         // Gateway came back without a CAS session: stay a guest.
         let _ = session.remove(SESSION_RETURN);
@@ -644,21 +656,11 @@ async fn cas_return(
     if cas.pgt_callback.is_some() && pgt.is_none() {
         tracing::warn!(user = %validation.user, "no proxy-granting ticket received: cas-proxy back-ends will be unavailable");
     }
-    // A new session at sign-in: no fixation.
-    session.renew();
-    session.clear();
-    let now = now_ms();
-    let stored = session
-        .insert(SESSION_UID, &validation.user)
-        .and_then(|()| session.insert(SESSION_SIGNON_ATTRS, &validation.attributes))
-        .and_then(|()| session.insert(CAS_TICKET_KEY, ticket))
-        .and_then(|()| session.insert(SESSION_SEEN, now))
-        .and_then(|()| session.insert(SESSION_SIGNED_IN_AT, now))
-        .and_then(|()| match &pgt {
-            Some(p) => session.insert(SESSION_PGT, p),
-            None => Ok(()),
-        });
-    if let Err(e) = stored {
+    let mut extra = vec![(CAS_TICKET_KEY, ticket)];
+    if let Some(p) = &pgt {
+        extra.push((SESSION_PGT, p.as_str()));
+    }
+    if let Err(e) = open_session(&session, &validation.user, &validation.attributes, &extra) {
         tracing::error!("cannot store session: {e}");
         return error_page(&state, &locale, 500, "error.internal");
     }
@@ -739,12 +741,7 @@ async fn oidc_return(
     let pending = session
         .remove_as::<PendingLogin>(SESSION_OIDC_PENDING)
         .and_then(Result::ok);
-    let return_to = session
-        .get::<String>(SESSION_RETURN)
-        .ok()
-        .flatten()
-        .and_then(|r| safe_return_path(&r))
-        .unwrap_or_else(|| "/".into());
+    let return_to = stored_return_path(&session);
     let (Some(pending), Some(code), Some(st)) = (pending, query.code.as_deref(), query.state.as_deref()) else {
         tracing::warn!(error = ?query.error, "OIDC callback without a pending login, code or state");
         return error_page(&state, &locale, 403, "error.signon_refused");
@@ -762,15 +759,7 @@ async fn oidc_return(
             return error_page(&state, &locale, status, key);
         }
     };
-    session.renew();
-    session.clear();
-    let now = now_ms();
-    let stored = session
-        .insert(SESSION_UID, &user)
-        .and_then(|()| session.insert(SESSION_SIGNON_ATTRS, &attributes))
-        .and_then(|()| session.insert(SESSION_SEEN, now))
-        .and_then(|()| session.insert(SESSION_SIGNED_IN_AT, now));
-    if let Err(e) = stored {
+    if let Err(e) = open_session(&session, &user, &attributes, &[]) {
         tracing::error!("cannot store session: {e}");
         return error_page(&state, &locale, 500, "error.internal");
     }

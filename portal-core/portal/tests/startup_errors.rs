@@ -115,11 +115,22 @@ fn a_publication_that_does_not_fit_its_manifest_is_refused_at_start_up() {
 fn a_bad_population_rule_names_the_population_and_reason() {
     let root = site("populations", "");
     std::fs::write(root.join("config/channels.toml"), "").expect("write");
-    std::fs::write(root.join("config/layout.toml"), "[[tabs]]\nid = \"home\"\ntitle = { fr = \"A\", en = \"H\" }\ncolumns = []\n").expect("write");
-    std::fs::write(root.join("config/populations.toml"), "[populations.l1]\nrule = { inscription = { levels = \"L3..L1\" } }\n").expect("write");
+    std::fs::write(
+        root.join("config/layout.toml"),
+        "[[tabs]]\nid = \"home\"\ntitle = { fr = \"A\", en = \"H\" }\ncolumns = []\n",
+    )
+    .expect("write");
+    std::fs::write(
+        root.join("config/populations.toml"),
+        "[populations.l1]\nrule = { inscription = { levels = \"L3..L1\" } }\n",
+    )
+    .expect("write");
     std::fs::write(root.join("config/portal.toml"), paths(&root, &root)).expect("write");
     let (code, err) = check(&root);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("config/populations.toml") && err.contains("[populations.l1]"), "{err}");
+    assert!(
+        err.contains("config/populations.toml") && err.contains("[populations.l1]"),
+        "{err}"
+    );
     assert!(err.contains("L3..L1"), "{err}");
 }
