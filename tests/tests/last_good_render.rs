@@ -36,6 +36,13 @@ async fn a_failing_channel_shows_its_last_good_render_with_its_age() {
         stale.contains("Showing the last version (updated 0 s ago)") || stale.contains("s ago)"),
         "{stale}"
     );
+    // The last good render is written in the background: wait until it is stored.
+    for _ in 0..100 {
+        if portal.portal.state.storage.count_renders().await.expect("count") > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     portal.stop().await;
 
     // After a restart the in-memory cache is gone; the stored render still serves.

@@ -180,10 +180,17 @@ fn ensure_debian_packages(packages: &[(&str, &str)]) -> Result<()> {
     Ok(())
 }
 
+/// Debian packages of the real peers the tests start (package, file that proves it is there).
+const DEBIAN_PEERS: &[(&str, &str)] = &[
+    ("slapd", "/usr/sbin/slapd"),
+    ("ldap-utils", "/usr/bin/ldapadd"),
+    ("postgresql", "/usr/lib/postgresql"),
+];
+
 fn test(root: &Path, args: &[String]) -> Result<()> {
     build_channels(root)?;
     ensure_python_peers(root)?;
-    ensure_debian_packages(&[("slapd", "/usr/sbin/slapd"), ("ldap-utils", "/usr/bin/ldapadd")])?;
+    ensure_debian_packages(DEBIAN_PEERS)?;
     let mut cmd = cargo();
     cmd.args(["test", "--workspace"]).args(args);
     cmd.env("AGORA_CHANNEL_PACKAGES", root.join("target/channels"));
@@ -193,9 +200,20 @@ fn test(root: &Path, args: &[String]) -> Result<()> {
 fn bench(root: &Path, args: &[String]) -> Result<()> {
     build_channels(root)?;
     ensure_python_peers(root)?;
+    ensure_debian_packages(DEBIAN_PEERS)?;
     let mut cmd = cargo();
-    cmd.args(["bench", "-p", "agora-channel-host", "-p", "agora-tests"])
-        .args(args);
+    cmd.args([
+        "bench",
+        "-p",
+        "agora-channel-host",
+        "-p",
+        "agora-cas",
+        "-p",
+        "agora-population",
+        "-p",
+        "agora-tests",
+    ])
+    .args(args);
     cmd.env("AGORA_CHANNEL_PACKAGES", root.join("target/channels"));
     run(&mut cmd)
 }

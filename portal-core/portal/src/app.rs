@@ -83,7 +83,7 @@ impl Portal {
         let data_dir = config.resolve(&config.paths.data_dir);
         std::fs::create_dir_all(&data_dir)
             .map_err(|e| StartError::Other(format!("{}: cannot create: {e}", data_dir.display())))?;
-        let storage = Storage::open_sqlite(&data_dir.join("portal.db")).await?;
+        let storage = Storage::open(&config.storage.url, &data_dir.join("portal.db")).await?;
         let theme = Theme::load(&config)?;
 
         let threads = if config.channels.render_threads == 0 {

@@ -222,6 +222,15 @@ pub struct DirectoryConfig {
     pub signon_wins: Vec<String>,
 }
 
+/// `[storage]`: where layouts, preferences and last good renders are kept.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Empty: SQLite in `paths.data_dir/portal.db`. Or `postgres://user:pass@host/db` (set
+    /// it with `PORTAL_STORAGE__URL` to keep the password out of files).
+    pub url: String,
+}
+
 /// `[admin]`: who may use the administration API (`/admin/…`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -282,6 +291,8 @@ pub struct PortalConfig {
     pub ldap: LdapConfig,
     /// `[directory]`
     pub directory: DirectoryConfig,
+    /// `[storage]`
+    pub storage: StorageConfig,
     /// `[admin]`
     pub admin: AdminConfig,
     /// `[demo]`
@@ -405,6 +416,7 @@ impl Default for PortalConfig {
                 tls_verify: true,
                 pool_size: 4,
             },
+            storage: StorageConfig { url: String::new() },
             directory: DirectoryConfig {
                 cache_seconds: 300,
                 signon_wins: Vec::new(),
@@ -480,6 +492,12 @@ impl PortalConfig {
         if !self.cas.server_url.is_empty() {
             agora_cas::CasClient::new(&self.cas.server_url, reqwest_free_client())
                 .map_err(|e| self.err("cas.server_url", e.to_string()))?;
+        }
+        if !self.storage.url.is_empty()
+            && !self.storage.url.starts_with("postgres://")
+            && !self.storage.url.starts_with("postgresql://")
+        {
+            return Err(self.err("storage.url", "must be empty (SQLite) or a postgres:// URL"));
         }
         if !self.ldap.url.is_empty() {
             let url = url::Url::parse(&self.ldap.url).map_err(|e| self.err("ldap.url", format!("not a URL: {e}")))?;

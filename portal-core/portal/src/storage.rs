@@ -1,9 +1,11 @@
 //! Persistent storage. SQLite (a file under the data directory) is the embedded default;
-//! migrations are applied at start-up. Callers use [`Storage`]'s methods only, so a
-//! PostgreSQL variant adds an enum arm and its migrations without touching them.
+//! PostgreSQL is selected with `[storage] url = "postgres://…"` when several portal nodes
+//! share one database. Migrations (one set per engine) are applied at start-up. Callers use
+//! [`Storage`]'s methods only and never see which engine is behind.
 
+use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{Row, SqlitePool};
+use sqlx::{PgPool, Row, SqlitePool};
 use std::path::Path;
 use std::str::FromStr;
 
@@ -49,6 +51,19 @@ pub struct StoredRender {
 pub enum Storage {
     /// Embedded SQLite.
     Sqlite(SqlitePool),
+    /// PostgreSQL, shared by several nodes.
+    Postgres(PgPool),
+}
+
+/// Hide the password of a database URL for messages.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
 }
 
 impl Storage {
@@ -84,14 +99,49 @@ impl Storage {
         Ok(Storage::Sqlite(pool))
     }
 
+    /// Open the database `url` (`postgres://…`), or the SQLite file `default_file` when `url`
+    /// is empty, and apply migrations.
+    pub async fn open(url: &str, default_file: &Path) -> Result<Self, StorageError> {
+        if url.is_empty() {
+            return Self::open_sqlite(default_file).await;
+        }
+        let location = redact(url);
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(std::time::Duration::from_secs(5))
+            .connect(url)
+            .await
+            .map_err(|source| StorageError::Open {
+                location: location.clone(),
+                source,
+            })?;
+        sqlx::migrate!("migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|source| StorageError::Migrate { location, source })?;
+        Ok(Storage::Postgres(pool))
+    }
+
     /// Check the database answers (for `/health`).
     pub async fn ping(&self) -> Result<(), StorageError> {
         match self {
             Storage::Sqlite(pool) => {
                 sqlx::query("SELECT 1").execute(pool).await?;
             }
+            Storage::Postgres(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
         }
         Ok(())
+    }
+
+    /// How many last good renders are kept (reported by `/health`).
+    pub async fn count_renders(&self) -> Result<i64, StorageError> {
+        let q = "SELECT COUNT(*) FROM last_good_render";
+        Ok(match self {
+            Storage::Sqlite(pool) => sqlx::query(q).fetch_one(pool).await?.get(0),
+            Storage::Postgres(pool) => sqlx::query(q).fetch_one(pool).await?.get(0),
+        })
     }
 
     /// Keep the last good render under `key`.
@@ -101,6 +151,19 @@ impl Storage {
                 sqlx::query(
                     "INSERT INTO last_good_render (cache_key, publication, html, title, rendered_at) VALUES (?1, ?2, ?3, ?4, ?5)
                      ON CONFLICT (cache_key) DO UPDATE SET publication = ?2, html = ?3, title = ?4, rendered_at = ?5",
+                )
+                .bind(key)
+                .bind(&render.publication)
+                .bind(&render.html)
+                .bind(&render.title)
+                .bind(render.rendered_at_ms)
+                .execute(pool)
+                .await?;
+            }
+            Storage::Postgres(pool) => {
+                sqlx::query(
+                    "INSERT INTO last_good_render (cache_key, publication, html, title, rendered_at) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (cache_key) DO UPDATE SET publication = $2, html = $3, title = $4, rendered_at = $5",
                 )
                 .bind(key)
                 .bind(&render.publication)
@@ -120,6 +183,20 @@ impl Storage {
             Storage::Sqlite(pool) => {
                 let row = sqlx::query(
                     "SELECT publication, html, title, rendered_at FROM last_good_render WHERE cache_key = ?1",
+                )
+                .bind(key)
+                .fetch_optional(pool)
+                .await?;
+                Ok(row.map(|r| StoredRender {
+                    publication: r.get(0),
+                    html: r.get(1),
+                    title: r.get(2),
+                    rendered_at_ms: r.get(3),
+                }))
+            }
+            Storage::Postgres(pool) => {
+                let row = sqlx::query(
+                    "SELECT publication, html, title, rendered_at FROM last_good_render WHERE cache_key = $1",
                 )
                 .bind(key)
                 .fetch_optional(pool)

@@ -1,0 +1,71 @@
+//! The same store on a real PostgreSQL, selected by configuration: what the portal keeps
+//! survives a restart exactly as with the embedded SQLite.
+
+use agora_portal::storage::{Storage, StoredRender};
+use agora_tests::backend::{Answer, TestBackend};
+use agora_tests::page::publication_chunk;
+use agora_tests::peers::Postgres;
+use agora_tests::{Site, misbehaving, one_column_layout};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storage_round_trip_on_postgres() {
+    let pg = Postgres::start();
+    let storage = Storage::open(&pg.url, std::path::Path::new("/nonexistent"))
+        .await
+        .expect("opens and migrates");
+    assert!(matches!(storage, Storage::Postgres(_)));
+    let r = StoredRender {
+        publication: "news".into(),
+        html: "<p>é</p>".into(),
+        title: Some("T".into()),
+        rendered_at_ms: 42,
+    };
+    storage.save_render("k", &r).await.expect("saves");
+    storage.save_render("k", &r).await.expect("upserts");
+    assert_eq!(storage.load_render("k").await.expect("loads"), Some(r));
+    storage.ping().await.expect("pings");
+    // Migrations are idempotent: opening again works.
+    Storage::open(&pg.url, std::path::Path::new("/nonexistent"))
+        .await
+        .expect("reopens");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_good_render_survives_a_restart_on_postgres() {
+    let pg = Postgres::start();
+    let backend = TestBackend::start().await;
+    backend.route("/echo", Answer::ok("text/html", "<p>kept in postgres</p>"));
+    let site = Site::new(
+        "pg-stale",
+        &misbehaving("echo", "echo", &backend.url),
+        &one_column_layout(&["echo"]),
+    );
+    site.append_config(&format!("[storage]\nurl = \"{}\"\n", pg.url));
+    let portal = site.start().await;
+    let client = portal.client();
+    portal.sign_in(&client, "alice.martin").await;
+    assert!(publication_chunk(&portal.get_page(&client, "/").await, "echo").contains("kept in postgres"));
+    // The last good render is written in the background: wait until the database has it.
+    let storage = Storage::open(&pg.url, std::path::Path::new("/nonexistent"))
+        .await
+        .expect("opens");
+    for _ in 0..100 {
+        if storage.count_renders().await.expect("count") > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(storage.count_renders().await.expect("count"), 1);
+    portal.stop().await;
+    // Restart: the memory cache is gone, and so is the back-end.
+    backend.route("/echo", Answer::status(503));
+    let portal = site.start().await;
+    let client = portal.client();
+    portal.sign_in(&client, "alice.martin").await;
+    let slot = publication_chunk(&portal.get_page(&client, "/").await, "echo");
+    assert!(
+        slot.contains("kept in postgres") && slot.contains("channel-stale"),
+        "{slot}"
+    );
+    portal.stop().await;
+}
