@@ -188,6 +188,32 @@ async fn a_cas_proxy_back_end_gets_a_proxy_ticket_minted_by_the_host() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn portal_sign_out_ends_the_session_and_sends_the_browser_to_cas_logout() {
+    let w = world("cas-signout").await;
+    let client = w.portal.client();
+    sign_in(&w, &client, "/").await;
+    let page = w.portal.get_page(&client, "/").await;
+    let token = agora_tests::page::csrf_token(&page).expect("sign-out form token");
+    let res = client
+        .post(format!("{}/logout", w.portal.url))
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(res.status().as_u16(), 303);
+    let location = res.headers()["location"].to_str().expect("location").to_string();
+    assert!(
+        location.starts_with(&format!("{}logout?service=", w.cas.url)),
+        "{location}"
+    );
+    assert!(
+        !w.portal.get_page(&client, "/").await.contains("Camille Test"),
+        "the portal session is gone"
+    );
+    w.portal.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cas_logout_ends_the_portal_session_through_single_logout() {
     let w = world("cas-slo").await;
     let client = w.portal.client();
