@@ -185,6 +185,7 @@ const DEBIAN_PEERS: &[(&str, &str)] = &[
     ("slapd", "/usr/sbin/slapd"),
     ("ldap-utils", "/usr/bin/ldapadd"),
     ("postgresql", "/usr/lib/postgresql"),
+    ("chromium", "/usr/bin/chromium"),
 ];
 
 fn test(root: &Path, args: &[String]) -> Result<()> {
