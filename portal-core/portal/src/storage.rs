@@ -33,6 +33,17 @@ pub enum StorageError {
     Query(#[from] sqlx::Error),
 }
 
+/// Run the same code on whichever pool is behind `Storage` (queries use `$n` placeholders,
+/// which SQLite and PostgreSQL both accept).
+macro_rules! on_pool {
+    ($storage:expr, $pool:ident => $body:expr) => {
+        match $storage {
+            Storage::Sqlite($pool) => $body,
+            Storage::Postgres($pool) => $body,
+        }
+    };
+}
+
 /// A stored render.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredRender {
@@ -124,91 +135,44 @@ impl Storage {
 
     /// Check the database answers (for `/health`).
     pub async fn ping(&self) -> Result<(), StorageError> {
-        match self {
-            Storage::Sqlite(pool) => {
-                sqlx::query("SELECT 1").execute(pool).await?;
-            }
-            Storage::Postgres(pool) => {
-                sqlx::query("SELECT 1").execute(pool).await?;
-            }
-        }
+        on_pool!(self, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
         Ok(())
     }
 
     /// How many last good renders are kept (reported by `/health`).
     pub async fn count_renders(&self) -> Result<i64, StorageError> {
-        let q = "SELECT COUNT(*) FROM last_good_render";
-        Ok(match self {
-            Storage::Sqlite(pool) => sqlx::query(q).fetch_one(pool).await?.get(0),
-            Storage::Postgres(pool) => sqlx::query(q).fetch_one(pool).await?.get(0),
-        })
+        Ok(on_pool!(self, pool => sqlx::query("SELECT COUNT(*) FROM last_good_render").fetch_one(pool).await?.get(0)))
     }
 
     /// Keep the last good render under `key`.
     pub async fn save_render(&self, key: &str, render: &StoredRender) -> Result<(), StorageError> {
-        match self {
-            Storage::Sqlite(pool) => {
-                sqlx::query(
-                    "INSERT INTO last_good_render (cache_key, publication, html, title, rendered_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (cache_key) DO UPDATE SET publication = ?2, html = ?3, title = ?4, rendered_at = ?5",
-                )
-                .bind(key)
-                .bind(&render.publication)
-                .bind(&render.html)
-                .bind(&render.title)
-                .bind(render.rendered_at_ms)
-                .execute(pool)
-                .await?;
-            }
-            Storage::Postgres(pool) => {
-                sqlx::query(
-                    "INSERT INTO last_good_render (cache_key, publication, html, title, rendered_at) VALUES ($1, $2, $3, $4, $5)
-                     ON CONFLICT (cache_key) DO UPDATE SET publication = $2, html = $3, title = $4, rendered_at = $5",
-                )
-                .bind(key)
-                .bind(&render.publication)
-                .bind(&render.html)
-                .bind(&render.title)
-                .bind(render.rendered_at_ms)
-                .execute(pool)
-                .await?;
-            }
-        }
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO last_good_render (cache_key, publication, html, title, rendered_at) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (cache_key) DO UPDATE SET publication = $2, html = $3, title = $4, rendered_at = $5",
+            )
+            .bind(key)
+            .bind(&render.publication)
+            .bind(&render.html)
+            .bind(&render.title)
+            .bind(render.rendered_at_ms)
+            .execute(pool)
+            .await?;
+        });
         Ok(())
     }
 
     /// The last good render under `key`, if any.
     pub async fn load_render(&self, key: &str) -> Result<Option<StoredRender>, StorageError> {
-        match self {
-            Storage::Sqlite(pool) => {
-                let row = sqlx::query(
-                    "SELECT publication, html, title, rendered_at FROM last_good_render WHERE cache_key = ?1",
-                )
+        Ok(on_pool!(self, pool => {
+            sqlx::query("SELECT publication, html, title, rendered_at FROM last_good_render WHERE cache_key = $1")
                 .bind(key)
                 .fetch_optional(pool)
-                .await?;
-                Ok(row.map(|r| StoredRender {
-                    publication: r.get(0),
-                    html: r.get(1),
-                    title: r.get(2),
-                    rendered_at_ms: r.get(3),
-                }))
-            }
-            Storage::Postgres(pool) => {
-                let row = sqlx::query(
-                    "SELECT publication, html, title, rendered_at FROM last_good_render WHERE cache_key = $1",
-                )
-                .bind(key)
-                .fetch_optional(pool)
-                .await?;
-                Ok(row.map(|r| StoredRender {
-                    publication: r.get(0),
-                    html: r.get(1),
-                    title: r.get(2),
-                    rendered_at_ms: r.get(3),
-                }))
-            }
-        }
+                .await?
+                .map(|r| StoredRender { publication: r.get(0), html: r.get(1), title: r.get(2), rendered_at_ms: r.get(3) })
+        }))
     }
 }
 
