@@ -36,9 +36,16 @@ pub fn year_month(unix_ms: i64) -> (i32, u32) {
 
 /// The populations `person` belongs to now.
 pub fn memberships(set: &PopulationSet, person: &Person, now_ms: i64) -> Vec<String> {
+    evaluate(set, person, now_ms).0
+}
+
+/// The populations `person` belongs to now, and whether some SupAnn value of theirs is
+/// malformed (to tell them).
+pub fn evaluate(set: &PopulationSet, person: &Person, now_ms: i64) -> (Vec<String>, bool) {
     let (y, m) = year_month(now_ms);
     let subject = Subject::new(&person.attributes, set.academic_year(y, m));
-    set.memberships(&subject).into_iter().map(str::to_string).collect()
+    let members = set.memberships(&subject).into_iter().map(str::to_string).collect();
+    (members, !subject.malformed.is_empty())
 }
 
 /// Why `person` is or is not in each population, now.

@@ -212,12 +212,6 @@ async fn current_person(session: &Session, state: &PortalState) -> Option<(Perso
     if !resolved.failed_sources.is_empty() {
         notices.push("notice.directory_unavailable".into());
     }
-    if !agora_population::Subject::new(&resolved.person.attributes, 0)
-        .malformed
-        .is_empty()
-    {
-        notices.push("notice.directory_malformed".into());
-    }
     Some((resolved.person, notices))
 }
 
@@ -260,14 +254,18 @@ async fn home(
         );
         return redirect(&target);
     }
-    let (person, notices) = current.unwrap_or_else(|| (Person::guest(), Vec::new()));
+    let (person, mut notices) = current.unwrap_or_else(|| (Person::guest(), Vec::new()));
     let proxy_tickets = match (&state.cas, session.get::<String>(SESSION_PGT).ok().flatten()) {
         (Some(cas), Some(pgt)) if person.is_signed_in() => {
             Some(Arc::new(cas.issuer(pgt)) as Arc<dyn agora_channel_host::render::ProxyTicketIssuer>)
         }
         _ => None,
     };
-    let populations = crate::populations::memberships(&state.populations, &person, now_ms());
+    // One parse of the SupAnn composites serves both the populations and the notice.
+    let (populations, malformed) = crate::populations::evaluate(&state.populations, &person, now_ms());
+    if malformed {
+        notices.push("notice.directory_malformed".into());
+    }
     let page = PageRequest {
         populations,
         locale: locale.clone(),
