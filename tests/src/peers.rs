@@ -14,6 +14,19 @@ pub fn free_port() -> u16 {
         .expect("free port")
 }
 
+/// Wait until a server listens on `port` of 127.0.0.1, or fail naming it and showing `log`.
+fn wait_for_port(port: u16, what: &str, log: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not start; log: {}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn venv_python() -> PathBuf {
     let python = crate::repo_root().join("target/peers-venv/bin/python");
     assert!(
@@ -82,30 +95,8 @@ impl CasServer {
         env(&mut cmd);
         let child = cmd.spawn().expect("start django-cas-server");
         let url = format!("http://127.0.0.1:{port}/cas/");
-        let server = CasServer { url, child, dir };
-        server.wait_ready();
-        server
-    }
-
-    fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let addr = self
-            .url
-            .trim_start_matches("http://")
-            .split('/')
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        while Instant::now() < deadline {
-            if std::net::TcpStream::connect(&addr).is_ok() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!(
-            "django-cas-server did not start; log: {}",
-            std::fs::read_to_string(self.dir.join("cas.log")).unwrap_or_default()
-        );
+        wait_for_port(port, "django-cas-server", &dir.join("cas.log"));
+        CasServer { url, child, dir }
     }
 
     /// Sign in at the CAS login form with `client` (cookie jar) for `service`, following the
@@ -194,15 +185,7 @@ impl OidcProvider {
             child,
             dir,
         };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "oidc-provider-mock did not start: {}",
-                std::fs::read_to_string(provider.dir.join("oidc.log")).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_for_port(port, "oidc-provider-mock", &provider.dir.join("oidc.log"));
         provider
     }
 
@@ -290,11 +273,7 @@ impl Slapd {
             people_base: "ou=people,dc=univ-agora,dc=fr".into(),
             dir,
         };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "slapd did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_for_port(port, "slapd", &server.dir.join("slapd.log"));
         let out = Command::new("/usr/bin/ldapadd")
             .args([
                 "-x",

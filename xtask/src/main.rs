@@ -52,6 +52,23 @@ fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
+/// `cargo run` of the portal binary with the shipped configuration; arguments follow.
+fn portal_command() -> Command {
+    let mut cmd = cargo();
+    cmd.args([
+        "run",
+        "-q",
+        "-p",
+        "agora-portal",
+        "--bin",
+        "agora-portal",
+        "--",
+        "--config",
+        "config/portal.toml",
+    ]);
+    cmd
+}
+
 fn run(cmd: &mut Command) -> Result<()> {
     eprintln!("+ {cmd:?}");
     let status = cmd.status().with_context(|| format!("cannot run {cmd:?}"))?;
@@ -106,17 +123,7 @@ fn demo(root: &Path, args: &[String]) -> Result<()> {
     build_channels(root)?;
     let backends = static_server::serve(root.join("examples/demo/backends"))?;
     eprintln!("demo back-ends (feeds) served on {backends}");
-    let mut cmd = cargo();
-    cmd.args([
-        "run",
-        "-p",
-        "agora-portal",
-        "--bin",
-        "agora-portal",
-        "--",
-        "--config",
-        "config/portal.toml",
-    ]);
+    let mut cmd = portal_command();
     cmd.args(args);
     cmd.env("AGORA_DEMO_BACKEND", &backends)
         .env("PORTAL_DEMO__ENABLED", "true");
@@ -224,20 +231,8 @@ fn explain(root: &Path, args: &[String]) -> Result<()> {
         bail!("usage: cargo xtask explain UID")
     };
     build_channels(root)?;
-    let mut cmd = cargo();
-    cmd.args([
-        "run",
-        "-q",
-        "-p",
-        "agora-portal",
-        "--bin",
-        "agora-portal",
-        "--",
-        "--config",
-        "config/portal.toml",
-        "explain",
-        uid,
-    ]);
+    let mut cmd = portal_command();
+    cmd.args(["explain", uid]);
     cmd.env("AGORA_DEMO_BACKEND", "http://127.0.0.1:9")
         .env_remove("PORTAL_DEMO__ENABLED");
     if std::env::var_os("PORTAL_LDAP__URL").is_none() {
