@@ -66,6 +66,8 @@ pub struct TestBackend {
     routes: Arc<Mutex<HashMap<String, Answer>>>,
     hits: Arc<Mutex<HashMap<String, u32>>>,
     handlers: Arc<Mutex<HashMap<String, Handler>>>,
+    /// Bumped on every request, so a test can await a hit instead of polling.
+    hit_signal: watch::Sender<u64>,
 }
 
 /// A computed answer: receives the request target (path and query).
@@ -79,10 +81,11 @@ impl TestBackend {
         let routes: Arc<Mutex<HashMap<String, Answer>>> = Arc::default();
         let hits: Arc<Mutex<HashMap<String, u32>>> = Arc::default();
         let handlers: Arc<Mutex<HashMap<String, Handler>>> = Arc::default();
-        let (r, h, hs) = (routes.clone(), hits.clone(), handlers.clone());
+        let (hit_signal, _) = watch::channel(0u64);
+        let (r, h, hs, sig) = (routes.clone(), hits.clone(), handlers.clone(), hit_signal.clone());
         tokio::spawn(async move {
             while let Ok((mut sock, _)) = listener.accept().await {
-                let (routes, hits, handlers) = (r.clone(), h.clone(), hs.clone());
+                let (routes, hits, handlers, sig) = (r.clone(), h.clone(), hs.clone(), sig.clone());
                 tokio::spawn(async move {
                     let mut buf = Vec::new();
                     let mut tmp = [0u8; 4096];
@@ -96,6 +99,7 @@ impl TestBackend {
                     let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
                     let route = path.split('?').next().unwrap_or("/").to_string();
                     *hits.lock().expect("hits").entry(route.clone()).or_default() += 1;
+                    sig.send_modify(|n| *n += 1);
                     let handler = handlers.lock().expect("handlers").get(&route).cloned();
                     let answer = match handler {
                         Some(h) => h(path.clone()).await,
@@ -133,6 +137,7 @@ impl TestBackend {
             routes,
             hits,
             handlers,
+            hit_signal,
         }
     }
 
@@ -152,5 +157,15 @@ impl TestBackend {
     /// How many requests `path` received.
     pub fn hits(&self, path: &str) -> u32 {
         self.hits.lock().expect("hits").get(path).copied().unwrap_or(0)
+    }
+
+    /// Wait until `path` has received at least `n` requests (the test's own timeout bounds it).
+    pub async fn wait_for_hits(&self, path: &str, n: u32) {
+        let mut signal = self.hit_signal.subscribe();
+        while self.hits(path) < n {
+            if signal.changed().await.is_err() {
+                return;
+            }
+        }
     }
 }
