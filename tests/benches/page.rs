@@ -100,11 +100,9 @@ async fn throughput() {
         std::fs::read(agora_tests::repo_root().join("examples/demo/backends/feeds/library.atom")).expect("feed");
     backend.route("/feeds/library.atom", Answer::ok("application/atom+xml", library));
     let channels = std::fs::read_to_string(agora_tests::repo_root().join("config/channels.toml")).expect("channels");
-    let layout = std::fs::read_to_string(agora_tests::repo_root().join("config/layout.toml")).expect("layout");
-    let site = Site::new(
+    let site = Site::shipped(
         "bench-throughput",
         &channels.replace("${AGORA_DEMO_BACKEND}", &backend.url),
-        &layout,
     );
     let portal = site.start().await;
     let client = portal.client();

@@ -51,7 +51,8 @@ fn rand_suffix() -> u64 {
         .unwrap_or(0)
 }
 
-/// A portal configuration directory: `config/{portal,channels,layout}.toml` under `root`.
+/// A portal configuration directory under `root`: `config/portal.toml`, `channels.toml`,
+/// `populations.toml`, `catalogue.toml` and `fragments/`.
 pub struct Site {
     /// The root (parent of `config/`); also holds `data/`.
     pub root: PathBuf,
@@ -61,9 +62,10 @@ pub struct Site {
 }
 
 impl Site {
-    /// Write a site with these publications and layout; demo sign-in on, themes and demo
+    /// Write a site with these publications and one layout fragment (`fragments/main.toml`,
+    /// see [`one_column_layout`]), an empty catalogue; demo sign-in on, themes and demo
     /// directory from the repository, channels from [`channel_packages`].
-    pub fn new(name: &str, channels_toml: &str, layout_toml: &str) -> Self {
+    pub fn new(name: &str, channels_toml: &str, fragment_toml: &str) -> Self {
         let root = temp_dir(name);
         let repo = repo_root();
         let port = peers::free_port();
@@ -76,7 +78,8 @@ data_dir = "data"
 theme_dir = "{theme}"
 channels = "config/channels.toml"
 channel_packages = "{packages}"
-layout = "config/layout.toml"
+fragments = "config/fragments"
+catalogue = "config/catalogue.toml"
 [demo]
 enabled = true
 directory = "{ldif}"
@@ -90,13 +93,40 @@ render_threads = 2
         );
         std::fs::write(root.join("config/portal.toml"), portal).expect("write portal.toml");
         std::fs::write(root.join("config/channels.toml"), channels_toml).expect("write channels.toml");
-        std::fs::write(root.join("config/layout.toml"), layout_toml).expect("write layout.toml");
+        std::fs::create_dir_all(root.join("config/fragments")).expect("mkdir fragments");
+        std::fs::write(root.join("config/fragments/main.toml"), fragment_toml).expect("write fragment");
+        std::fs::write(root.join("config/catalogue.toml"), "").expect("write catalogue.toml");
         std::fs::copy(
             repo.join("config/populations.toml"),
             root.join("config/populations.toml"),
         )
         .expect("copy populations.toml");
         Site { root, port }
+    }
+
+    /// A site with the repository's shipped fragments, catalogue and populations, and these
+    /// publications.
+    pub fn shipped(name: &str, channels_toml: &str) -> Self {
+        let site = Site::new(name, channels_toml, "");
+        let repo = repo_root();
+        std::fs::remove_file(site.root.join("config/fragments/main.toml")).expect("rm main.toml");
+        for entry in std::fs::read_dir(repo.join("config/fragments")).expect("shipped fragments") {
+            let path = entry.expect("entry").path();
+            let name = path.file_name().expect("file name");
+            std::fs::copy(&path, site.root.join("config/fragments").join(name)).expect("copy fragment");
+        }
+        std::fs::copy(repo.join("config/catalogue.toml"), site.root.join("config/catalogue.toml"))
+            .expect("copy catalogue.toml");
+        site
+    }
+
+    /// Write (or replace) a file under the site's `config/` (e.g. `fragments/extra.toml`),
+    /// atomically, so a watcher never reads half a file.
+    pub fn write_config(&self, relative: &str, text: &str) {
+        let path = self.root.join("config").join(relative);
+        let tmp = path.with_extension("tmp-write");
+        std::fs::write(&tmp, text).expect("write config file");
+        std::fs::rename(&tmp, &path).expect("rename config file");
     }
 
     /// The portal's public base URL (`http://127.0.0.1:<port>/`).
@@ -228,7 +258,8 @@ pub fn misbehaving(id: &str, mode: &str, backend: &str) -> String {
     )
 }
 
-/// A layout with one tab whose single column holds `publications`.
+/// A fragment for everyone, signed in or not: one tab whose single column holds
+/// `publications`.
 pub fn one_column_layout(publications: &[&str]) -> String {
     let list = publications
         .iter()
@@ -236,6 +267,6 @@ pub fn one_column_layout(publications: &[&str]) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "[[tabs]]\nid = \"home\"\ntitle = {{ fr = \"Accueil\", en = \"Home\" }}\ncolumns = [[{list}]]\n\n[[guest.tabs]]\nid = \"home\"\ntitle = {{ fr = \"Accueil\", en = \"Home\" }}\ncolumns = [[{list}]]\n"
+        "everyone = true\nguests = true\n\n[[tabs]]\nid = \"home\"\ntitle = {{ fr = \"Accueil\", en = \"Home\" }}\ncolumns = [[{list}]]\n"
     )
 }

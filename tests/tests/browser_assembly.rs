@@ -37,12 +37,7 @@ async fn the_browser_assembles_the_streamed_page_without_script() {
     let feed = std::fs::read(repo_root().join("examples/demo/backends/feeds/campus.xml")).expect("feed");
     backend.route("/feeds/campus.xml", Answer::ok("application/rss+xml", feed));
     let channels = std::fs::read_to_string(repo_root().join("config/channels.toml")).expect("channels");
-    let layout = std::fs::read_to_string(repo_root().join("config/layout.toml")).expect("layout");
-    let site = Site::new(
-        "browser",
-        &channels.replace("${AGORA_DEMO_BACKEND}", &backend.url),
-        &layout,
-    );
+    let site = Site::shipped("browser", &channels.replace("${AGORA_DEMO_BACKEND}", &backend.url));
     let portal = site.start().await;
     let url = format!("{}/?lang=en", portal.url);
 

@@ -1,5 +1,6 @@
-//! The shipped configuration (`config/channels.toml`, `config/layout.toml`) with the demo
-//! directory: each persona sees their own page with the welcome and news channels.
+//! The shipped configuration (`config/channels.toml`, `config/fragments/`, the catalogue) with
+//! the demo directory: each persona sees their own page, made of the fragments of their
+//! populations, with the welcome and news channels.
 
 use agora_tests::backend::{Answer, TestBackend};
 use agora_tests::page::publication_chunk;
@@ -18,8 +19,7 @@ async fn shipped_site(name: &str) -> (Site, TestBackend) {
         backend.route(&format!("/feeds/{file}"), Answer::ok(ctype, body));
     }
     let channels = std::fs::read_to_string(repo_root().join("config/channels.toml")).expect("shipped channels.toml");
-    let layout = std::fs::read_to_string(repo_root().join("config/layout.toml")).expect("shipped layout.toml");
-    let site = Site::new(name, &channels.replace("${AGORA_DEMO_BACKEND}", &backend.url), &layout);
+    let site = Site::shipped(name, &channels.replace("${AGORA_DEMO_BACKEND}", &backend.url));
     (site, backend)
 }
 
@@ -27,11 +27,11 @@ async fn shipped_site(name: &str) -> (Site, TestBackend) {
 async fn each_persona_sees_a_personal_page_with_welcome_and_news() {
     let (site, backend) = shipped_site("demo").await;
     let portal = site.start().await;
-    for (uid, name, marker) in [
-        ("alice.martin", "Alice Martin", "cursusann: {SUPANN}L1"),
-        ("bruno.leroy", "Bruno Leroy", "cursusann: {SUPANN}M2"),
-        ("claire.dubois", "Claire Dubois", "teacher"),
-        ("david.moreau", "David Moreau", "staff"),
+    for (uid, name, marker, own) in [
+        ("alice.martin", "Alice Martin", "cursusann: {SUPANN}L1", Some("l1-news")),
+        ("bruno.leroy", "Bruno Leroy", "cursusann: {SUPANN}M2", None),
+        ("claire.dubois", "Claire Dubois", "teacher", Some("staff-news")),
+        ("david.moreau", "David Moreau", "staff", Some("staff-news")),
     ] {
         let client = portal.client();
         portal.sign_in(&client, uid).await;
@@ -44,8 +44,18 @@ async fn each_persona_sees_a_personal_page_with_welcome_and_news() {
             news.contains("Inscriptions pédagogiques du second semestre ouvertes"),
             "{news}"
         );
-        let library = publication_chunk(&page, "library-news");
-        assert!(library.contains("Horaires étendus"), "{library}");
+        for fragment_only in ["l1-news", "staff-news"] {
+            assert_eq!(
+                page.contains(&format!("data-publication=\"{fragment_only}\"")),
+                own == Some(fragment_only),
+                "{uid}: {fragment_only} comes only with its population's fragment"
+            );
+        }
+        if own == Some("staff-news") {
+            let work = portal.get_page(&client, "/?tab=work").await;
+            let library = publication_chunk(&work, "library-news");
+            assert!(library.contains("Horaires étendus"), "{library}");
+        }
         assert!(page.contains(name), "the header names the user");
     }
     // The feed is fetched once and shared (channel cache), not once per user.

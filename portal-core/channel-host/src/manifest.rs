@@ -131,6 +131,41 @@ pub struct ConfigField {
     /// What the key does.
     #[serde(default)]
     pub description: String,
+    /// Each user may set their own value (a preference), within the same type and bounds.
+    #[serde(default)]
+    pub preference: bool,
+}
+
+impl ConfigField {
+    /// Parse a user's preference `text` for this key: the key must be a preference and the
+    /// value fit its type and bounds (lists are comma-separated).
+    pub fn preference_value(&self, text: &str) -> Result<toml::Value, String> {
+        if !self.preference {
+            return Err("this setting is not a user preference".into());
+        }
+        let value = match self.kind {
+            ConfigType::String => toml::Value::String(text.to_string()),
+            ConfigType::Integer => toml::Value::Integer(
+                text.trim()
+                    .parse()
+                    .map_err(|_| format!("`{text}` is not a whole number"))?,
+            ),
+            ConfigType::Boolean => match text.trim() {
+                "true" | "on" | "1" => toml::Value::Boolean(true),
+                "false" | "off" | "0" => toml::Value::Boolean(false),
+                _ => return Err(format!("`{text}` is not true or false")),
+            },
+            ConfigType::StringList => toml::Value::Array(
+                text.split(',')
+                    .map(|s| s.trim())
+                    .filter(|s| !s.is_empty())
+                    .map(|s| toml::Value::String(s.to_string()))
+                    .collect(),
+            ),
+        };
+        check_value(self, &value)?;
+        Ok(value)
+    }
 }
 
 /// The `[cache]` table: how long a render is reused and who shares it.

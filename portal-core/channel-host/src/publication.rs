@@ -165,6 +165,31 @@ impl Publication {
             config_json: serde_json::Value::Object(json).to_string(),
         })
     }
+
+    /// This publication with a user's preferences applied over its configuration. Keys that
+    /// are not preferences of the manifest, or values that no longer fit, are ignored.
+    pub fn with_preferences(
+        &self,
+        manifest: &ChannelManifest,
+        preferences: &std::collections::BTreeMap<String, String>,
+    ) -> Publication {
+        let mut json: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&self.config_json).unwrap_or_default();
+        for (key, text) in preferences {
+            let Some(field) = manifest.config.get(key) else {
+                continue;
+            };
+            if let Ok(value) = field.preference_value(text)
+                && let Ok(value) = serde_json::to_value(value)
+            {
+                json.insert(key.clone(), value);
+            }
+        }
+        Publication {
+            config_json: serde_json::Value::Object(json).to_string(),
+            ..self.clone()
+        }
+    }
 }
 
 #[cfg(test)]

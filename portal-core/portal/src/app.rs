@@ -1,7 +1,6 @@
 //! Assembling the portal from its configuration, and running it.
 
 use crate::config::{ConfigError, PortalConfig};
-use crate::layout::Layouts;
 use crate::person::{AttributeSource, LdifDirectory, PersonResolver};
 use crate::registry::Registry;
 use crate::slot::SlotRenderer;
@@ -35,10 +34,8 @@ pub struct PortalState {
     pub theme: Theme,
     /// Publications.
     pub registry: Registry,
-    /// Page layouts.
-    pub layouts: Layouts,
-    /// Populations.
-    pub populations: agora_population::PopulationSet,
+    /// Populations, layout fragments and catalogue, hot-reloaded.
+    pub live: crate::live::Live,
     /// Slot rendering with cache and fallbacks.
     pub slots: SlotRenderer,
     /// People and attributes.
@@ -112,18 +109,7 @@ impl Portal {
             &config.resolve(&config.paths.channels),
             &config.resolve(&config.paths.channel_packages),
         )?;
-        let populations = crate::populations::load(&config.resolve(&config.paths.populations))?;
-        for p in &config.admin.populations {
-            if populations.get(p).is_none() {
-                return Err(ConfigError::new(
-                    &config.source,
-                    "admin.populations",
-                    format!("no population `{p}` in populations.toml"),
-                )
-                .into());
-            }
-        }
-        let layouts = Layouts::load(&config.resolve(&config.paths.layout), &registry, &populations)?;
+        let live = crate::live::Live::start(&config, &registry)?;
 
         let mut sources: Vec<Arc<dyn AttributeSource>> = Vec::new();
         if !config.ldap.url.is_empty() {
@@ -171,8 +157,7 @@ impl Portal {
             config,
             theme,
             registry,
-            layouts,
-            populations,
+            live,
             slots,
             people,
             demo_directory,
@@ -184,8 +169,15 @@ impl Portal {
             oidc,
         };
         tracing::info!(publications = state.registry.len(), "portal ready");
+        let state = Arc::new(state);
+        if state.config.admin.reload_seconds > 0 {
+            crate::live::watch(
+                Arc::downgrade(&state),
+                Duration::from_secs(state.config.admin.reload_seconds),
+            );
+        }
         Ok(Portal {
-            state: Arc::new(state),
+            state,
             _render_runtime: Arc::new(runtime),
         })
     }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 pub type EnvProvider = Env;
 
 /// A configuration error a person can act on: which file, which key, what is wrong.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, Serialize, thiserror::Error)]
 #[error("{file}: [{key}]: {reason}")]
 pub struct ConfigError {
     /// The file (or `environment variable PORTAL_…`) the bad value came from.
@@ -62,8 +62,10 @@ pub struct PathsConfig {
     pub channels: PathBuf,
     /// Directory holding the channel packages (`<package>/channel.toml` + `channel.wasm`).
     pub channel_packages: PathBuf,
-    /// The page layout (`layout.toml`).
-    pub layout: PathBuf,
+    /// Directory of layout fragments (one `*.toml` per fragment), hot-reloaded.
+    pub fragments: PathBuf,
+    /// The channel catalogue (`catalogue.toml`): who may add which channel, categories.
+    pub catalogue: PathBuf,
     /// Population definitions (`populations.toml`).
     pub populations: PathBuf,
 }
@@ -239,6 +241,9 @@ pub struct AdminConfig {
     pub uids: Vec<String>,
     /// Members of these populations are administrators too.
     pub populations: Vec<String>,
+    /// How often (seconds) `populations.toml`, the fragments and the catalogue are checked
+    /// for changes and reloaded; 0 turns hot reload off.
+    pub reload_seconds: u64,
 }
 
 /// `[demo]`: the persona login, for demonstrations and development only.
@@ -321,7 +326,8 @@ impl Default for PortalConfig {
                 theme_overrides: None,
                 channels: "config/channels.toml".into(),
                 channel_packages: "target/channels".into(),
-                layout: "config/layout.toml".into(),
+                fragments: "config/fragments".into(),
+                catalogue: "config/catalogue.toml".into(),
                 populations: "config/populations.toml".into(),
             },
             skin: SkinConfig {
@@ -424,6 +430,7 @@ impl Default for PortalConfig {
             admin: AdminConfig {
                 uids: Vec::new(),
                 populations: Vec::new(),
+                reload_seconds: 2,
             },
             demo: DemoConfig {
                 enabled: false,
@@ -574,7 +581,8 @@ impl PortalConfig {
         for (key, path) in [
             ("paths.theme_dir", &self.paths.theme_dir),
             ("paths.channels", &self.paths.channels),
-            ("paths.layout", &self.paths.layout),
+            ("paths.fragments", &self.paths.fragments),
+            ("paths.catalogue", &self.paths.catalogue),
             ("paths.populations", &self.paths.populations),
         ] {
             let p = self.resolve(path);
@@ -649,9 +657,10 @@ mod tests {
     fn write(dir: &Path, text: &str) -> PathBuf {
         let config_dir = dir.join("config");
         std::fs::create_dir_all(&config_dir).expect("mkdir");
-        for f in ["channels.toml", "layout.toml", "populations.toml"] {
+        for f in ["channels.toml", "catalogue.toml", "populations.toml"] {
             std::fs::write(config_dir.join(f), "").expect("write");
         }
+        std::fs::create_dir_all(config_dir.join("fragments")).expect("mkdir");
         std::fs::create_dir_all(dir.join("themes/default")).expect("mkdir");
         let file = config_dir.join("portal.toml");
         std::fs::write(&file, text).expect("write");

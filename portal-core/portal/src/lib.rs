@@ -3,17 +3,22 @@
 //! The portal host: configuration, people and their attributes, layouts, the channel
 //! registry, page assembly (streamed), storage and the web front (actix-web).
 //!
-//! Request chain (see ARCHITECTURE.md): [`web`] → session → [`person`] → [`layout`] →
+//! Request chain (see ARCHITECTURE.md): [`web`] → session → [`person`] → [`populations`] →
+//! [`personal`] (fragments merged, the user's edits replayed, see `agora-layout`) →
 //! [`slot`] (one render per channel, concurrently, each under its budget) → [`page`]
 //! (tera theme, streamed shell then slots).
 
+pub mod api;
 pub mod app;
+pub mod catalogue;
 pub mod config;
+pub mod customise;
 pub mod i18n;
-pub mod layout;
 pub mod ldap_directory;
 pub mod ldif;
+pub mod live;
 pub mod page;
+pub mod personal;
 pub mod person;
 pub mod populations;
 pub mod registry;

@@ -57,7 +57,7 @@ fn main() -> anyhow::Result<()> {
                 eprintln!("warning: attribute source {source} failed; explaining with what is known");
             }
             let now = agora_portal::slot::now_ms();
-            for e in agora_portal::populations::explain(&state.populations, &resolved.person, now) {
+            for e in agora_portal::populations::explain(&state.live.get().populations, &resolved.person, now) {
                 print!("{}", e.to_text());
             }
             return Ok(());

@@ -8,7 +8,7 @@
 //! costs about its slowest channel, not the sum.
 
 use crate::app::PortalState;
-use crate::layout::Tab;
+use agora_layout::Layout;
 use crate::person::Person;
 use crate::slot::SlotView;
 use bytes::Bytes;
@@ -23,14 +23,36 @@ pub struct PageRequest {
     pub locale: String,
     /// Requested tab id (the first tab if unknown).
     pub tab: Option<String>,
-    /// Token for the forms of the page (sign-out).
+    /// Token for the forms of the page (sign-out, customisation).
     pub csrf_token: String,
-    /// Messages for the user (i18n keys).
+    /// Messages for the user, already in their language.
     pub notices: Vec<String>,
-    /// The populations of the person (slots restricted to others are not shown).
-    pub populations: Vec<String>,
     /// CAS proxy tickets for this user's channels, when signed in with CAS.
     pub proxy_tickets: Option<std::sync::Arc<dyn agora_channel_host::render::ProxyTicketIssuer>>,
+    /// Show the customisation controls.
+    pub customise: bool,
+    /// The control to focus (`publication:action`) after a customisation form.
+    pub focus: Option<String>,
+    /// An administrator previews this uid's page (read only, with a banner).
+    pub view_as: Option<String>,
+}
+
+/// A move target for a button: tab, column, position.
+#[derive(Serialize)]
+struct Target {
+    tab: String,
+    column: usize,
+    position: usize,
+}
+
+#[derive(Serialize)]
+struct PreferenceField {
+    key: String,
+    label: String,
+    value: String,
+    kind: &'static str,
+    min: Option<i64>,
+    max: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -38,6 +60,13 @@ struct SlotShell {
     name: String,
     title: String,
     publication: String,
+    movable: bool,
+    deletable: bool,
+    up: Option<Target>,
+    down: Option<Target>,
+    left: Option<Target>,
+    right: Option<Target>,
+    preferences: Vec<PreferenceField>,
 }
 
 #[derive(Serialize)]
@@ -45,6 +74,11 @@ struct TabLink {
     id: String,
     title: String,
     active: bool,
+    position: usize,
+    movable: bool,
+    deletable: bool,
+    editable: bool,
+    accepts_children: bool,
 }
 
 /// A page could not be produced (template error): shown as a plain error page.
@@ -77,13 +111,52 @@ pub fn base_context(state: &PortalState, person: &Person, locale: &str) -> tera:
     ctx
 }
 
-/// Stream the page for `person`.
+/// The preference fields a channel declares, with the person's current values.
+fn preference_fields(
+    entry: &crate::registry::Entry,
+    chosen: Option<&crate::slot::Preferences>,
+    defaults: &serde_json::Map<String, serde_json::Value>,
+) -> Vec<PreferenceField> {
+    use agora_channel_host::manifest::ConfigType;
+    entry
+        .channel
+        .manifest
+        .config
+        .iter()
+        .filter(|(_, f)| f.preference)
+        .map(|(key, f)| {
+            let value = chosen.and_then(|c| c.get(key)).cloned().unwrap_or_else(|| match defaults.get(key) {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(serde_json::Value::Array(items)) => {
+                    items.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+                }
+                Some(other) => other.to_string(),
+                None => String::new(),
+            });
+            PreferenceField {
+                key: key.clone(),
+                label: if f.description.is_empty() { key.clone() } else { f.description.clone() },
+                value,
+                kind: match f.kind {
+                    ConfigType::Integer => "number",
+                    ConfigType::Boolean => "boolean",
+                    _ => "text",
+                },
+                min: f.min,
+                max: f.max,
+            }
+        })
+        .collect()
+}
+
+/// Stream `layout`, the page of `person`.
 pub fn stream_page(
     state: Arc<PortalState>,
     person: Person,
+    layout: Layout,
     req: PageRequest,
 ) -> Result<impl Stream<Item = Result<Bytes, std::convert::Infallible>>, PageError> {
-    let tabs: &[Tab] = state.layouts.page(person.is_signed_in());
+    let tabs = &layout.tabs;
     let active = req
         .tab
         .as_deref()
@@ -93,20 +166,40 @@ pub fn stream_page(
     let mut slots = Vec::new();
     let mut columns: Vec<Vec<SlotShell>> = Vec::new();
     if let Some(tab) = tabs.get(active) {
-        for column in &tab.columns {
+        let count = tab.columns.len();
+        for (c, column) in tab.columns.iter().enumerate() {
             let mut col = Vec::new();
-            for slot in column.iter().filter(|s| s.visible_to(&req.populations)) {
-                let publication = slot.publication().to_string();
+            let len = column.slots.len();
+            let accepts = |i: usize| tab.flags.accepts_children && tab.columns[i].accepts_children;
+            for (s, slot) in column.slots.iter().enumerate() {
+                let publication = slot.publication.clone();
                 let Some(entry) = state.registry.get(&publication) else {
                     continue;
                 };
                 let name = format!("s-{}", slots.len());
+                let movable = slot.flags.movable;
+                let target = |column: usize, position: usize| Target {
+                    tab: tab.id.clone(),
+                    column,
+                    position,
+                };
+                let defaults: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_str(&entry.publication.config_json).unwrap_or_default();
                 col.push(SlotShell {
                     name: name.clone(),
                     title: entry.publication.title.get(&locale).to_string(),
                     publication: publication.clone(),
+                    movable,
+                    deletable: slot.flags.deletable,
+                    up: (movable && s > 0).then(|| target(c, s - 1)),
+                    down: (movable && s + 1 < len).then(|| target(c, s + 1)),
+                    left: (movable && c > 0 && accepts(c - 1)).then(|| target(c - 1, tab.columns[c - 1].slots.len())),
+                    right: (movable && c + 1 < count && accepts(c + 1))
+                        .then(|| target(c + 1, tab.columns[c + 1].slots.len())),
+                    preferences: preference_fields(entry, layout.preferences.get(&publication), &defaults),
                 });
-                slots.push((name, entry.clone()));
+                let prefs = layout.preferences.get(&publication).cloned().unwrap_or_default();
+                slots.push((name, entry.clone(), prefs));
             }
             columns.push(col);
         }
@@ -118,31 +211,37 @@ pub fn stream_page(
             id: t.id.clone(),
             title: t.title.get(&locale).to_string(),
             active: i == active,
+            position: i,
+            movable: t.flags.movable,
+            deletable: t.flags.deletable,
+            editable: t.flags.editable,
+            accepts_children: t.flags.accepts_children,
         })
         .collect();
     let mut ctx = base_context(&state, &person, &locale);
     ctx.insert("tabs", &tab_links);
+    ctx.insert("tab_count", &tab_links.len());
+    ctx.insert("active_tab", &tabs.get(active).map(|t| t.id.clone()).unwrap_or_default());
+    ctx.insert("other_tabs", &tab_links.iter().filter(|t| !t.active).collect::<Vec<_>>());
     ctx.insert("columns", &columns);
     ctx.insert("column_count", &columns.len());
     ctx.insert("csrf_token", &req.csrf_token);
-    let notices: Vec<&str> = req
-        .notices
-        .iter()
-        .map(|k| state.theme.catalog.get(&locale, k))
-        .collect();
-    ctx.insert("notices", &notices);
+    ctx.insert("customise", &(req.customise && person.is_signed_in() && req.view_as.is_none()));
+    ctx.insert("view_as", &req.view_as);
+    ctx.insert("focus", &req.focus.clone().unwrap_or_default());
+    ctx.insert("notices", &req.notices);
     let shell = render(&state, "page_open.html", &ctx)?;
     let close = render(&state, "page_close.html", &ctx)?;
 
     let renders: FuturesUnordered<_> = slots
         .into_iter()
-        .map(|(name, entry)| {
+        .map(|(name, entry, prefs)| {
             let state = state.clone();
             let person = person.clone();
             let locale = locale.clone();
             let proxy = req.proxy_tickets.clone();
             async move {
-                let view = state.slots.render(&entry, &person, &locale, proxy).await;
+                let view = state.slots.render(&entry, &person, &locale, &prefs, proxy).await;
                 let title = entry.publication.title.get(&locale).to_string();
                 slot_chunk(&state, &name, &title, &locale, &view).unwrap_or_else(|e| {
                     tracing::error!("{e}");

@@ -60,6 +60,9 @@ pub struct SlotRenderer {
     portal_url: String,
 }
 
+/// A person's preferences for one channel: key → value.
+pub type Preferences = std::collections::BTreeMap<String, String>;
+
 /// Current time in ms since the Unix epoch.
 pub fn now_ms() -> i64 {
     SystemTime::now()
@@ -112,12 +115,18 @@ impl SlotRenderer {
         }
     }
 
-    /// The cache key of `entry` for `person` in `locale`.
-    pub fn cache_key(entry: &Entry, person: &Person, locale: &str) -> String {
+    /// The cache key of `entry` for `person` in `locale`, with the person's preferences.
+    pub fn cache_key(entry: &Entry, person: &Person, locale: &str, preferences: &Preferences) -> String {
         let mut h = Sha256::new();
         h.update(entry.publication.id.as_bytes());
         h.update([0]);
         h.update(locale.as_bytes());
+        for (k, v) in preferences {
+            h.update([2]);
+            h.update(k.as_bytes());
+            h.update([3]);
+            h.update(v.as_bytes());
+        }
         for vary in &entry.channel.manifest.cache.vary_by {
             h.update([0]);
             if vary == "user" {
@@ -132,15 +141,16 @@ impl SlotRenderer {
         hex::encode(h.finalize())
     }
 
-    /// Render one slot.
+    /// Render one slot, with the person's preferences for it (empty: the admin's config).
     pub async fn render(
         &self,
         entry: &Entry,
         person: &Person,
         locale: &str,
+        preferences: &Preferences,
         proxy_tickets: Option<Arc<dyn ProxyTicketIssuer>>,
     ) -> SlotView {
-        let key = Self::cache_key(entry, person, locale);
+        let key = Self::cache_key(entry, person, locale, preferences);
         let ttl_ms = i64::from(entry.channel.manifest.cache.ttl_seconds) * 1000;
         let now = now_ms();
         let cached = self.cache.get(&key).await;
@@ -161,7 +171,12 @@ impl SlotRenderer {
             portal_url: self.portal_url.clone(),
             proxy_tickets,
         };
-        match self.engine.render(&entry.channel, &entry.publication, request).await {
+        let publication = if preferences.is_empty() {
+            entry.publication.clone()
+        } else {
+            Arc::new(entry.publication.with_preferences(&entry.channel.manifest, preferences))
+        };
+        match self.engine.render(&entry.channel, &publication, request).await {
             Ok(rendered) => {
                 let c = Arc::new(CachedRender {
                     html: rendered.html.clone(),

@@ -176,6 +176,117 @@ impl Storage {
     }
 }
 
+/// A stored user edit.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StoredEdit {
+    /// Row id (edits replay in id order).
+    pub id: i64,
+    /// The operation.
+    pub edit: agora_layout::Edit,
+    /// Why it was set aside, when it no longer applies.
+    pub set_aside: Option<agora_layout::Refusal>,
+    /// Whether the user has been told it was set aside.
+    pub noticed: bool,
+    /// When it was made, ms since the Unix epoch.
+    pub created_at_ms: i64,
+}
+
+fn stored_edit(id: i64, edit: &str, reason: Option<String>, noticed: i32, created: i64) -> Option<StoredEdit> {
+    let parsed = serde_json::from_str(edit)
+        .map_err(|e| tracing::warn!(id, "unreadable stored edit skipped: {e}"))
+        .ok()?;
+    Some(StoredEdit {
+        id,
+        edit: parsed,
+        set_aside: reason.and_then(|r| serde_json::from_str(&r).ok()),
+        noticed: noticed != 0,
+        created_at_ms: created,
+    })
+}
+
+impl Storage {
+    /// Append an edit to `uid`'s customisations; returns its id.
+    pub async fn add_edit(&self, uid: &str, edit: &agora_layout::Edit) -> Result<i64, StorageError> {
+        let json = serde_json::to_string(edit).map_err(|e| StorageError::Query(sqlx::Error::Encode(Box::new(e))))?;
+        Ok(on_pool!(self, pool => {
+            sqlx::query("INSERT INTO layout_edit (uid, edit, created_at) VALUES ($1, $2, $3) RETURNING id")
+                .bind(uid)
+                .bind(&json)
+                .bind(crate::slot::now_ms())
+                .fetch_one(pool)
+                .await?
+                .get::<i64, _>(0)
+        }))
+    }
+
+    /// Every edit of `uid`, oldest first, set-aside ones included.
+    pub async fn edits(&self, uid: &str) -> Result<Vec<StoredEdit>, StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query("SELECT id, edit, reason, noticed, created_at FROM layout_edit WHERE uid = $1 ORDER BY id")
+                .bind(uid)
+                .fetch_all(pool)
+                .await?
+                .into_iter()
+                .filter_map(|r| stored_edit(r.get(0), r.get::<String, _>(1).as_str(), r.get(2), r.get(3), r.get(4)))
+                .collect()
+        }))
+    }
+
+    /// Keep the edit `id` aside: it no longer applies, for `reason`.
+    pub async fn set_aside(&self, id: i64, reason: &agora_layout::Refusal) -> Result<(), StorageError> {
+        let json = serde_json::to_string(reason).map_err(|e| StorageError::Query(sqlx::Error::Encode(Box::new(e))))?;
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE layout_edit SET status = 'set_aside', reason = $1 WHERE id = $2")
+                .bind(&json)
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// The user has been told about their set-aside edits.
+    pub async fn mark_noticed(&self, uid: &str) -> Result<(), StorageError> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE layout_edit SET noticed = 1 WHERE uid = $1 AND status = 'set_aside'")
+                .bind(uid)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Forget every edit of `uid` (back to the default page); returns how many.
+    pub async fn reset_edits(&self, uid: &str) -> Result<u64, StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query("DELETE FROM layout_edit WHERE uid = $1").bind(uid).execute(pool).await?.rows_affected()
+        }))
+    }
+
+    /// Replace every edit of `uid` with `edits` (layout import), in one transaction.
+    pub async fn replace_edits(&self, uid: &str, edits: &[agora_layout::Edit]) -> Result<(), StorageError> {
+        let now = crate::slot::now_ms();
+        let mut rows = Vec::new();
+        for e in edits {
+            rows.push(serde_json::to_string(e).map_err(|e| StorageError::Query(sqlx::Error::Encode(Box::new(e))))?);
+        }
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM layout_edit WHERE uid = $1").bind(uid).execute(&mut *tx).await?;
+            for json in &rows {
+                sqlx::query("INSERT INTO layout_edit (uid, edit, created_at) VALUES ($1, $2, $3)")
+                    .bind(uid)
+                    .bind(json)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,5 +308,31 @@ mod tests {
         assert_eq!(s.load_render("k").await.expect("loads"), Some(r));
         assert_eq!(s.load_render("other").await.expect("loads"), None);
         s.ping().await.expect("pings");
+    }
+
+    #[tokio::test]
+    async fn edits_keep_their_order_and_can_be_set_aside_reset_or_replaced() {
+        use agora_layout::{Edit, Refusal};
+        let file = std::env::temp_dir().join(format!("agora-storage-edits-{}/portal.db", std::process::id()));
+        let _ = std::fs::remove_file(&file);
+        let s = Storage::open_sqlite(&file).await.expect("opens");
+        let a = Edit::RemoveChannel { publication: "a".into() };
+        let b = Edit::SetFavourite { publication: "b".into(), favourite: true };
+        let id = s.add_edit("u", &a).await.expect("adds");
+        s.add_edit("u", &b).await.expect("adds");
+        s.add_edit("other", &a).await.expect("adds");
+        let refusal = Refusal::NotOnPage { publication: "a".into() };
+        s.set_aside(id, &refusal).await.expect("sets aside");
+        let edits = s.edits("u").await.expect("loads");
+        assert_eq!(edits.len(), 2);
+        assert_eq!((edits[0].edit.clone(), edits[0].set_aside.clone(), edits[0].noticed), (a.clone(), Some(refusal), false));
+        assert_eq!((edits[1].edit.clone(), edits[1].set_aside.clone()), (b.clone(), None));
+        s.mark_noticed("u").await.expect("notices");
+        assert!(s.edits("u").await.expect("loads")[0].noticed);
+        s.replace_edits("u", std::slice::from_ref(&b)).await.expect("replaces");
+        assert_eq!(s.edits("u").await.expect("loads").len(), 1);
+        assert_eq!(s.reset_edits("u").await.expect("resets"), 1);
+        assert!(s.edits("u").await.expect("loads").is_empty());
+        assert_eq!(s.edits("other").await.expect("loads").len(), 1, "other users keep theirs");
     }
 }

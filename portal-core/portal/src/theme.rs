@@ -42,6 +42,7 @@ impl Theme {
             "slot.html",
             "login.html",
             "error.html",
+            "catalogue.html",
         ] {
             if !tera.get_template_names().any(|n| n == required) {
                 return Err(ConfigError::new(

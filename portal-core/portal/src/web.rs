@@ -6,6 +6,9 @@
 //! | `GET /login` | sign-on (demo: the persona page) |
 //! | `POST /login/demo` | sign in as a demo persona (demo mode only, CSRF-checked) |
 //! | `POST /logout` | sign out (CSRF-checked) |
+//! | `POST /layout/edit`, `POST /layout/reset`, `GET /catalogue` | customisation ([`crate::customise`]) |
+//! | `GET /admin/view-as/{uid}`, `GET /admin/explain/{uid}` | administration |
+//! | `/api/v1/…` | JSON API ([`crate::api`], OpenAPI at `/api/v1/openapi.json`) |
 //! | `GET /health` | liveness and readiness, JSON |
 //! | `GET /metrics` | Prometheus metrics |
 //! | `GET /static/…`, `GET /skin.css` | theme files and the institution's colours |
@@ -40,6 +43,7 @@ const SESSION_UID: &str = "uid";
 const SESSION_CSRF: &str = "csrf";
 const SESSION_SEEN: &str = "last_seen_ms";
 const SESSION_NOTICES: &str = "notices";
+const SESSION_FLASH: &str = "flash";
 const SESSION_SIGNON_ATTRS: &str = "signon_attributes";
 const SESSION_SIGNED_IN_AT: &str = "signed_in_at";
 const SESSION_PGT: &str = "pgt";
@@ -94,6 +98,20 @@ pub fn app(
         .route("/logout", web::post().to(logout))
         .route("/health", web::get().to(health))
         .route("/admin/explain/{uid}", web::get().to(admin_explain))
+        .route("/admin/view-as/{uid}", web::get().to(crate::customise::view_as_page))
+        .route("/layout/edit", web::post().to(crate::customise::post_edit))
+        .route("/layout/reset", web::post().to(crate::customise::post_reset))
+        .route("/catalogue", web::get().to(crate::customise::catalogue_page))
+        .app_data(crate::api::json_config())
+        .route("/api/v1/openapi.json", web::get().to(crate::api::openapi))
+        .route("/api/v1/layout", web::get().to(crate::api::get_layout))
+        .route("/api/v1/layout", web::post().to(crate::api::post_layout))
+        .route("/api/v1/layout/reset", web::post().to(crate::api::reset_layout))
+        .route("/api/v1/catalogue", web::get().to(crate::api::get_catalogue))
+        .route("/api/v1/registry", web::get().to(crate::api::get_registry))
+        .route("/api/v1/admin/view-as/{uid}", web::get().to(crate::api::admin_view_as))
+        .route("/api/v1/admin/layout/{uid}", web::get().to(crate::api::admin_export))
+        .route("/api/v1/admin/layout/{uid}", web::post().to(crate::api::admin_import))
         .route("/metrics", web::get().to(prometheus))
         .route("/skin.css", web::get().to(skin_css))
         .app_data(web::Data::new(StaticDir(static_dir)))
@@ -118,7 +136,7 @@ async fn count_requests(
 }
 
 /// The language of this request.
-fn locale_of(req: &HttpRequest, state: &PortalState) -> String {
+pub(crate) fn locale_of(req: &HttpRequest, state: &PortalState) -> String {
     let query = web::Query::<LangQuery>::from_query(req.query_string())
         .ok()
         .and_then(|q| q.lang.clone());
@@ -154,7 +172,7 @@ fn lang_cookie(req: &HttpRequest, locale: &str, secure: bool) -> Option<Cookie<'
 }
 
 /// The CSRF token of this session, created on first use.
-fn csrf_token(session: &Session) -> String {
+pub(crate) fn csrf_token(session: &Session) -> String {
     if let Ok(Some(t)) = session.get::<String>(SESSION_CSRF) {
         return t;
     }
@@ -168,7 +186,7 @@ fn csrf_token(session: &Session) -> String {
 }
 
 /// Compare the submitted token with the session's, in constant time.
-fn csrf_ok(session: &Session, submitted: &str) -> bool {
+pub(crate) fn csrf_ok(session: &Session, submitted: &str) -> bool {
     let Ok(Some(expected)) = session.get::<String>(SESSION_CSRF) else {
         return false;
     };
@@ -180,8 +198,22 @@ fn csrf_ok(session: &Session, submitted: &str) -> bool {
             == 0
 }
 
+/// Messages for the next page, already in the user's language (after a form post).
+pub(crate) fn flash(session: &Session, message: String) {
+    let mut all = session.get::<Vec<String>>(SESSION_FLASH).ok().flatten().unwrap_or_default();
+    all.push(message);
+    let _ = session.insert(SESSION_FLASH, all);
+}
+
+pub(crate) fn take_flash(session: &Session) -> Vec<String> {
+    session
+        .remove_as::<Vec<String>>(SESSION_FLASH)
+        .and_then(Result::ok)
+        .unwrap_or_default()
+}
+
 /// The signed-in person of this session, if any; ends idle sessions.
-async fn current_person(session: &Session, state: &PortalState) -> Option<(Person, Vec<String>)> {
+pub(crate) async fn current_person(session: &Session, state: &PortalState) -> Option<(Person, Vec<String>)> {
     let uid = session.get::<String>(SESSION_UID).ok().flatten()?;
     let now = now_ms();
     let seen = session.get::<i64>(SESSION_SEEN).ok().flatten().unwrap_or(0);
@@ -218,6 +250,10 @@ async fn current_person(session: &Session, state: &PortalState) -> Option<(Perso
 #[derive(Deserialize)]
 struct HomeQuery {
     tab: Option<String>,
+    /// `1`: show the customisation controls.
+    customise: Option<String>,
+    /// The control to focus (`publication:action`), after a customisation form.
+    focus: Option<String>,
 }
 
 async fn home(
@@ -261,20 +297,40 @@ async fn home(
         }
         _ => None,
     };
+    let live = state.live.get();
     // One parse of the SupAnn composites serves both the populations and the notice.
-    let (populations, malformed) = crate::populations::evaluate(&state.populations, &person, now_ms());
+    let (populations, malformed) = crate::populations::evaluate(&live.populations, &person, now_ms());
     if malformed {
         notices.push("notice.directory_malformed".into());
     }
+    let mut messages: Vec<String> = notices
+        .iter()
+        .map(|k| state.theme.catalog.get(&locale, k).to_string())
+        .collect();
+    messages.extend(take_flash(&session));
+    let layout = match crate::personal::personal_page(&state, &live, &person, &populations, &locale, true).await {
+        Ok(page) => {
+            messages.extend(page.notices);
+            page.layout
+        }
+        Err(e) => {
+            // The store is down: the institution's page still shows, without the user's edits.
+            tracing::error!("cannot read the user's layout edits: {e}");
+            messages.push(state.theme.catalog.get(&locale, "notice.storage_unavailable").to_string());
+            live.fragments.layout_for(person.is_signed_in(), &populations)
+        }
+    };
     let page = PageRequest {
-        populations,
         locale: locale.clone(),
         tab: query.tab.clone(),
         csrf_token: csrf_token(&session),
-        notices,
+        notices: messages,
         proxy_tickets,
+        customise: query.customise.as_deref() == Some("1"),
+        focus: query.focus.clone(),
+        view_as: None,
     };
-    match stream_page(state.clone().into_inner(), person, page) {
+    match stream_page(state.clone().into_inner(), person, layout, page) {
         Ok(stream) => {
             let mut res = HttpResponse::Ok();
             res.content_type("text/html; charset=utf-8")
@@ -321,7 +377,7 @@ struct LoginQuery {
     return_to: Option<String>,
 }
 
-fn redirect(location: &str) -> HttpResponse {
+pub(crate) fn redirect(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location.to_string()))
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -465,7 +521,11 @@ async fn logout(
 
 async fn health(state: web::Data<PortalState>) -> HttpResponse {
     let storage = state.storage.ping().await;
+    let live = state.live.get();
     let body = serde_json::json!({
+        "config_generation": live.generation,
+        "config_rejected": state.live.rejection(),
+        "fragments": live.fragments.all().len(),
         "status": if storage.is_ok() { "ok" } else { "degraded" },
         "storage": storage.as_ref().map(|_| "ok".to_string()).unwrap_or_else(|e| e.to_string()),
         "publications": state.registry.len(),
@@ -770,14 +830,14 @@ async fn oidc_return(
 }
 
 /// Whether the signed-in person may use the administration API.
-async fn is_admin(session: &Session, state: &PortalState) -> bool {
+pub(crate) async fn is_admin(session: &Session, state: &PortalState) -> bool {
     let Some((person, _)) = current_person(session, state).await else {
         return false;
     };
     if state.config.admin.uids.contains(&person.uid) {
         return true;
     }
-    let mine = crate::populations::memberships(&state.populations, &person, now_ms());
+    let mine = crate::populations::memberships(&state.live.get().populations, &person, now_ms());
     state.config.admin.populations.iter().any(|p| mine.contains(p))
 }
 
@@ -788,7 +848,7 @@ async fn admin_explain(state: web::Data<PortalState>, session: Session, uid: web
         return HttpResponse::Forbidden().json(serde_json::json!({ "error": "administrators only" }));
     }
     let resolved = state.people.resolve(&uid, Default::default()).await;
-    let explanations = crate::populations::explain(&state.populations, &resolved.person, now_ms());
+    let explanations = crate::populations::explain(&state.live.get().populations, &resolved.person, now_ms());
     let members: Vec<&str> = explanations
         .iter()
         .filter(|e| e.outcome.matched)

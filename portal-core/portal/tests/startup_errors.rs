@@ -13,9 +13,11 @@ fn site(name: &str, portal_toml: &str) -> PathBuf {
     std::fs::create_dir_all(root.join("config")).expect("mkdir");
     std::fs::write(root.join("config/portal.toml"), portal_toml).expect("write");
     std::fs::write(root.join("config/populations.toml"), "").expect("write");
+    std::fs::write(root.join("config/catalogue.toml"), "").expect("write");
+    std::fs::create_dir_all(root.join("config/fragments")).expect("mkdir");
     std::fs::write(
-        root.join("config/layout.toml"),
-        "[[tabs]]\nid = \"home\"\ntitle = { fr = \"A\", en = \"H\" }\ncolumns = [[\"p\"]]\n",
+        root.join("config/fragments/main.toml"),
+        "everyone = true\n[[tabs]]\nid = \"home\"\ntitle = { fr = \"A\", en = \"H\" }\ncolumns = [[\"p\"]]\n",
     )
     .expect("write");
     root
@@ -116,11 +118,6 @@ fn a_bad_population_rule_names_the_population_and_reason() {
     let root = site("populations", "");
     std::fs::write(root.join("config/channels.toml"), "").expect("write");
     std::fs::write(
-        root.join("config/layout.toml"),
-        "[[tabs]]\nid = \"home\"\ntitle = { fr = \"A\", en = \"H\" }\ncolumns = []\n",
-    )
-    .expect("write");
-    std::fs::write(
         root.join("config/populations.toml"),
         "[populations.l1]\nrule = { inscription = { levels = \"L3..L1\" } }\n",
     )
@@ -133,4 +130,51 @@ fn a_bad_population_rule_names_the_population_and_reason() {
         "{err}"
     );
     assert!(err.contains("L3..L1"), "{err}");
+}
+
+#[test]
+fn a_bad_fragment_names_its_file_key_and_reason() {
+    let root = site("fragment", "");
+    let packages = repo().join("target/channels");
+    assert!(
+        packages.join("news/channel.wasm").exists(),
+        "run `cargo xtask test` to build the channels"
+    );
+    std::fs::write(root.join("config/channels.toml"), "[channels.p]\npackage = \"welcome\"\n").expect("write");
+    std::fs::write(
+        root.join("config/fragments/students.toml"),
+        "populations = [\"students\"]\n[[tabs]]\nid = \"home\"\ntitle = { fr = \"A\", en = \"H\" }\ncolumns = [[\"p\", \"ghost\"]]\n",
+    )
+    .expect("write");
+    std::fs::write(root.join("config/portal.toml"), paths(&root, &packages)).expect("write");
+    let (code, err) = check(&root);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("config/fragments/students.toml") && err.contains("[populations[0]]"),
+        "unknown population first: {err}"
+    );
+    std::fs::write(
+        root.join("config/populations.toml"),
+        "[populations.students]\nrule = { affiliation = \"student\" }\n",
+    )
+    .expect("write");
+    let (code, err) = check(&root);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("config/fragments/students.toml") && err.contains("[tabs[0].columns[0][1]]"),
+        "{err}"
+    );
+    assert!(err.contains("no publication `ghost`"), "{err}");
+    std::fs::write(root.join("config/catalogue.toml"), "[publications.p]\ncategories = [\"nope\"]\neveryone = true\n").expect("write");
+    std::fs::write(
+        root.join("config/fragments/students.toml"),
+        "populations = [\"students\"]\n[[tabs]]\nid = \"home\"\ntitle = { fr = \"A\", en = \"H\" }\ncolumns = [[\"p\"]]\n",
+    )
+    .expect("write");
+    let (code, err) = check(&root);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("config/catalogue.toml") && err.contains("[publications.p.categories[0]]"),
+        "{err}"
+    );
 }

@@ -1,0 +1,316 @@
+//! The JSON REST API, described by the OpenAPI document at `GET /api/v1/openapi.json`.
+//!
+//! State-changing calls (`POST`) need the session's CSRF token in the `X-CSRF-Token` header
+//! (`GET /api/v1/layout` returns it). Errors are JSON: `{"error": "...", "message": "..."}`,
+//! the message in the user's language.
+
+use crate::app::PortalState;
+use crate::personal::{EditError, personal_page, refusal_text, submit_edit};
+use crate::slot::now_ms;
+use crate::web::{csrf_ok, csrf_token, current_person, is_admin, locale_of};
+use actix_session::Session;
+use actix_web::{HttpRequest, HttpResponse, web};
+use agora_layout::Edit;
+use serde::Deserialize;
+use serde_json::json;
+
+/// The OpenAPI document (kept next to the code it describes).
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+fn problem(status: u16, error: &str, message: impl Into<String>) -> HttpResponse {
+    HttpResponse::build(
+        actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::BAD_REQUEST),
+    )
+    .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+    .json(json!({ "error": error, "message": message.into() }))
+}
+
+fn header_csrf_ok(req: &HttpRequest, session: &Session) -> bool {
+    req.headers()
+        .get("X-CSRF-Token")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| csrf_ok(session, t))
+}
+
+/// How the JSON extractor reports a body it cannot read.
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default().limit(64 * 1024).error_handler(|err, _req| {
+        let message = err.to_string();
+        actix_web::error::InternalError::from_response(err, problem(400, "bad-request", message)).into()
+    })
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "public, max-age=300"))
+        .body(OPENAPI)
+}
+
+/// `GET /api/v1/layout`: the user's page, their edits (set-aside ones with the reason) and
+/// the CSRF token for changes.
+pub async fn get_layout(req: HttpRequest, state: web::Data<PortalState>, session: Session) -> HttpResponse {
+    let locale = locale_of(&req, &state);
+    let Some((person, _)) = current_person(&session, &state).await else {
+        return problem(401, "not-signed-in", state.theme.catalog.get(&locale, "error.sign_in_first"));
+    };
+    let live = state.live.get();
+    let memberships = crate::populations::memberships(&live.populations, &person, now_ms());
+    match personal_page(&state, &live, &person, &memberships, &locale, false).await {
+        Ok(page) => HttpResponse::Ok()
+            .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
+            .json(json!({
+                "uid": person.uid,
+                "populations": memberships,
+                "layout": page.layout,
+                "edits": page.edits,
+                "csrf_token": csrf_token(&session),
+            })),
+        Err(e) => {
+            tracing::error!("cannot read the user's layout: {e}");
+            problem(503, "storage-unavailable", state.theme.catalog.get(&locale, "notice.storage_unavailable"))
+        }
+    }
+}
+
+/// `POST /api/v1/layout`: apply one edit (JSON of an operation); 409 with the reason when
+/// it does not apply.
+pub async fn post_layout(
+    req: HttpRequest,
+    state: web::Data<PortalState>,
+    session: Session,
+    edit: web::Json<Edit>,
+) -> HttpResponse {
+    let locale = locale_of(&req, &state);
+    if !header_csrf_ok(&req, &session) {
+        return problem(403, "csrf", state.theme.catalog.get(&locale, "error.csrf"));
+    }
+    let Some((person, _)) = current_person(&session, &state).await else {
+        return problem(401, "not-signed-in", state.theme.catalog.get(&locale, "error.sign_in_first"));
+    };
+    let mut edit = edit.into_inner();
+    if let Edit::AddTab { id, .. } = &mut edit {
+        // The portal chooses ids of new tabs.
+        *id = crate::customise::new_tab_id();
+    }
+    let live = state.live.get();
+    let memberships = crate::populations::memberships(&live.populations, &person, now_ms());
+    match submit_edit(&state, &live, &person, &memberships, edit.clone()).await {
+        Ok(layout) => HttpResponse::Ok().json(json!({ "layout": layout })),
+        Err(EditError::Refused(refusal)) => {
+            let current = personal_page(&state, &live, &person, &memberships, &locale, false)
+                .await
+                .map(|p| p.layout)
+                .unwrap_or_default();
+            let message = refusal_text(&state, &current, &locale, &edit, &refusal);
+            HttpResponse::Conflict().json(json!({
+                "error": "refused",
+                "refusal": refusal,
+                "message": message,
+            }))
+        }
+        Err(EditError::NotSignedIn) => problem(401, "not-signed-in", "sign in first"),
+        Err(EditError::Storage(e)) => {
+            tracing::error!("cannot store a layout edit: {e}");
+            problem(503, "storage-unavailable", state.theme.catalog.get(&locale, "notice.storage_unavailable"))
+        }
+    }
+}
+
+/// `POST /api/v1/layout/reset`: back to the institution's page.
+pub async fn reset_layout(req: HttpRequest, state: web::Data<PortalState>, session: Session) -> HttpResponse {
+    let locale = locale_of(&req, &state);
+    if !header_csrf_ok(&req, &session) {
+        return problem(403, "csrf", state.theme.catalog.get(&locale, "error.csrf"));
+    }
+    let Some((person, _)) = current_person(&session, &state).await else {
+        return problem(401, "not-signed-in", state.theme.catalog.get(&locale, "error.sign_in_first"));
+    };
+    match state.storage.reset_edits(&person.uid).await {
+        Ok(n) => HttpResponse::Ok().json(json!({ "removed_edits": n })),
+        Err(e) => {
+            tracing::error!("cannot reset a layout: {e}");
+            problem(503, "storage-unavailable", state.theme.catalog.get(&locale, "notice.storage_unavailable"))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CatalogueQuery {
+    q: Option<String>,
+    category: Option<String>,
+}
+
+/// `GET /api/v1/catalogue`: what the user may add (`q` searches, `category` filters).
+pub async fn get_catalogue(
+    req: HttpRequest,
+    state: web::Data<PortalState>,
+    session: Session,
+    query: web::Query<CatalogueQuery>,
+) -> HttpResponse {
+    let locale = locale_of(&req, &state);
+    let Some((person, _)) = current_person(&session, &state).await else {
+        return problem(401, "not-signed-in", state.theme.catalog.get(&locale, "error.sign_in_first"));
+    };
+    let live = state.live.get();
+    let memberships = crate::populations::memberships(&live.populations, &person, now_ms());
+    let items = live.catalogue.search(
+        &state.registry,
+        &memberships,
+        &locale,
+        query.q.as_deref().unwrap_or_default(),
+        query.category.as_deref().filter(|c| !c.is_empty()),
+    );
+    HttpResponse::Ok().json(json!({
+        "categories": live.catalogue.categories(&locale),
+        "items": items,
+    }))
+}
+
+/// `GET /api/v1/registry`: the publications of the portal, their channels and what their
+/// manifests grant (signed-in users only).
+pub async fn get_registry(req: HttpRequest, state: web::Data<PortalState>, session: Session) -> HttpResponse {
+    let locale = locale_of(&req, &state);
+    if current_person(&session, &state).await.is_none() {
+        return problem(401, "not-signed-in", state.theme.catalog.get(&locale, "error.sign_in_first"));
+    }
+    let publications: Vec<serde_json::Value> = state
+        .registry
+        .iter()
+        .map(|(id, entry)| {
+            let m = &entry.channel.manifest;
+            json!({
+                "id": id,
+                "title": entry.publication.title.get(&locale),
+                "channel": { "id": m.channel.id, "version": m.channel.version, "world": m.channel.world,
+                             "description": m.channel.description.get(&locale) },
+                "backends": m.backends.keys().collect::<Vec<_>>(),
+                "attributes": m.attributes.read,
+                "preferences": m.config.iter().filter(|(_, f)| f.preference).map(|(k, _)| k).collect::<Vec<_>>(),
+                "cache_ttl_seconds": m.cache.ttl_seconds,
+            })
+        })
+        .collect();
+    HttpResponse::Ok().json(json!({ "publications": publications }))
+}
+
+/// `GET /api/v1/admin/view-as/{uid}`: the fragments and population rules that make `uid`'s
+/// page, their edits (with those set aside) and the resulting page. Read only.
+pub async fn admin_view_as(
+    req: HttpRequest,
+    state: web::Data<PortalState>,
+    session: Session,
+    uid: web::Path<String>,
+) -> HttpResponse {
+    let locale = locale_of(&req, &state);
+    if !is_admin(&session, &state).await {
+        return problem(403, "administrators-only", state.theme.catalog.get(&locale, "error.admin_only"));
+    }
+    let resolved = state.people.resolve(&uid, Default::default()).await;
+    let live = state.live.get();
+    let now = now_ms();
+    let explanations = crate::populations::explain(&live.populations, &resolved.person, now);
+    let memberships: Vec<String> = explanations
+        .iter()
+        .filter(|e| e.outcome.matched)
+        .map(|e| e.population.clone())
+        .collect();
+    let fragments: Vec<serde_json::Value> = live
+        .fragments
+        .for_person(true, &memberships)
+        .iter()
+        .map(|f| {
+            let because: Vec<&String> = f.audience.populations.iter().filter(|p| memberships.contains(p)).collect();
+            json!({
+                "id": f.id, "file": f.file, "description": f.description, "precedence": f.precedence,
+                "everyone": f.audience.everyone, "because_of": because,
+                "tabs": f.tabs.iter().map(|t| &t.id).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    match personal_page(&state, &live, &resolved.person, &memberships, &locale, false).await {
+        Ok(page) => HttpResponse::Ok().json(json!({
+            "uid": resolved.person.uid,
+            "failed_sources": resolved.failed_sources,
+            "populations": memberships,
+            "explanations": explanations,
+            "fragments": fragments,
+            "default_layout": live.fragments.layout_for(true, &memberships),
+            "edits": page.edits,
+            "layout": page.layout,
+            "config_generation": live.generation,
+        })),
+        Err(e) => {
+            tracing::error!("cannot read the user's layout: {e}");
+            problem(503, "storage-unavailable", state.theme.catalog.get(&locale, "notice.storage_unavailable"))
+        }
+    }
+}
+
+/// `GET /api/v1/admin/layout/{uid}`: export `uid`'s edits.
+pub async fn admin_export(
+    req: HttpRequest,
+    state: web::Data<PortalState>,
+    session: Session,
+    uid: web::Path<String>,
+) -> HttpResponse {
+    let locale = locale_of(&req, &state);
+    if !is_admin(&session, &state).await {
+        return problem(403, "administrators-only", state.theme.catalog.get(&locale, "error.admin_only"));
+    }
+    match state.storage.edits(&uid).await {
+        Ok(edits) => HttpResponse::Ok()
+            .insert_header((
+                actix_web::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"layout-{}.json\"", uid.replace(['"', '\\'], "_")),
+            ))
+            .json(json!({
+                "format": "agora-layout-edits/1",
+                "uid": uid.as_str(),
+                "exported_at_ms": now_ms(),
+                "edits": edits.iter().map(|e| &e.edit).collect::<Vec<_>>(),
+            })),
+        Err(e) => {
+            tracing::error!("cannot read a layout: {e}");
+            problem(503, "storage-unavailable", state.theme.catalog.get(&locale, "notice.storage_unavailable"))
+        }
+    }
+}
+
+/// The body of an import.
+#[derive(Deserialize)]
+pub struct Import {
+    edits: Vec<Edit>,
+}
+
+/// `POST /api/v1/admin/layout/{uid}`: replace `uid`'s edits with the imported ones (they are
+/// replayed on the next view; those that do not apply are set aside and announced).
+pub async fn admin_import(
+    req: HttpRequest,
+    state: web::Data<PortalState>,
+    session: Session,
+    uid: web::Path<String>,
+    body: web::Json<Import>,
+) -> HttpResponse {
+    let locale = locale_of(&req, &state);
+    if !header_csrf_ok(&req, &session) {
+        return problem(403, "csrf", state.theme.catalog.get(&locale, "error.csrf"));
+    }
+    if !is_admin(&session, &state).await {
+        return problem(403, "administrators-only", state.theme.catalog.get(&locale, "error.admin_only"));
+    }
+    if body.edits.len() > 500 {
+        return problem(400, "too-many-edits", "at most 500 edits per layout");
+    }
+    match state.storage.replace_edits(&uid, &body.edits).await {
+        Ok(()) => {
+            tracing::info!(uid = %uid, edits = body.edits.len(), "layout imported by an administrator");
+            HttpResponse::Ok().json(json!({ "imported_edits": body.edits.len() }))
+        }
+        Err(e) => {
+            tracing::error!("cannot import a layout: {e}");
+            problem(503, "storage-unavailable", state.theme.catalog.get(&locale, "notice.storage_unavailable"))
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! Customisation without script: every control of the page in customisation mode is a small
+//! form (a button, keyboard- and screen-reader-friendly), posted with the session's CSRF token
+//! and answered by a redirect back to the page. Also the catalogue page and the
+//! administrators' "view as".
+//!
+//! | route | what |
+//! |---|---|
+//! | `POST /layout/edit` | apply one edit (form fields of [`EditForm`]) |
+//! | `POST /layout/reset` | forget the user's edits |
+//! | `GET /catalogue` | search the channels the user may add (`q`, `category`, `tab`) |
+//! | `GET /admin/view-as/{uid}` | the exact page `uid` gets, read only |
+
+use crate::app::PortalState;
+use crate::page::{PageRequest, base_context, stream_page};
+use crate::person::Person;
+use crate::personal::{EditError, personal_page, refusal_text, submit_edit};
+use crate::slot::now_ms;
+use crate::web::{csrf_ok, csrf_token, current_person, error_page, flash, is_admin, locale_of, redirect};
+use actix_session::Session;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use agora_layout::{Edit, USER_TAB_PREFIX};
+use serde::{Deserialize, Serialize};
+
+/// The fields a customisation form may carry.
+#[derive(Debug, Deserialize)]
+pub struct EditForm {
+    csrf: String,
+    /// Operation, as in the JSON API (`move-channel`, …).
+    op: String,
+    publication: Option<String>,
+    tab: Option<String>,
+    column: Option<usize>,
+    position: Option<usize>,
+    title: Option<String>,
+    count: Option<usize>,
+    key: Option<String>,
+    value: Option<String>,
+    favourite: Option<String>,
+    /// The tab to show afterwards.
+    here: Option<String>,
+    /// Which control gets the focus afterwards (`publication:action`).
+    focus: Option<String>,
+    /// `catalogue` to go back to the catalogue.
+    back: Option<String>,
+    /// The catalogue search to go back to.
+    q: Option<String>,
+}
+
+/// A new id for a user's tab.
+pub fn new_tab_id() -> String {
+    let mut bytes = [0u8; 4];
+    rand::fill(&mut bytes);
+    format!("{USER_TAB_PREFIX}{}", hex::encode(bytes))
+}
+
+fn edit_from_form(f: &EditForm) -> Option<Edit> {
+    let publication = || f.publication.clone();
+    let tab = || f.tab.clone();
+    Some(match f.op.as_str() {
+        "add-channel" => Edit::AddChannel {
+            publication: publication()?,
+            tab: tab()?,
+            column: f.column.unwrap_or(0),
+            position: f.position,
+        },
+        "remove-channel" => Edit::RemoveChannel {
+            publication: publication()?,
+        },
+        "move-channel" => Edit::MoveChannel {
+            publication: publication()?,
+            tab: tab()?,
+            column: f.column.unwrap_or(0),
+            position: f.position,
+        },
+        "add-tab" => Edit::AddTab {
+            id: new_tab_id(),
+            title: f.title.clone()?,
+        },
+        "remove-tab" => Edit::RemoveTab { tab: tab()? },
+        "rename-tab" => Edit::RenameTab {
+            tab: tab()?,
+            title: f.title.clone()?,
+        },
+        "move-tab" => Edit::MoveTab {
+            tab: tab()?,
+            position: f.position?,
+        },
+        "set-columns" => Edit::SetColumns {
+            tab: tab()?,
+            count: f.count?,
+        },
+        "set-preference" => Edit::SetPreference {
+            publication: publication()?,
+            key: f.key.clone()?,
+            value: f.value.clone().unwrap_or_default(),
+        },
+        "set-favourite" => Edit::SetFavourite {
+            publication: publication()?,
+            favourite: f.favourite.as_deref() == Some("true"),
+        },
+        _ => return None,
+    })
+}
+
+fn encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// `POST /layout/edit`.
+pub async fn post_edit(
+    req: HttpRequest,
+    state: web::Data<PortalState>,
+    session: Session,
+    form: web::Form<EditForm>,
+) -> HttpResponse {
+    let locale = locale_of(&req, &state);
+    if !csrf_ok(&session, &form.csrf) {
+        return error_page(&state, &locale, 403, "error.csrf");
+    }
+    let Some((person, _)) = current_person(&session, &state).await else {
+        return redirect("/login");
+    };
+    let Some(mut edit) = edit_from_form(&form) else {
+        return error_page(&state, &locale, 400, "error.bad_request");
+    };
+    // Moving "to another tab" from a select lands at the end of its first column.
+    if let Edit::MoveChannel { position, .. } = &mut edit
+        && form.position.is_none()
+    {
+        *position = None;
+    }
+    let live = state.live.get();
+    let memberships = crate::populations::memberships(&live.populations, &person, now_ms());
+    let here = form.here.clone().or_else(|| edit.tab().map(str::to_string)).unwrap_or_default();
+    match submit_edit(&state, &live, &person, &memberships, edit.clone()).await {
+        Ok(_) => tracing::info!(uid = %person.uid, op = crate::personal::op_name(&edit), "layout edit"),
+        Err(EditError::Refused(refusal)) => {
+            let page = personal_page(&state, &live, &person, &memberships, &locale, false).await;
+            let layout = page.map(|p| p.layout).unwrap_or_default();
+            let reason = refusal_text(&state, &layout, &locale, &edit, &refusal);
+            flash(
+                &session,
+                state
+                    .theme
+                    .catalog
+                    .get(&locale, "notice.edit_refused")
+                    .replace("{reason}", &reason),
+            );
+        }
+        Err(EditError::NotSignedIn) => return redirect("/login"),
+        Err(EditError::Storage(e)) => {
+            tracing::error!("cannot store a layout edit: {e}");
+            return error_page(&state, &locale, 503, "notice.storage_unavailable");
+        }
+    }
+    let here = match &edit {
+        Edit::AddTab { id, .. } => id.clone(),
+        _ => here,
+    };
+    if form.back.as_deref() == Some("catalogue") {
+        return redirect(&format!(
+            "/catalogue?tab={}&q={}",
+            encode(&here),
+            encode(form.q.as_deref().unwrap_or_default())
+        ));
+    }
+    let focus = form
+        .focus
+        .as_deref()
+        .map(|f| format!("&focus={}", encode(f)))
+        .unwrap_or_default();
+    redirect(&format!("/?tab={}&customise=1{focus}", encode(&here)))
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    csrf: String,
+}
+
+/// `POST /layout/reset`.
+pub async fn post_reset(
+    req: HttpRequest,
+    state: web::Data<PortalState>,
+    session: Session,
+    form: web::Form<ResetForm>,
+) -> HttpResponse {
+    let locale = locale_of(&req, &state);
+    if !csrf_ok(&session, &form.csrf) {
+        return error_page(&state, &locale, 403, "error.csrf");
+    }
+    let Some((person, _)) = current_person(&session, &state).await else {
+        return redirect("/login");
+    };
+    match state.storage.reset_edits(&person.uid).await {
+        Ok(n) => {
+            tracing::info!(uid = %person.uid, edits = n, "layout reset");
+            flash(&session, state.theme.catalog.get(&locale, "notice.layout_reset").to_string());
+            redirect("/?customise=1")
+        }
+        Err(e) => {
+            tracing::error!("cannot reset a layout: {e}");
+            error_page(&state, &locale, 503, "notice.storage_unavailable")
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CatalogueQuery {
+    q: Option<String>,
+    category: Option<String>,
+    tab: Option<String>,
+}
+
+#[derive(Serialize)]
+struct CatalogueRow {
+    publication: String,
+    title: String,
+    description: String,
+    categories: Vec<crate::catalogue::CategoryView>,
+    on_page: bool,
+    favourite: bool,
+}
+
+/// `GET /catalogue`: the channels the user may add, searchable, by category, favourites first.
+pub async fn catalogue_page(
+    req: HttpRequest,
+    state: web::Data<PortalState>,
+    session: Session,
+    query: web::Query<CatalogueQuery>,
+) -> HttpResponse {
+    let locale = locale_of(&req, &state);
+    let Some((person, _)) = current_person(&session, &state).await else {
+        return redirect("/login?return=/catalogue");
+    };
+    let live = state.live.get();
+    let memberships = crate::populations::memberships(&live.populations, &person, now_ms());
+    let layout = match personal_page(&state, &live, &person, &memberships, &locale, false).await {
+        Ok(p) => p.layout,
+        Err(e) => {
+            tracing::error!("cannot read the user's layout: {e}");
+            return error_page(&state, &locale, 503, "notice.storage_unavailable");
+        }
+    };
+    let q = query.q.clone().unwrap_or_default();
+    let category = query.category.clone().filter(|c| !c.is_empty());
+    let items = live
+        .catalogue
+        .search(&state.registry, &memberships, &locale, &q, category.as_deref());
+    let mut rows: Vec<CatalogueRow> = items
+        .into_iter()
+        .map(|i| CatalogueRow {
+            on_page: layout.find(&i.publication).is_some(),
+            favourite: layout.favourites.contains(&i.publication),
+            publication: i.publication,
+            title: i.title,
+            description: i.description,
+            categories: i.categories,
+        })
+        .collect();
+    rows.sort_by_key(|r| !r.favourite);
+    let tab = query
+        .tab
+        .clone()
+        .filter(|t| layout.tab(t).is_some())
+        .or_else(|| layout.tabs.first().map(|t| t.id.clone()))
+        .unwrap_or_default();
+    let tab_title = layout.tab(&tab).map(|t| t.title.get(&locale).to_string()).unwrap_or_default();
+    let mut ctx = base_context(&state, &person, &locale);
+    ctx.insert("rows", &rows);
+    ctx.insert("q", &q);
+    ctx.insert("category", &category.unwrap_or_default());
+    ctx.insert("categories", &live.catalogue.categories(&locale));
+    ctx.insert("tab", &tab);
+    ctx.insert("tab_title", &tab_title);
+    ctx.insert("csrf_token", &csrf_token(&session));
+    let notices = crate::web::take_flash(&session);
+    ctx.insert("notices", &notices);
+    match state.theme.tera.render("catalogue.html", &ctx) {
+        Ok(body) => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .body(body),
+        Err(e) => {
+            tracing::error!("{}", crate::theme::tera_error(&e));
+            error_page(&state, &locale, 500, "error.internal")
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ViewAsQuery {
+    tab: Option<String>,
+}
+
+/// `GET /admin/view-as/{uid}`: the page `uid` gets (their fragments, their edits), read
+/// only. Nothing is written: set-aside edits are shown, not recorded.
+pub async fn view_as_page(
+    req: HttpRequest,
+    state: web::Data<PortalState>,
+    session: Session,
+    uid: web::Path<String>,
+    query: web::Query<ViewAsQuery>,
+) -> HttpResponse {
+    let locale = locale_of(&req, &state);
+    if !is_admin(&session, &state).await {
+        return error_page(&state, &locale, 403, "error.admin_only");
+    }
+    let resolved = state.people.resolve(&uid, Default::default()).await;
+    let person: Person = resolved.person;
+    let live = state.live.get();
+    let memberships = crate::populations::memberships(&live.populations, &person, now_ms());
+    let page = match personal_page(&state, &live, &person, &memberships, &locale, false).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!("cannot read the user's layout: {e}");
+            return error_page(&state, &locale, 503, "notice.storage_unavailable");
+        }
+    };
+    tracing::info!(uid = %uid, "administrator views a user's page");
+    let mut notices = vec![
+        state
+            .theme
+            .catalog
+            .get(&locale, "viewas.banner")
+            .replace("{uid}", &uid),
+    ];
+    notices.extend(page.notices);
+    let request = PageRequest {
+        locale: locale.clone(),
+        tab: query.tab.clone(),
+        csrf_token: csrf_token(&session),
+        notices,
+        proxy_tickets: None,
+        customise: false,
+        focus: None,
+        view_as: Some(uid.to_string()),
+    };
+    match stream_page(state.clone().into_inner(), person, page.layout, request) {
+        Ok(stream) => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .streaming(stream),
+        Err(e) => {
+            tracing::error!("{e}");
+            error_page(&state, &locale, 500, "error.internal")
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! The hot-reloaded part of the configuration: populations, layout fragments and the
+//! catalogue. A watcher checks the files every `admin.reload_seconds`; a change that loads and
+//! checks cleanly replaces the live set at once (requests in flight keep the one they
+//! started with); a broken edit is rejected with file, key and reason, and the previous set
+//! stays live.
+
+use crate::catalogue::Catalogue;
+use crate::config::{ConfigError, PortalConfig};
+use crate::registry::Registry;
+use agora_layout::{FragmentSet, Known};
+use agora_population::PopulationSet;
+use arc_swap::ArcSwap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, SystemTime};
+
+/// One consistent set of the hot-reloadable files.
+pub struct LiveConfig {
+    /// Increases by one at each accepted reload (1 at start-up).
+    pub generation: u64,
+    /// Populations.
+    pub populations: PopulationSet,
+    /// Layout fragments.
+    pub fragments: FragmentSet,
+    /// The channel catalogue.
+    pub catalogue: Catalogue,
+}
+
+/// Fragments may name these publications and populations.
+struct KnownIds<'a> {
+    registry: &'a Registry,
+    populations: &'a PopulationSet,
+}
+
+impl Known for KnownIds<'_> {
+    fn publication(&self, id: &str) -> bool {
+        self.registry.get(id).is_some()
+    }
+    fn population(&self, id: &str) -> bool {
+        self.populations.get(id).is_some()
+    }
+}
+
+impl LiveConfig {
+    /// Load and check the files named by `config`.
+    pub fn load(config: &PortalConfig, registry: &Registry, generation: u64) -> Result<Self, ConfigError> {
+        let populations = crate::populations::load(&config.resolve(&config.paths.populations))?;
+        for p in &config.admin.populations {
+            if populations.get(p).is_none() {
+                return Err(ConfigError::new(
+                    &config.source,
+                    "admin.populations",
+                    format!("no population `{p}` in populations.toml"),
+                ));
+            }
+        }
+        let known = KnownIds {
+            registry,
+            populations: &populations,
+        };
+        let fragments = FragmentSet::load_dir(&config.resolve(&config.paths.fragments), &known)
+            .map_err(|e| ConfigError::new(&e.file, e.key, e.reason))?;
+        let catalogue = Catalogue::load(&config.resolve(&config.paths.catalogue), registry, &populations)?;
+        Ok(LiveConfig {
+            generation,
+            populations,
+            fragments,
+            catalogue,
+        })
+    }
+}
+
+/// What the watched files look like: path, modification time, size.
+type Stamp = Vec<(PathBuf, Option<SystemTime>, u64)>;
+
+fn stamp(config: &PortalConfig) -> Stamp {
+    let mut files = vec![
+        config.resolve(&config.paths.populations),
+        config.resolve(&config.paths.catalogue),
+    ];
+    if let Ok(dir) = std::fs::read_dir(config.resolve(&config.paths.fragments)) {
+        let mut fragments: Vec<PathBuf> = dir.filter_map(Result::ok).map(|e| e.path()).collect();
+        fragments.sort();
+        files.extend(fragments);
+    }
+    files
+        .into_iter()
+        .map(|p| {
+            let meta = std::fs::metadata(&p).ok();
+            let modified = meta.as_ref().and_then(|m| m.modified().ok());
+            let len = meta.map(|m| m.len()).unwrap_or(0);
+            (p, modified, len)
+        })
+        .collect()
+}
+
+/// The live set and the state of reloading.
+pub struct Live {
+    current: ArcSwap<LiveConfig>,
+    stamp: Mutex<Stamp>,
+    rejection: Mutex<Option<ConfigError>>,
+}
+
+/// What a reload check did.
+#[derive(Debug)]
+pub enum Reload {
+    /// Nothing changed on disk.
+    Unchanged,
+    /// The new files were accepted: this generation is live.
+    Accepted(u64),
+    /// The new files were rejected; the previous set stays live.
+    Rejected(ConfigError),
+}
+
+impl Live {
+    /// Load the files for the first time (start-up fails on error).
+    pub fn start(config: &PortalConfig, registry: &Registry) -> Result<Self, ConfigError> {
+        let stamp = stamp(config);
+        let first = LiveConfig::load(config, registry, 1)?;
+        Ok(Live {
+            current: ArcSwap::from_pointee(first),
+            stamp: Mutex::new(stamp),
+            rejection: Mutex::new(None),
+        })
+    }
+
+    /// The live set.
+    pub fn get(&self) -> Arc<LiveConfig> {
+        self.current.load_full()
+    }
+
+    /// The last rejected edit, while the files still hold it.
+    pub fn rejection(&self) -> Option<ConfigError> {
+        self.rejection.lock().ok().and_then(|r| r.clone())
+    }
+
+    /// Reload if the files changed.
+    pub fn check(&self, config: &PortalConfig, registry: &Registry) -> Reload {
+        let now = stamp(config);
+        {
+            let Ok(mut seen) = self.stamp.lock() else {
+                return Reload::Unchanged;
+            };
+            if *seen == now {
+                return Reload::Unchanged;
+            }
+            *seen = now;
+        }
+        let generation = self.get().generation + 1;
+        match LiveConfig::load(config, registry, generation) {
+            Ok(next) => {
+                self.current.store(Arc::new(next));
+                if let Ok(mut r) = self.rejection.lock() {
+                    *r = None;
+                }
+                metrics::counter!("agora_config_reloads_total", "outcome" => "accepted").increment(1);
+                tracing::info!(generation, "configuration reloaded (populations, fragments, catalogue)");
+                Reload::Accepted(generation)
+            }
+            Err(e) => {
+                metrics::counter!("agora_config_reloads_total", "outcome" => "rejected").increment(1);
+                tracing::error!(file = %e.file, key = ?e.key, reason = %e.reason, "configuration change rejected; the previous one stays live");
+                if let Ok(mut r) = self.rejection.lock() {
+                    *r = Some(e.clone());
+                }
+                Reload::Rejected(e)
+            }
+        }
+    }
+}
+
+/// Check for changes every `period` while the portal lives (the thread ends with it).
+pub fn watch(state: Weak<crate::app::PortalState>, period: Duration) {
+    let spawned = std::thread::Builder::new()
+        .name("agora-config-watch".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(period);
+                let Some(state) = state.upgrade() else {
+                    return;
+                };
+                state.live.check(&state.config, &state.registry);
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!("cannot start the configuration watcher, hot reload is off: {e}");
+    }
+}

@@ -1,0 +1,230 @@
+//! A person's own page: the merge of their fragments plus their stored edits, with edits
+//! that no longer apply kept aside and announced once, in their language.
+
+use crate::app::PortalState;
+use crate::live::LiveConfig;
+use crate::person::Person;
+use crate::storage::{StorageError, StoredEdit};
+use agora_layout::{Edit, Layout, Policy, Refusal, apply, replay};
+
+/// What a person may do beyond the layout: add what their catalogue offers, set the
+/// preferences channels declare.
+pub struct UserPolicy<'a> {
+    state: &'a PortalState,
+    live: &'a LiveConfig,
+    memberships: &'a [String],
+}
+
+impl<'a> UserPolicy<'a> {
+    /// The policy for a member of `memberships`.
+    pub fn new(state: &'a PortalState, live: &'a LiveConfig, memberships: &'a [String]) -> Self {
+        UserPolicy {
+            state,
+            live,
+            memberships,
+        }
+    }
+}
+
+impl Policy for UserPolicy<'_> {
+    fn may_add(&self, publication: &str) -> bool {
+        self.live.catalogue.may_add(self.memberships, publication)
+    }
+
+    fn check_preference(&self, publication: &str, key: &str, value: &str) -> Result<(), String> {
+        let entry = self
+            .state
+            .registry
+            .get(publication)
+            .ok_or_else(|| "no such channel".to_string())?;
+        let field = entry
+            .channel
+            .manifest
+            .config
+            .get(key)
+            .ok_or_else(|| format!("the channel has no setting `{key}`"))?;
+        field.preference_value(value).map(|_| ())
+    }
+}
+
+/// A person's page, ready to show.
+pub struct PersonalPage {
+    /// The page after the edits that apply.
+    pub layout: Layout,
+    /// Every stored edit, set-aside ones included (for the API, "view as" and export).
+    pub edits: Vec<StoredEdit>,
+    /// Messages about edits newly set aside or not yet shown, in the user's language.
+    pub notices: Vec<String>,
+}
+
+/// Build the page of `person` (member of `memberships`). With `commit`, edits that no longer
+/// apply are stored as set aside and their notices marked as shown; without (view as), the
+/// store is left untouched.
+pub async fn personal_page(
+    state: &PortalState,
+    live: &LiveConfig,
+    person: &Person,
+    memberships: &[String],
+    locale: &str,
+    commit: bool,
+) -> Result<PersonalPage, StorageError> {
+    let base = live.fragments.layout_for(person.is_signed_in(), memberships);
+    if !person.is_signed_in() {
+        return Ok(PersonalPage {
+            layout: base,
+            edits: Vec::new(),
+            notices: Vec::new(),
+        });
+    }
+    let mut edits = state.storage.edits(&person.uid).await?;
+    let active: Vec<&StoredEdit> = edits.iter().filter(|e| e.set_aside.is_none()).collect();
+    let ops: Vec<Edit> = active.iter().map(|e| e.edit.clone()).collect();
+    let policy = UserPolicy::new(state, live, memberships);
+    let replayed = replay(base, &ops, &policy);
+    let mut newly: Vec<(i64, Refusal)> = Vec::new();
+    for conflict in &replayed.conflicts {
+        let id = active[conflict.index].id;
+        tracing::info!(uid = %person.uid, edit = id, reason = %conflict.refusal, "edit no longer applies, set aside");
+        if commit {
+            state.storage.set_aside(id, &conflict.refusal).await?;
+        }
+        newly.push((id, conflict.refusal.clone()));
+    }
+    for (id, refusal) in newly {
+        if let Some(e) = edits.iter_mut().find(|e| e.id == id) {
+            e.set_aside = Some(refusal);
+        }
+    }
+    let notices: Vec<String> = edits
+        .iter()
+        .filter(|e| !e.noticed)
+        .filter_map(|e| e.set_aside.as_ref().map(|r| set_aside_notice(state, &replayed.layout, locale, &e.edit, r)))
+        .collect();
+    if commit && !notices.is_empty() {
+        state.storage.mark_noticed(&person.uid).await?;
+    }
+    Ok(PersonalPage {
+        layout: replayed.layout,
+        edits,
+        notices,
+    })
+}
+
+/// Why a submitted edit was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    /// It does not apply to the page as it is.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// The store failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// Guests have no page of their own.
+    #[error("sign in to customise your page")]
+    NotSignedIn,
+}
+
+/// Check `edit` against `person`'s page as it is now, and store it if it applies. Returns
+/// the page after the edit.
+pub async fn submit_edit(
+    state: &PortalState,
+    live: &LiveConfig,
+    person: &Person,
+    memberships: &[String],
+    edit: Edit,
+) -> Result<Layout, EditError> {
+    if !person.is_signed_in() {
+        return Err(EditError::NotSignedIn);
+    }
+    let page = personal_page(state, live, person, memberships, "fr", false).await?;
+    let mut layout = page.layout;
+    apply(&mut layout, &edit, &UserPolicy::new(state, live, memberships))?;
+    state.storage.add_edit(&person.uid, &edit).await?;
+    metrics::counter!("agora_layout_edits_total", "op" => op_name(&edit)).increment(1);
+    Ok(layout)
+}
+
+/// The operation's name, as in JSON.
+pub fn op_name(edit: &Edit) -> &'static str {
+    match edit {
+        Edit::AddChannel { .. } => "add-channel",
+        Edit::RemoveChannel { .. } => "remove-channel",
+        Edit::MoveChannel { .. } => "move-channel",
+        Edit::AddTab { .. } => "add-tab",
+        Edit::RemoveTab { .. } => "remove-tab",
+        Edit::RenameTab { .. } => "rename-tab",
+        Edit::MoveTab { .. } => "move-tab",
+        Edit::SetColumns { .. } => "set-columns",
+        Edit::SetPreference { .. } => "set-preference",
+        Edit::SetFavourite { .. } => "set-favourite",
+    }
+}
+
+/// The title of a publication in `locale` (its id if unknown).
+pub fn channel_title(state: &PortalState, locale: &str, publication: &str) -> String {
+    state
+        .registry
+        .get(publication)
+        .map(|e| e.publication.title.get(locale).to_string())
+        .unwrap_or_else(|| publication.to_string())
+}
+
+fn tab_title(layout: &Layout, locale: &str, tab: &str) -> String {
+    layout
+        .tab(tab)
+        .map(|t| t.title.get(locale).to_string())
+        .unwrap_or_else(|| tab.to_string())
+}
+
+/// Fill `{channel}`, `{tab}` and `{title}` in a message.
+fn fill(state: &PortalState, layout: &Layout, locale: &str, template: &str, edit: &Edit) -> String {
+    let channel = edit.publication().map(|p| channel_title(state, locale, p)).unwrap_or_default();
+    let tab = edit.tab().map(|t| tab_title(layout, locale, t)).unwrap_or_default();
+    let title = match edit {
+        Edit::AddTab { title, .. } | Edit::RenameTab { title, .. } => title.as_str(),
+        _ => "",
+    };
+    template
+        .replace("{channel}", &channel)
+        .replace("{tab}", &tab)
+        .replace("{title}", title)
+}
+
+/// "Your change “…” no longer applies: …", in the user's language.
+pub fn set_aside_notice(state: &PortalState, layout: &Layout, locale: &str, edit: &Edit, refusal: &Refusal) -> String {
+    let catalog = &state.theme.catalog;
+    let what = fill(
+        state,
+        layout,
+        locale,
+        catalog.get(locale, &format!("edit.op.{}", op_name(edit))),
+        edit,
+    );
+    let why = refusal_text(state, layout, locale, edit, refusal);
+    catalog
+        .get(locale, "notice.edit_set_aside")
+        .replace("{edit}", &what)
+        .replace("{reason}", &why)
+}
+
+/// Why an edit was refused, in the user's language.
+pub fn refusal_text(state: &PortalState, layout: &Layout, locale: &str, edit: &Edit, refusal: &Refusal) -> String {
+    let mut template = state.theme.catalog.get(locale, refusal.key()).to_string();
+    // The refusal may name another channel than the edit (a tab holding a mandatory one).
+    let named = match refusal {
+        Refusal::NotOnPage { publication }
+        | Refusal::AlreadyOnPage { publication }
+        | Refusal::NotInCatalogue { publication }
+        | Refusal::ChannelLocked { publication }
+        | Refusal::ChannelMandatory { publication } => Some(publication),
+        Refusal::BadPreference { publication, reason, .. } => {
+            template = template.replace("{reason}", reason);
+            Some(publication)
+        }
+        _ => None,
+    };
+    if let Some(p) = named {
+        template = template.replace("{channel}", &channel_title(state, locale, p));
+    }
+    fill(state, layout, locale, &template, edit)
+}
