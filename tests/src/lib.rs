@@ -5,6 +5,7 @@
 //! Channels must have been built first (`cargo xtask test` does it); the harness says so
 //! plainly when they are missing.
 
+pub mod api;
 pub mod backend;
 pub mod page;
 pub mod peers;
@@ -115,8 +116,11 @@ render_threads = 2
             let name = path.file_name().expect("file name");
             std::fs::copy(&path, site.root.join("config/fragments").join(name)).expect("copy fragment");
         }
-        std::fs::copy(repo.join("config/catalogue.toml"), site.root.join("config/catalogue.toml"))
-            .expect("copy catalogue.toml");
+        std::fs::copy(
+            repo.join("config/catalogue.toml"),
+            site.root.join("config/catalogue.toml"),
+        )
+        .expect("copy catalogue.toml");
         site
     }
 

@@ -2,26 +2,8 @@
 //! the demo directory: each persona sees their own page, made of the fragments of their
 //! populations, with the welcome and news channels.
 
-use agora_tests::backend::{Answer, TestBackend};
+use agora_tests::api::shipped_site;
 use agora_tests::page::publication_chunk;
-use agora_tests::{Site, repo_root};
-
-async fn shipped_site(name: &str) -> (Site, TestBackend) {
-    let backend = TestBackend::start().await;
-    let feeds = repo_root().join("examples/demo/backends/feeds");
-    for (file, ctype) in [
-        ("campus.xml", "application/rss+xml"),
-        ("library.atom", "application/atom+xml"),
-        ("l1.xml", "application/rss+xml"),
-        ("staff.xml", "application/rss+xml"),
-    ] {
-        let body = std::fs::read(feeds.join(file)).expect("demo feed");
-        backend.route(&format!("/feeds/{file}"), Answer::ok(ctype, body));
-    }
-    let channels = std::fs::read_to_string(repo_root().join("config/channels.toml")).expect("shipped channels.toml");
-    let site = Site::shipped(name, &channels.replace("${AGORA_DEMO_BACKEND}", &backend.url));
-    (site, backend)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_persona_sees_a_personal_page_with_welcome_and_news() {

@@ -69,3 +69,11 @@ async fn the_last_good_render_survives_a_restart_on_postgres() {
     );
     portal.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn layout_edits_persist_across_a_restart_on_postgres() {
+    let pg = Postgres::start();
+    let (site, _backend) = agora_tests::api::shipped_site("pg-layout").await;
+    site.append_config(&format!("[storage]\nurl = \"{}\"\n", pg.url));
+    agora_tests::api::edits_survive_a_restart(&site).await;
+}

@@ -53,7 +53,11 @@ pub async fn openapi() -> HttpResponse {
 pub async fn get_layout(req: HttpRequest, state: web::Data<PortalState>, session: Session) -> HttpResponse {
     let locale = locale_of(&req, &state);
     let Some((person, _)) = current_person(&session, &state).await else {
-        return problem(401, "not-signed-in", state.theme.catalog.get(&locale, "error.sign_in_first"));
+        return problem(
+            401,
+            "not-signed-in",
+            state.theme.catalog.get(&locale, "error.sign_in_first"),
+        );
     };
     let live = state.live.get();
     let memberships = crate::populations::memberships(&live.populations, &person, now_ms());
@@ -69,7 +73,11 @@ pub async fn get_layout(req: HttpRequest, state: web::Data<PortalState>, session
             })),
         Err(e) => {
             tracing::error!("cannot read the user's layout: {e}");
-            problem(503, "storage-unavailable", state.theme.catalog.get(&locale, "notice.storage_unavailable"))
+            problem(
+                503,
+                "storage-unavailable",
+                state.theme.catalog.get(&locale, "notice.storage_unavailable"),
+            )
         }
     }
 }
@@ -87,7 +95,11 @@ pub async fn post_layout(
         return problem(403, "csrf", state.theme.catalog.get(&locale, "error.csrf"));
     }
     let Some((person, _)) = current_person(&session, &state).await else {
-        return problem(401, "not-signed-in", state.theme.catalog.get(&locale, "error.sign_in_first"));
+        return problem(
+            401,
+            "not-signed-in",
+            state.theme.catalog.get(&locale, "error.sign_in_first"),
+        );
     };
     let mut edit = edit.into_inner();
     if let Edit::AddTab { id, .. } = &mut edit {
@@ -113,7 +125,11 @@ pub async fn post_layout(
         Err(EditError::NotSignedIn) => problem(401, "not-signed-in", "sign in first"),
         Err(EditError::Storage(e)) => {
             tracing::error!("cannot store a layout edit: {e}");
-            problem(503, "storage-unavailable", state.theme.catalog.get(&locale, "notice.storage_unavailable"))
+            problem(
+                503,
+                "storage-unavailable",
+                state.theme.catalog.get(&locale, "notice.storage_unavailable"),
+            )
         }
     }
 }
@@ -125,13 +141,21 @@ pub async fn reset_layout(req: HttpRequest, state: web::Data<PortalState>, sessi
         return problem(403, "csrf", state.theme.catalog.get(&locale, "error.csrf"));
     }
     let Some((person, _)) = current_person(&session, &state).await else {
-        return problem(401, "not-signed-in", state.theme.catalog.get(&locale, "error.sign_in_first"));
+        return problem(
+            401,
+            "not-signed-in",
+            state.theme.catalog.get(&locale, "error.sign_in_first"),
+        );
     };
     match state.storage.reset_edits(&person.uid).await {
         Ok(n) => HttpResponse::Ok().json(json!({ "removed_edits": n })),
         Err(e) => {
             tracing::error!("cannot reset a layout: {e}");
-            problem(503, "storage-unavailable", state.theme.catalog.get(&locale, "notice.storage_unavailable"))
+            problem(
+                503,
+                "storage-unavailable",
+                state.theme.catalog.get(&locale, "notice.storage_unavailable"),
+            )
         }
     }
 }
@@ -151,7 +175,11 @@ pub async fn get_catalogue(
 ) -> HttpResponse {
     let locale = locale_of(&req, &state);
     let Some((person, _)) = current_person(&session, &state).await else {
-        return problem(401, "not-signed-in", state.theme.catalog.get(&locale, "error.sign_in_first"));
+        return problem(
+            401,
+            "not-signed-in",
+            state.theme.catalog.get(&locale, "error.sign_in_first"),
+        );
     };
     let live = state.live.get();
     let memberships = crate::populations::memberships(&live.populations, &person, now_ms());
@@ -173,7 +201,11 @@ pub async fn get_catalogue(
 pub async fn get_registry(req: HttpRequest, state: web::Data<PortalState>, session: Session) -> HttpResponse {
     let locale = locale_of(&req, &state);
     if current_person(&session, &state).await.is_none() {
-        return problem(401, "not-signed-in", state.theme.catalog.get(&locale, "error.sign_in_first"));
+        return problem(
+            401,
+            "not-signed-in",
+            state.theme.catalog.get(&locale, "error.sign_in_first"),
+        );
     }
     let publications: Vec<serde_json::Value> = state
         .registry
@@ -205,7 +237,11 @@ pub async fn admin_view_as(
 ) -> HttpResponse {
     let locale = locale_of(&req, &state);
     if !is_admin(&session, &state).await {
-        return problem(403, "administrators-only", state.theme.catalog.get(&locale, "error.admin_only"));
+        return problem(
+            403,
+            "administrators-only",
+            state.theme.catalog.get(&locale, "error.admin_only"),
+        );
     }
     let resolved = state.people.resolve(&uid, Default::default()).await;
     let live = state.live.get();
@@ -221,7 +257,12 @@ pub async fn admin_view_as(
         .for_person(true, &memberships)
         .iter()
         .map(|f| {
-            let because: Vec<&String> = f.audience.populations.iter().filter(|p| memberships.contains(p)).collect();
+            let because: Vec<&String> = f
+                .audience
+                .populations
+                .iter()
+                .filter(|p| memberships.contains(p))
+                .collect();
             json!({
                 "id": f.id, "file": f.file, "description": f.description, "precedence": f.precedence,
                 "everyone": f.audience.everyone, "because_of": because,
@@ -243,7 +284,11 @@ pub async fn admin_view_as(
         })),
         Err(e) => {
             tracing::error!("cannot read the user's layout: {e}");
-            problem(503, "storage-unavailable", state.theme.catalog.get(&locale, "notice.storage_unavailable"))
+            problem(
+                503,
+                "storage-unavailable",
+                state.theme.catalog.get(&locale, "notice.storage_unavailable"),
+            )
         }
     }
 }
@@ -257,7 +302,11 @@ pub async fn admin_export(
 ) -> HttpResponse {
     let locale = locale_of(&req, &state);
     if !is_admin(&session, &state).await {
-        return problem(403, "administrators-only", state.theme.catalog.get(&locale, "error.admin_only"));
+        return problem(
+            403,
+            "administrators-only",
+            state.theme.catalog.get(&locale, "error.admin_only"),
+        );
     }
     match state.storage.edits(&uid).await {
         Ok(edits) => HttpResponse::Ok()
@@ -273,7 +322,11 @@ pub async fn admin_export(
             })),
         Err(e) => {
             tracing::error!("cannot read a layout: {e}");
-            problem(503, "storage-unavailable", state.theme.catalog.get(&locale, "notice.storage_unavailable"))
+            problem(
+                503,
+                "storage-unavailable",
+                state.theme.catalog.get(&locale, "notice.storage_unavailable"),
+            )
         }
     }
 }
@@ -298,7 +351,11 @@ pub async fn admin_import(
         return problem(403, "csrf", state.theme.catalog.get(&locale, "error.csrf"));
     }
     if !is_admin(&session, &state).await {
-        return problem(403, "administrators-only", state.theme.catalog.get(&locale, "error.admin_only"));
+        return problem(
+            403,
+            "administrators-only",
+            state.theme.catalog.get(&locale, "error.admin_only"),
+        );
     }
     if body.edits.len() > 500 {
         return problem(400, "too-many-edits", "at most 500 edits per layout");
@@ -310,7 +367,11 @@ pub async fn admin_import(
         }
         Err(e) => {
             tracing::error!("cannot import a layout: {e}");
-            problem(503, "storage-unavailable", state.theme.catalog.get(&locale, "notice.storage_unavailable"))
+            problem(
+                503,
+                "storage-unavailable",
+                state.theme.catalog.get(&locale, "notice.storage_unavailable"),
+            )
         }
     }
 }

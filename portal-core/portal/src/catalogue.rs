@@ -118,14 +118,19 @@ impl Catalogue {
         populations: &agora_population::PopulationSet,
     ) -> Result<Self, ConfigError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::new(&file, "", format!("cannot read: {e}")))?;
-        let raw: CatalogueFile =
-            toml::from_str(&text).map_err(|e| ConfigError::new(&file, "", e.to_string().trim_end().replace('\n', " ")))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| ConfigError::new(&file, "", format!("cannot read: {e}")))?;
+        let raw: CatalogueFile = toml::from_str(&text)
+            .map_err(|e| ConfigError::new(&file, "", e.to_string().trim_end().replace('\n', " ")))?;
         let mut entries = Vec::new();
         for (id, spec) in raw.publications {
             let key = format!("publications.{id}");
             if registry.get(&id).is_none() {
-                return Err(ConfigError::new(&file, key, format!("no publication `{id}` in channels.toml")));
+                return Err(ConfigError::new(
+                    &file,
+                    key,
+                    format!("no publication `{id}` in channels.toml"),
+                ));
             }
             for (i, c) in spec.categories.iter().enumerate() {
                 if !raw.categories.contains_key(c) {
@@ -220,7 +225,11 @@ impl Catalogue {
                     entry.publication.title.fr,
                     entry.publication.title.en,
                     e.keywords.join(" "),
-                    categories.iter().map(|c| c.title.as_str()).collect::<Vec<_>>().join(" ")
+                    categories
+                        .iter()
+                        .map(|c| c.title.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 ));
                 words.iter().all(|w| haystack.contains(w)).then(|| CatalogueItem {
                     publication: e.publication.clone(),
@@ -241,6 +250,9 @@ mod tests {
 
     #[test]
     fn search_folds_case_and_accents() {
-        assert_eq!(fold("Bibliothèque Universitaire — ÉTÉ"), "bibliotheque universitaire — ete");
+        assert_eq!(
+            fold("Bibliothèque Universitaire — ÉTÉ"),
+            "bibliotheque universitaire — ete"
+        );
     }
 }

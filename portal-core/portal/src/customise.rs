@@ -132,7 +132,11 @@ pub async fn post_edit(
     }
     let live = state.live.get();
     let memberships = crate::populations::memberships(&live.populations, &person, now_ms());
-    let here = form.here.clone().or_else(|| edit.tab().map(str::to_string)).unwrap_or_default();
+    let here = form
+        .here
+        .clone()
+        .or_else(|| edit.tab().map(str::to_string))
+        .unwrap_or_default();
     match submit_edit(&state, &live, &person, &memberships, edit.clone()).await {
         Ok(_) => tracing::info!(uid = %person.uid, op = crate::personal::op_name(&edit), "layout edit"),
         Err(EditError::Refused(refusal)) => {
@@ -195,7 +199,10 @@ pub async fn post_reset(
     match state.storage.reset_edits(&person.uid).await {
         Ok(n) => {
             tracing::info!(uid = %person.uid, edits = n, "layout reset");
-            flash(&session, state.theme.catalog.get(&locale, "notice.layout_reset").to_string());
+            flash(
+                &session,
+                state.theme.catalog.get(&locale, "notice.layout_reset").to_string(),
+            );
             redirect("/?customise=1")
         }
         Err(e) => {
@@ -265,7 +272,10 @@ pub async fn catalogue_page(
         .filter(|t| layout.tab(t).is_some())
         .or_else(|| layout.tabs.first().map(|t| t.id.clone()))
         .unwrap_or_default();
-    let tab_title = layout.tab(&tab).map(|t| t.title.get(&locale).to_string()).unwrap_or_default();
+    let tab_title = layout
+        .tab(&tab)
+        .map(|t| t.title.get(&locale).to_string())
+        .unwrap_or_default();
     let mut ctx = base_context(&state, &person, &locale);
     ctx.insert("rows", &rows);
     ctx.insert("q", &q);
@@ -318,13 +328,7 @@ pub async fn view_as_page(
         }
     };
     tracing::info!(uid = %uid, "administrator views a user's page");
-    let mut notices = vec![
-        state
-            .theme
-            .catalog
-            .get(&locale, "viewas.banner")
-            .replace("{uid}", &uid),
-    ];
+    let mut notices = vec![state.theme.catalog.get(&locale, "viewas.banner").replace("{uid}", &uid)];
     notices.extend(page.notices);
     let request = PageRequest {
         locale: locale.clone(),

@@ -8,9 +8,9 @@
 //! costs about its slowest channel, not the sum.
 
 use crate::app::PortalState;
-use agora_layout::Layout;
 use crate::person::Person;
 use crate::slot::SlotView;
+use agora_layout::Layout;
 use bytes::Bytes;
 use futures::stream::{self, FuturesUnordered, Stream, StreamExt};
 use serde::Serialize;
@@ -125,17 +125,24 @@ fn preference_fields(
         .iter()
         .filter(|(_, f)| f.preference)
         .map(|(key, f)| {
-            let value = chosen.and_then(|c| c.get(key)).cloned().unwrap_or_else(|| match defaults.get(key) {
-                Some(serde_json::Value::String(s)) => s.clone(),
-                Some(serde_json::Value::Array(items)) => {
-                    items.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
-                }
-                Some(other) => other.to_string(),
-                None => String::new(),
-            });
+            let value = chosen
+                .and_then(|c| c.get(key))
+                .cloned()
+                .unwrap_or_else(|| match defaults.get(key) {
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(serde_json::Value::Array(items)) => {
+                        items.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+                    }
+                    Some(other) => other.to_string(),
+                    None => String::new(),
+                });
             PreferenceField {
                 key: key.clone(),
-                label: if f.description.is_empty() { key.clone() } else { f.description.clone() },
+                label: if f.description.is_empty() {
+                    key.clone()
+                } else {
+                    f.description.clone()
+                },
                 value,
                 kind: match f.kind {
                     ConfigType::Integer => "number",
@@ -221,12 +228,21 @@ pub fn stream_page(
     let mut ctx = base_context(&state, &person, &locale);
     ctx.insert("tabs", &tab_links);
     ctx.insert("tab_count", &tab_links.len());
-    ctx.insert("active_tab", &tabs.get(active).map(|t| t.id.clone()).unwrap_or_default());
-    ctx.insert("other_tabs", &tab_links.iter().filter(|t| !t.active).collect::<Vec<_>>());
+    ctx.insert(
+        "active_tab",
+        &tabs.get(active).map(|t| t.id.clone()).unwrap_or_default(),
+    );
+    ctx.insert(
+        "other_tabs",
+        &tab_links.iter().filter(|t| !t.active).collect::<Vec<_>>(),
+    );
     ctx.insert("columns", &columns);
     ctx.insert("column_count", &columns.len());
     ctx.insert("csrf_token", &req.csrf_token);
-    ctx.insert("customise", &(req.customise && person.is_signed_in() && req.view_as.is_none()));
+    ctx.insert(
+        "customise",
+        &(req.customise && person.is_signed_in() && req.view_as.is_none()),
+    );
     ctx.insert("view_as", &req.view_as);
     ctx.insert("focus", &req.focus.clone().unwrap_or_default());
     ctx.insert("notices", &req.notices);

@@ -98,7 +98,11 @@ pub async fn personal_page(
     let notices: Vec<String> = edits
         .iter()
         .filter(|e| !e.noticed)
-        .filter_map(|e| e.set_aside.as_ref().map(|r| set_aside_notice(state, &replayed.layout, locale, &e.edit, r)))
+        .filter_map(|e| {
+            e.set_aside
+                .as_ref()
+                .map(|r| set_aside_notice(state, &replayed.layout, locale, &e.edit, r))
+        })
         .collect();
     if commit && !notices.is_empty() {
         state.storage.mark_noticed(&person.uid).await?;
@@ -178,7 +182,10 @@ fn tab_title(layout: &Layout, locale: &str, tab: &str) -> String {
 
 /// Fill `{channel}`, `{tab}` and `{title}` in a message.
 fn fill(state: &PortalState, layout: &Layout, locale: &str, template: &str, edit: &Edit) -> String {
-    let channel = edit.publication().map(|p| channel_title(state, locale, p)).unwrap_or_default();
+    let channel = edit
+        .publication()
+        .map(|p| channel_title(state, locale, p))
+        .unwrap_or_default();
     let tab = edit.tab().map(|t| tab_title(layout, locale, t)).unwrap_or_default();
     let title = match edit {
         Edit::AddTab { title, .. } | Edit::RenameTab { title, .. } => title.as_str(),
@@ -217,7 +224,9 @@ pub fn refusal_text(state: &PortalState, layout: &Layout, locale: &str, edit: &E
         | Refusal::NotInCatalogue { publication }
         | Refusal::ChannelLocked { publication }
         | Refusal::ChannelMandatory { publication } => Some(publication),
-        Refusal::BadPreference { publication, reason, .. } => {
+        Refusal::BadPreference {
+            publication, reason, ..
+        } => {
             template = template.replace("{reason}", reason);
             Some(publication)
         }

@@ -316,16 +316,26 @@ mod tests {
         let file = std::env::temp_dir().join(format!("agora-storage-edits-{}/portal.db", std::process::id()));
         let _ = std::fs::remove_file(&file);
         let s = Storage::open_sqlite(&file).await.expect("opens");
-        let a = Edit::RemoveChannel { publication: "a".into() };
-        let b = Edit::SetFavourite { publication: "b".into(), favourite: true };
+        let a = Edit::RemoveChannel {
+            publication: "a".into(),
+        };
+        let b = Edit::SetFavourite {
+            publication: "b".into(),
+            favourite: true,
+        };
         let id = s.add_edit("u", &a).await.expect("adds");
         s.add_edit("u", &b).await.expect("adds");
         s.add_edit("other", &a).await.expect("adds");
-        let refusal = Refusal::NotOnPage { publication: "a".into() };
+        let refusal = Refusal::NotOnPage {
+            publication: "a".into(),
+        };
         s.set_aside(id, &refusal).await.expect("sets aside");
         let edits = s.edits("u").await.expect("loads");
         assert_eq!(edits.len(), 2);
-        assert_eq!((edits[0].edit.clone(), edits[0].set_aside.clone(), edits[0].noticed), (a.clone(), Some(refusal), false));
+        assert_eq!(
+            (edits[0].edit.clone(), edits[0].set_aside.clone(), edits[0].noticed),
+            (a.clone(), Some(refusal), false)
+        );
         assert_eq!((edits[1].edit.clone(), edits[1].set_aside.clone()), (b.clone(), None));
         s.mark_noticed("u").await.expect("notices");
         assert!(s.edits("u").await.expect("loads")[0].noticed);
@@ -333,6 +343,10 @@ mod tests {
         assert_eq!(s.edits("u").await.expect("loads").len(), 1);
         assert_eq!(s.reset_edits("u").await.expect("resets"), 1);
         assert!(s.edits("u").await.expect("loads").is_empty());
-        assert_eq!(s.edits("other").await.expect("loads").len(), 1, "other users keep theirs");
+        assert_eq!(
+            s.edits("other").await.expect("loads").len(),
+            1,
+            "other users keep theirs"
+        );
     }
 }

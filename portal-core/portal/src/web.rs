@@ -200,7 +200,11 @@ pub(crate) fn csrf_ok(session: &Session, submitted: &str) -> bool {
 
 /// Messages for the next page, already in the user's language (after a form post).
 pub(crate) fn flash(session: &Session, message: String) {
-    let mut all = session.get::<Vec<String>>(SESSION_FLASH).ok().flatten().unwrap_or_default();
+    let mut all = session
+        .get::<Vec<String>>(SESSION_FLASH)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     all.push(message);
     let _ = session.insert(SESSION_FLASH, all);
 }
@@ -316,7 +320,13 @@ async fn home(
         Err(e) => {
             // The store is down: the institution's page still shows, without the user's edits.
             tracing::error!("cannot read the user's layout edits: {e}");
-            messages.push(state.theme.catalog.get(&locale, "notice.storage_unavailable").to_string());
+            messages.push(
+                state
+                    .theme
+                    .catalog
+                    .get(&locale, "notice.storage_unavailable")
+                    .to_string(),
+            );
             live.fragments.layout_for(person.is_signed_in(), &populations)
         }
     };

@@ -140,7 +140,11 @@ fn a_bad_fragment_names_its_file_key_and_reason() {
         packages.join("news/channel.wasm").exists(),
         "run `cargo xtask test` to build the channels"
     );
-    std::fs::write(root.join("config/channels.toml"), "[channels.p]\npackage = \"welcome\"\n").expect("write");
+    std::fs::write(
+        root.join("config/channels.toml"),
+        "[channels.p]\npackage = \"welcome\"\n",
+    )
+    .expect("write");
     std::fs::write(
         root.join("config/fragments/students.toml"),
         "populations = [\"students\"]\n[[tabs]]\nid = \"home\"\ntitle = { fr = \"A\", en = \"H\" }\ncolumns = [[\"p\", \"ghost\"]]\n",
@@ -165,7 +169,11 @@ fn a_bad_fragment_names_its_file_key_and_reason() {
         "{err}"
     );
     assert!(err.contains("no publication `ghost`"), "{err}");
-    std::fs::write(root.join("config/catalogue.toml"), "[publications.p]\ncategories = [\"nope\"]\neveryone = true\n").expect("write");
+    std::fs::write(
+        root.join("config/catalogue.toml"),
+        "[publications.p]\ncategories = [\"nope\"]\neveryone = true\n",
+    )
+    .expect("write");
     std::fs::write(
         root.join("config/fragments/students.toml"),
         "populations = [\"students\"]\n[[tabs]]\nid = \"home\"\ntitle = { fr = \"A\", en = \"H\" }\ncolumns = [[\"p\"]]\n",
