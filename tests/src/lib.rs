@@ -9,6 +9,7 @@ pub mod api;
 pub mod backend;
 pub mod page;
 pub mod peers;
+pub mod webdriver;
 
 use agora_portal::{Portal, PortalConfig};
 use std::path::{Path, PathBuf};

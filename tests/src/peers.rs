@@ -15,7 +15,7 @@ pub fn free_port() -> u16 {
 }
 
 /// Wait until a server listens on `port` of 127.0.0.1, or fail naming it and showing `log`.
-fn wait_for_port(port: u16, what: &str, log: &Path) {
+pub fn wait_for_port(port: u16, what: &str, log: &Path) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(

@@ -193,6 +193,7 @@ const DEBIAN_PEERS: &[(&str, &str)] = &[
     ("ldap-utils", "/usr/bin/ldapadd"),
     ("postgresql", "/usr/lib/postgresql"),
     ("chromium", "/usr/bin/chromium"),
+    ("chromium-driver", "/usr/bin/chromedriver"),
 ];
 
 fn test(root: &Path, args: &[String]) -> Result<()> {

@@ -1,0 +1,219 @@
+//! A minimal W3C WebDriver client, enough to drive the real headless Chromium through
+//! Debian's `chromedriver` like a person would: open pages, click, press keys, read what the
+//! page shows (through its shadow root), take screenshots. Everything stays on loopback.
+
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// A chromedriver process and one browser session.
+pub struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    http: reqwest::Client,
+    _profile: PathBuf,
+}
+
+/// The W3C key code of Tab, Enter.
+pub const TAB: &str = "\u{E004}";
+/// Enter.
+pub const ENTER: &str = "\u{E007}";
+
+/// The element that has the keyboard focus, looking inside shadow roots: its accessible
+/// label (aria-label, else its text).
+const DEEP_FOCUS: &str = "let a = document.activeElement; \
+    while (a && a.shadowRoot && a.shadowRoot.activeElement) { a = a.shadowRoot.activeElement; } \
+    return a ? (a.getAttribute('aria-label') || a.textContent.trim()) : null;";
+
+impl Browser {
+    /// Start chromedriver on a free loopback port and open a headless Chromium session
+    /// (`width`×`height` window, a fresh profile under `dir`).
+    pub async fn start(dir: &Path, width: u32, height: u32) -> Self {
+        for binary in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
+            assert!(
+                Path::new(binary).exists(),
+                "{binary} is missing: run `cargo xtask test`, which installs chromium and chromium-driver"
+            );
+        }
+        let port = crate::peers::free_port();
+        let log = dir.join("chromedriver.log");
+        let driver = Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .arg(format!("--log-path={}", log.display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        crate::peers::wait_for_port(port, "chromedriver", &log);
+        let profile = dir.join("chromium-profile");
+        let http = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                         "--disable-sync", "--disable-quic",
+                         format!("--window-size={width},{height}"),
+                         format!("--user-data-dir={}", profile.display())]
+            }
+        }}});
+        let res: Value = http
+            .post(format!("{base}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .expect("new session")
+            .json()
+            .await
+            .expect("json");
+        let session = res["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no WebDriver session: {res}"))
+            .to_string();
+        Browser {
+            driver,
+            base,
+            session,
+            http,
+            _profile: profile,
+        }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut req = self.http.request(method, &url);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res: Value = req.send().await.expect("webdriver call").json().await.expect("json");
+        if let Some(error) = res["value"]["error"].as_str() {
+            panic!("WebDriver {path}: {error}: {}", res["value"]["message"]);
+        }
+        res["value"].clone()
+    }
+
+    /// Open `url` and wait for it to load.
+    pub async fn goto(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
+            .await;
+    }
+
+    /// The current URL.
+    pub async fn url(&self) -> String {
+        self.call(reqwest::Method::GET, "/url", None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Wait (up to 10 s) until the current URL satisfies `test` and the page has loaded, e.g.
+    /// after a form posted by a click or a key press has been answered.
+    pub async fn wait_for_url(&self, what: &str, test: impl Fn(&str) -> bool) -> String {
+        for _ in 0..200 {
+            let url = self.url().await;
+            if test(&url) && self.script("return document.readyState").await == "complete" {
+                return url;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the browser never reached {what} (at {})", self.url().await);
+    }
+
+    /// Run `script` (a function body) in the page and return its result.
+    pub async fn script(&self, script: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+        .await
+    }
+
+    /// Click the first element matching the CSS `selector` (light DOM).
+    pub async fn click(&self, selector: &str) {
+        let found = self
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({ "using": "css selector", "value": selector })),
+            )
+            .await;
+        let id = found
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no element {selector}"))
+            .to_string();
+        self.call(reqwest::Method::POST, &format!("/element/{id}/click"), Some(json!({})))
+            .await;
+    }
+
+    /// Press and release `key` (e.g. [`TAB`], [`ENTER`]) where the focus is.
+    pub async fn press(&self, key: &str) {
+        let actions = json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": [
+            { "type": "keyDown", "value": key }, { "type": "keyUp", "value": key } ] }] });
+        self.call(reqwest::Method::POST, "/actions", Some(actions)).await;
+    }
+
+    /// The label of the focused element (through shadow roots).
+    pub async fn focused(&self) -> Option<String> {
+        self.script(DEEP_FOCUS).await.as_str().map(str::to_string)
+    }
+
+    /// Press Tab until the focused element is labelled `label` (at most `max` presses);
+    /// returns how many presses it took.
+    pub async fn tab_to(&self, label: &str, max: usize) -> usize {
+        for presses in 0..=max {
+            if self.focused().await.as_deref() == Some(label) {
+                return presses;
+            }
+            self.press(TAB).await;
+        }
+        panic!(
+            "`{label}` cannot be reached with the keyboard (last focus: {:?})",
+            self.focused().await
+        );
+    }
+
+    /// Resize the window.
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.call(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        )
+        .await;
+    }
+
+    /// Save a PNG screenshot of the viewport to `path`.
+    pub async fn screenshot(&self, path: &Path) {
+        use base64::Engine;
+        let data = self.call(reqwest::Method::GET, "/screenshot", None).await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(data.as_str().unwrap_or_default())
+            .expect("screenshot is base64");
+        std::fs::write(path, png).expect("write screenshot");
+    }
+
+    /// End the session and stop chromedriver.
+    pub async fn quit(mut self) {
+        let _ = self
+            .http
+            .delete(format!("{}/session/{}", self.base, self.session))
+            .send()
+            .await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
