@@ -220,6 +220,8 @@ fn bench(root: &Path, args: &[String]) -> Result<()> {
         "-p",
         "agora-population",
         "-p",
+        "agora-layout",
+        "-p",
         "agora-tests",
     ])
     .args(args);
