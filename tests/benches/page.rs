@@ -93,17 +93,7 @@ async fn load(client: &reqwest::Client, url: &str, concurrency: usize, duration:
 }
 
 async fn throughput() {
-    let backend = TestBackend::start().await;
-    let feed = std::fs::read(agora_tests::repo_root().join("examples/demo/backends/feeds/campus.xml")).expect("feed");
-    backend.route("/feeds/campus.xml", Answer::ok("application/rss+xml", feed.clone()));
-    let library =
-        std::fs::read(agora_tests::repo_root().join("examples/demo/backends/feeds/library.atom")).expect("feed");
-    backend.route("/feeds/library.atom", Answer::ok("application/atom+xml", library));
-    let channels = std::fs::read_to_string(agora_tests::repo_root().join("config/channels.toml")).expect("channels");
-    let site = Site::shipped(
-        "bench-throughput",
-        &channels.replace("${AGORA_DEMO_BACKEND}", &backend.url),
-    );
+    let (site, _backend) = agora_tests::api::shipped_site("bench-throughput").await;
     let portal = site.start().await;
     let client = portal.client();
     portal.sign_in(&client, "alice.martin").await;

@@ -147,7 +147,7 @@ pub async fn reset_layout(req: HttpRequest, state: web::Data<PortalState>, sessi
             state.theme.catalog.get(&locale, "error.sign_in_first"),
         );
     };
-    match state.storage.reset_edits(&person.uid).await {
+    match state.edits.reset(&person.uid).await {
         Ok(n) => HttpResponse::Ok().json(json!({ "removed_edits": n })),
         Err(e) => {
             tracing::error!("cannot reset a layout: {e}");
@@ -308,7 +308,7 @@ pub async fn admin_export(
             state.theme.catalog.get(&locale, "error.admin_only"),
         );
     }
-    match state.storage.edits(&uid).await {
+    match state.edits.edits(&uid).await {
         Ok(edits) => HttpResponse::Ok()
             .insert_header((
                 actix_web::http::header::CONTENT_DISPOSITION,
@@ -360,7 +360,7 @@ pub async fn admin_import(
     if body.edits.len() > 500 {
         return problem(400, "too-many-edits", "at most 500 edits per layout");
     }
-    match state.storage.replace_edits(&uid, &body.edits).await {
+    match state.edits.replace(&uid, &body.edits).await {
         Ok(()) => {
             tracing::info!(uid = %uid, edits = body.edits.len(), "layout imported by an administrator");
             HttpResponse::Ok().json(json!({ "imported_edits": body.edits.len() }))

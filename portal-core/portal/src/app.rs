@@ -44,6 +44,8 @@ pub struct PortalState {
     pub demo_directory: Option<Arc<LdifDirectory>>,
     /// Database.
     pub storage: Storage,
+    /// Users' layout edits (cached reads over `storage`).
+    pub edits: crate::personal::EditStore,
     /// Prometheus exposition.
     pub metrics: PrometheusHandle,
     /// Signing and encryption key of the session cookie.
@@ -161,6 +163,7 @@ impl Portal {
             slots,
             people,
             demo_directory,
+            edits: crate::personal::EditStore::new(storage.clone(), 100_000),
             storage,
             metrics: crate::telemetry::metrics_handle(),
             session_key,

@@ -196,7 +196,7 @@ pub async fn post_reset(
     let Some((person, _)) = current_person(&session, &state).await else {
         return redirect("/login");
     };
-    match state.storage.reset_edits(&person.uid).await {
+    match state.edits.reset(&person.uid).await {
         Ok(n) => {
             tracing::info!(uid = %person.uid, edits = n, "layout reset");
             flash(

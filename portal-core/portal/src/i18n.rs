@@ -12,10 +12,28 @@ pub const LOCALES: &[&str] = &["fr", "en"];
 /// Name of the cookie remembering an explicit language choice.
 pub const LANG_COOKIE: &str = "agora_lang";
 
+/// Key prefixes of the strings the home page templates (`page_open.html`, `header.html`,
+/// `page_close.html`) see; `slot.html` sees `slot.*`. Rendering the hot page with a subset
+/// keeps each render from copying the whole catalogue. Strings of theme overrides for the
+/// page go under `page.`.
+pub const PAGE_PREFIXES: &[&str] = &[
+    "a11y.",
+    "auth.",
+    "lang.",
+    "nav.",
+    "guest.",
+    "footer.",
+    "slot.",
+    "customise.",
+    "page.",
+];
+
 /// Strings per locale: key → text.
 #[derive(Debug, Clone)]
 pub struct Catalog {
     strings: BTreeMap<String, BTreeMap<String, String>>,
+    page: BTreeMap<String, BTreeMap<String, String>>,
+    slot: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl Catalog {
@@ -47,7 +65,32 @@ impl Catalog {
                 "missing (present in en.toml)",
             ));
         }
-        Ok(Catalog { strings })
+        let subset = |prefixes: &[&str]| -> BTreeMap<String, BTreeMap<String, String>> {
+            strings
+                .iter()
+                .map(|(locale, table)| {
+                    let kept = table
+                        .iter()
+                        .filter(|(k, _)| prefixes.iter().any(|p| k.starts_with(p)))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    (locale.clone(), kept)
+                })
+                .collect()
+        };
+        let page = subset(PAGE_PREFIXES);
+        let slot = subset(&["slot."]);
+        Ok(Catalog { strings, page, slot })
+    }
+
+    /// The strings of the home page templates ([`PAGE_PREFIXES`]).
+    pub fn page_table(&self, locale: &str) -> &BTreeMap<String, String> {
+        self.page.get(locale).unwrap_or(&self.page["fr"])
+    }
+
+    /// The strings of `slot.html` (`slot.*`).
+    pub fn slot_table(&self, locale: &str) -> &BTreeMap<String, String> {
+        self.slot.get(locale).unwrap_or(&self.slot["fr"])
     }
 
     /// All strings of a locale (for templates).

@@ -100,9 +100,19 @@ fn render(state: &PortalState, template: &str, ctx: &tera::Context) -> Result<St
 
 /// Base template context: skin, strings, language, person.
 pub fn base_context(state: &PortalState, person: &Person, locale: &str) -> tera::Context {
+    context_with_strings(state, person, locale, state.theme.catalog.table(locale))
+}
+
+/// Base template context with the strings `t` given.
+fn context_with_strings(
+    state: &PortalState,
+    person: &Person,
+    locale: &str,
+    strings: &std::collections::BTreeMap<String, String>,
+) -> tera::Context {
     let mut ctx = tera::Context::new();
     ctx.insert("skin", &state.config.skin);
-    ctx.insert("t", state.theme.catalog.table(locale));
+    ctx.insert("t", strings);
     ctx.insert("locale", locale);
     ctx.insert("other_locale", if locale == "en" { "fr" } else { "en" });
     ctx.insert("signed_in", &person.is_signed_in());
@@ -225,7 +235,7 @@ pub fn stream_page(
             accepts_children: t.flags.accepts_children,
         })
         .collect();
-    let mut ctx = base_context(&state, &person, &locale);
+    let mut ctx = context_with_strings(&state, &person, &locale, state.theme.catalog.page_table(&locale));
     ctx.insert("tabs", &tab_links);
     ctx.insert("tab_count", &tab_links.len());
     ctx.insert(
@@ -284,7 +294,7 @@ pub fn slot_chunk(
     view: &SlotView,
 ) -> Result<String, PageError> {
     let mut ctx = tera::Context::new();
-    ctx.insert("t", state.theme.catalog.table(locale));
+    ctx.insert("t", state.theme.catalog.slot_table(locale));
     ctx.insert("slot", name);
     ctx.insert("title", title);
     match view {

@@ -4,8 +4,81 @@
 use crate::app::PortalState;
 use crate::live::LiveConfig;
 use crate::person::Person;
-use crate::storage::{StorageError, StoredEdit};
+use crate::storage::{Storage, StorageError, StoredEdit};
 use agora_layout::{Edit, Layout, Policy, Refusal, apply, replay};
+use std::sync::Arc;
+
+/// Users' edits, read through a small in-process cache: a page view costs no database
+/// query when the user's edits have not changed. Every write through this type refreshes
+/// the cache. With several portal nodes on one PostgreSQL, a write made on another node
+/// (an administrator's import) is seen here after at most [`EditStore::TTL`]; a user's own
+/// edits are made on the node that holds their session.
+#[derive(Clone)]
+pub struct EditStore {
+    storage: Storage,
+    cache: moka::future::Cache<String, Arc<Vec<StoredEdit>>>,
+}
+
+impl EditStore {
+    /// How long cached edits are trusted without reading the store.
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+    /// A store of edits over `storage`, caching up to `users` users.
+    pub fn new(storage: Storage, users: u64) -> Self {
+        EditStore {
+            storage,
+            cache: moka::future::Cache::builder()
+                .max_capacity(users)
+                .time_to_live(Self::TTL)
+                .build(),
+        }
+    }
+
+    /// Every edit of `uid`, oldest first.
+    pub async fn edits(&self, uid: &str) -> Result<Arc<Vec<StoredEdit>>, StorageError> {
+        if let Some(hit) = self.cache.get(uid).await {
+            return Ok(hit);
+        }
+        let edits = Arc::new(self.storage.edits(uid).await?);
+        self.cache.insert(uid.to_string(), edits.clone()).await;
+        Ok(edits)
+    }
+
+    /// Append an edit.
+    pub async fn add(&self, uid: &str, edit: &Edit) -> Result<(), StorageError> {
+        let result = self.storage.add_edit(uid, edit).await.map(|_| ());
+        self.cache.invalidate(uid).await;
+        result
+    }
+
+    /// Keep an edit aside with its reason.
+    pub async fn set_aside(&self, uid: &str, id: i64, refusal: &Refusal) -> Result<(), StorageError> {
+        let result = self.storage.set_aside(id, refusal).await;
+        self.cache.invalidate(uid).await;
+        result
+    }
+
+    /// The user has been told about their set-aside edits.
+    pub async fn mark_noticed(&self, uid: &str) -> Result<(), StorageError> {
+        let result = self.storage.mark_noticed(uid).await;
+        self.cache.invalidate(uid).await;
+        result
+    }
+
+    /// Forget every edit of `uid`.
+    pub async fn reset(&self, uid: &str) -> Result<u64, StorageError> {
+        let result = self.storage.reset_edits(uid).await;
+        self.cache.invalidate(uid).await;
+        result
+    }
+
+    /// Replace every edit of `uid` (import).
+    pub async fn replace(&self, uid: &str, edits: &[Edit]) -> Result<(), StorageError> {
+        let result = self.storage.replace_edits(uid, edits).await;
+        self.cache.invalidate(uid).await;
+        result
+    }
+}
 
 /// What a person may do beyond the layout: add what their catalogue offers, set the
 /// preferences channels declare.
@@ -76,7 +149,7 @@ pub async fn personal_page(
             notices: Vec::new(),
         });
     }
-    let mut edits = state.storage.edits(&person.uid).await?;
+    let mut edits: Vec<StoredEdit> = state.edits.edits(&person.uid).await?.as_ref().clone();
     let active: Vec<&StoredEdit> = edits.iter().filter(|e| e.set_aside.is_none()).collect();
     let ops: Vec<Edit> = active.iter().map(|e| e.edit.clone()).collect();
     let policy = UserPolicy::new(state, live, memberships);
@@ -86,7 +159,7 @@ pub async fn personal_page(
         let id = active[conflict.index].id;
         tracing::info!(uid = %person.uid, edit = id, reason = %conflict.refusal, "edit no longer applies, set aside");
         if commit {
-            state.storage.set_aside(id, &conflict.refusal).await?;
+            state.edits.set_aside(&person.uid, id, &conflict.refusal).await?;
         }
         newly.push((id, conflict.refusal.clone()));
     }
@@ -105,7 +178,7 @@ pub async fn personal_page(
         })
         .collect();
     if commit && !notices.is_empty() {
-        state.storage.mark_noticed(&person.uid).await?;
+        state.edits.mark_noticed(&person.uid).await?;
     }
     Ok(PersonalPage {
         layout: replayed.layout,
@@ -143,7 +216,7 @@ pub async fn submit_edit(
     let page = personal_page(state, live, person, memberships, "fr", false).await?;
     let mut layout = page.layout;
     apply(&mut layout, &edit, &UserPolicy::new(state, live, memberships))?;
-    state.storage.add_edit(&person.uid, &edit).await?;
+    state.edits.add(&person.uid, &edit).await?;
     metrics::counter!("agora_layout_edits_total", "op" => op_name(&edit)).increment(1);
     Ok(layout)
 }
