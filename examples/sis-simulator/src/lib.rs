@@ -1,0 +1,133 @@
+//! Simulators of the back-ends a university runs that we cannot run in tests (they are
+//! proprietary): **ADE Campus** iCalendar exports and the **Apogée** SOAP web services that
+//! esup-mdw calls. They follow the real formats (URLs, parameters, iCalendar fields, SOAP
+//! envelopes, Apogée codes and faults) with realistic data from `data/`.
+//!
+//! - `GET /jsp/custom/modules/plannings/anonymous_cal.jsp?resources=1205,1206&projectId=4&calType=ical&nbWeeks=2`
+//!   → `text/calendar`: the courses of those resources from Monday of the current week, for
+//!   `nbWeeks` weeks (1 by default), DTSTART/DTEND in UTC, DESCRIPTION listing groups then
+//!   teachers then `(Exporté le:…)`, as ADE does. Unknown resource ids are ignored.
+//! - `POST /services/PedagogiqueMetier` with a SOAP 1.1 envelope calling
+//!   `recupererContratPedagogiqueResultatVdiVetV2` or `recupererContratPedagogiqueResultatElpEprV6`
+//!   with `codEtu` → their responses, or the SOAP fault Apogée answers for an unknown student
+//!   (`technical.data.nullretrieve.etudiant`).
+//!
+//! Plain `std` threads, loopback only; `Simulator::start` for tests, `agora-sis-simulator`
+//! binary for the demo.
+
+mod ade;
+mod apogee;
+mod civil;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::Arc;
+
+pub use ade::AdeData;
+pub use apogee::ApogeeData;
+
+/// The simulated data.
+pub struct Data {
+    /// ADE resources and courses.
+    pub ade: AdeData,
+    /// Apogée students and results.
+    pub apogee: ApogeeData,
+}
+
+impl Data {
+    /// Read `dir/ade.toml` and `dir/apogee.toml`.
+    pub fn load(dir: &Path) -> Result<Self, String> {
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
+        };
+        Ok(Data {
+            ade: toml::from_str(&read("ade.toml")?).map_err(|e| format!("ade.toml: {e}"))?,
+            apogee: toml::from_str(&read("apogee.toml")?).map_err(|e| format!("apogee.toml: {e}"))?,
+        })
+    }
+}
+
+/// A running simulator.
+pub struct Simulator {
+    /// Base URL, e.g. `http://127.0.0.1:41234` (no trailing slash).
+    pub url: String,
+}
+
+impl Simulator {
+    /// Serve `data` on `addr` (`127.0.0.1:0` for a free port) in background threads.
+    pub fn start(data: Data, addr: &str) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr)?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let data = Arc::new(data);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let data = data.clone();
+                std::thread::spawn(move || {
+                    let _ = handle(stream, &data);
+                });
+            }
+        });
+        Ok(Simulator { url })
+    }
+
+    /// Serve the data of `dir` on a free loopback port.
+    pub fn start_dir(dir: &Path) -> Result<Self, String> {
+        let data = Data::load(dir)?;
+        Self::start(data, "127.0.0.1:0").map_err(|e| e.to_string())
+    }
+}
+
+/// Seconds since the Unix epoch now.
+fn now_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn handle(mut stream: TcpStream, data: &Data) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let mut length = 0usize;
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h)? == 0 || h == "\r\n" || h == "\n" {
+            break;
+        }
+        if let Some((name, value)) = h.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0u8; length.min(1 << 20)];
+    reader.read_exact(&mut body)?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or("");
+    let target = parts.next().unwrap_or("/");
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let (status, ctype, answer) = match (method, path) {
+        ("GET", "/jsp/custom/modules/plannings/anonymous_cal.jsp") => {
+            match ade::calendar(&data.ade, query, now_seconds()) {
+                Ok(ics) => ("200 OK", "text/calendar;charset=UTF-8", ics),
+                Err(e) => ("400 Bad Request", "text/plain;charset=UTF-8", e),
+            }
+        }
+        ("POST", "/services/PedagogiqueMetier") => {
+            let request = String::from_utf8_lossy(&body);
+            match apogee::answer(&data.apogee, &request) {
+                Ok(xml) => ("200 OK", "text/xml;charset=UTF-8", xml),
+                Err(fault) => ("500 Internal Server Error", "text/xml;charset=UTF-8", fault),
+            }
+        }
+        _ => ("404 Not Found", "text/plain", "not found".to_string()),
+    };
+    write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+        answer.len()
+    )
+}
