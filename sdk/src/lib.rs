@@ -55,7 +55,7 @@ pub mod bindings {
 pub mod prelude {
     pub use crate::backend::{self, FetchError, Method, Request, Response};
     pub use crate::cache;
-    pub use crate::html::{self, escape};
+    pub use crate::html::{self, escape, safe_url};
     pub use crate::log;
     pub use crate::{Channel, ChannelError, Context, ErrorKind, Locale, Output};
 }

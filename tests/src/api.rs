@@ -6,8 +6,10 @@ use crate::{RunningPortal, Site, repo_root};
 use serde_json::Value;
 
 /// The shipped configuration (channels, fragments, catalogue, populations) with the demo
-/// feeds served by a [`TestBackend`].
+/// feeds served by a [`TestBackend`] and the ADE/Apogée simulator of `examples/`.
 pub async fn shipped_site(name: &str) -> (Site, TestBackend) {
+    let sis = agora_sis_simulator::Simulator::start_dir(&repo_root().join("examples/sis-simulator/data"))
+        .unwrap_or_else(|e| panic!("SIS simulator: {e}"));
     let backend = TestBackend::start().await;
     let feeds = repo_root().join("examples/demo/backends/feeds");
     for (file, ctype) in [
@@ -20,7 +22,10 @@ pub async fn shipped_site(name: &str) -> (Site, TestBackend) {
         backend.route(&format!("/feeds/{file}"), Answer::ok(ctype, body));
     }
     let channels = std::fs::read_to_string(repo_root().join("config/channels.toml")).expect("shipped channels.toml");
-    let site = Site::shipped(name, &channels.replace("${AGORA_DEMO_BACKEND}", &backend.url));
+    let channels = channels
+        .replace("${AGORA_DEMO_BACKEND}", &backend.url)
+        .replace("${AGORA_DEMO_SIS}", &sis.url);
+    let site = Site::shipped(name, &channels);
     (site, backend)
 }
 
@@ -120,7 +125,10 @@ pub async fn edits_survive_a_restart(site: &Site) {
     let before = api.layout().await;
     assert_eq!(
         columns(&before["layout"], "home"),
-        [vec!["welcome", "l1-news"], vec!["campus-news"]]
+        [
+            vec!["timetable", "welcome", "links", "l1-news"],
+            vec!["grades", "campus-news"]
+        ]
     );
     let (status, body) = api
         .edit(serde_json::json!({"op": "add-channel", "publication": "library-news", "tab": "home", "column": 1, "position": 0}))
@@ -153,7 +161,10 @@ pub async fn edits_survive_a_restart(site: &Site) {
     let after = api.layout().await;
     assert_eq!(
         columns(&after["layout"], "home"),
-        [vec!["welcome"], vec!["library-news", "campus-news", "l1-news"]],
+        [
+            vec!["timetable", "welcome", "links"],
+            vec!["library-news", "grades", "campus-news", "l1-news"]
+        ],
         "{after}"
     );
     assert_eq!(after["layout"]["preferences"]["campus-news"]["max_items"], "2");
@@ -174,7 +185,10 @@ pub async fn edits_survive_a_restart(site: &Site) {
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(
         columns(&api.layout().await["layout"], "home"),
-        [vec!["welcome", "l1-news"], vec!["campus-news"]]
+        [
+            vec!["timetable", "welcome", "links", "l1-news"],
+            vec!["grades", "campus-news"]
+        ]
     );
     portal.stop().await;
 }

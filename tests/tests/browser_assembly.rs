@@ -3,8 +3,7 @@
 //! is consumed) and every streamed slot chunk is a light-DOM child of `<agora-page>`, with no
 //! script anywhere. Screenshots at phone and desktop widths are kept as test artefacts.
 
-use agora_tests::backend::{Answer, TestBackend};
-use agora_tests::{Site, repo_root};
+use agora_tests::repo_root;
 use std::process::Command;
 
 fn chromium(args: &[&str], profile: &std::path::Path) -> String {
@@ -33,11 +32,7 @@ fn chromium(args: &[&str], profile: &std::path::Path) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_browser_assembles_the_streamed_page_without_script() {
-    let backend = TestBackend::start().await;
-    let feed = std::fs::read(repo_root().join("examples/demo/backends/feeds/campus.xml")).expect("feed");
-    backend.route("/feeds/campus.xml", Answer::ok("application/rss+xml", feed));
-    let channels = std::fs::read_to_string(repo_root().join("config/channels.toml")).expect("channels");
-    let site = Site::shipped("browser", &channels.replace("${AGORA_DEMO_BACKEND}", &backend.url));
+    let (site, _backend) = agora_tests::api::shipped_site("browser").await;
     let portal = site.start().await;
     let url = format!("{}/?lang=en", portal.url);
 

@@ -54,7 +54,7 @@ async fn locks_and_csrf_are_enforced_by_the_api() {
     let layout = api.layout().await;
     assert_eq!(
         columns(&layout["layout"], "home"),
-        [vec!["welcome"], vec!["staff-news", "campus-news"]],
+        [vec!["timetable", "welcome", "links"], vec!["staff-news", "campus-news"]],
         "staff fragment (precedence 20) above everyone's (10): {layout}"
     );
     for (edit, kind) in [
@@ -341,7 +341,7 @@ async fn admins_view_as_export_and_import_a_layout() {
         .iter()
         .filter_map(|f| f["id"].as_str())
         .collect();
-    assert_eq!(fragments, ["everyone", "l1-ufr27"], "{view}");
+    assert_eq!(fragments, ["everyone", "l1-ufr27", "students"], "{view}");
     let l1 = view["fragments"]
         .as_array()
         .expect("fragments")
@@ -353,8 +353,11 @@ async fn admins_view_as_export_and_import_a_layout() {
         view["explanations"].as_array().is_some_and(|e| !e.is_empty()),
         "population rules explained"
     );
-    assert_eq!(columns(&view["layout"], "home")[1], ["campus-news", "library-news"]);
-    assert_eq!(columns(&view["default_layout"], "home")[1], ["campus-news"]);
+    assert_eq!(
+        columns(&view["layout"], "home")[1],
+        ["grades", "campus-news", "library-news"]
+    );
+    assert_eq!(columns(&view["default_layout"], "home")[1], ["grades", "campus-news"]);
     let page = portal
         .get_page(&admin.client, "/admin/view-as/alice.martin?lang=en")
         .await;
@@ -377,7 +380,7 @@ async fn admins_view_as_export_and_import_a_layout() {
     let bruno = LayoutApi::sign_in(&portal, "bruno.leroy").await;
     assert_eq!(
         columns(&bruno.layout().await["layout"], "home")[1],
-        ["campus-news", "library-news"]
+        ["grades", "campus-news", "library-news"]
     );
     portal.stop().await;
 }

@@ -19,6 +19,9 @@ const CHANNELS: &[(&str, &str, &str)] = &[
     // (cargo package, package directory name, crate directory)
     ("agora-channel-welcome", "welcome", "channels/welcome"),
     ("agora-channel-news", "news", "channels/news"),
+    ("agora-channel-timetable", "timetable", "channels/timetable"),
+    ("agora-channel-grades", "grades", "channels/grades"),
+    ("agora-channel-links", "links", "channels/links"),
     ("agora-test-channels", "misbehaving", "tests/channels/misbehaving"),
 ];
 
@@ -123,9 +126,13 @@ fn demo(root: &Path, args: &[String]) -> Result<()> {
     build_channels(root)?;
     let backends = static_server::serve(root.join("examples/demo/backends"))?;
     eprintln!("demo back-ends (feeds) served on {backends}");
+    let sis = agora_sis_simulator::Simulator::start_dir(&root.join("examples/sis-simulator/data"))
+        .map_err(|e| anyhow::anyhow!("ADE/Apogée simulator: {e}"))?;
+    eprintln!("ADE and Apogée simulators served on {}", sis.url);
     let mut cmd = portal_command();
     cmd.args(args);
     cmd.env("AGORA_DEMO_BACKEND", &backends)
+        .env("AGORA_DEMO_SIS", &sis.url)
         .env("PORTAL_DEMO__ENABLED", "true");
     let listen = std::env::var("PORTAL_SERVER__LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
     eprintln!("\n  Agora demo: open http://{listen}/ and choose a persona under \"Se connecter\".\n");
@@ -237,6 +244,7 @@ fn explain(root: &Path, args: &[String]) -> Result<()> {
     let mut cmd = portal_command();
     cmd.args(["explain", uid]);
     cmd.env("AGORA_DEMO_BACKEND", "http://127.0.0.1:9")
+        .env("AGORA_DEMO_SIS", "http://127.0.0.1:9")
         .env_remove("PORTAL_DEMO__ENABLED");
     if std::env::var_os("PORTAL_LDAP__URL").is_none() {
         cmd.env("PORTAL_DEMO__ENABLED", "true");

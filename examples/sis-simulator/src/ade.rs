@@ -89,7 +89,10 @@ pub fn calendar(data: &AdeData, query: &str, now: i64) -> Result<String, String>
     if query_value(query, "calType") != Some("ical") {
         return Err("calType=ical expected".into());
     }
-    let weeks: i64 = query_value(query, "nbWeeks").and_then(|w| w.parse().ok()).unwrap_or(1).clamp(1, 52);
+    let weeks: i64 = query_value(query, "nbWeeks")
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(1)
+        .clamp(1, 52);
     let today = now.div_euclid(86_400);
     let monday = today - i64::from(weekday(today)) + 1;
     let (ey, em, ed) = crate::civil::civil_from_days(today);
@@ -99,7 +102,9 @@ pub fn calendar(data: &AdeData, query: &str, now: i64) -> Result<String, String>
         (now + paris_offset(now)).rem_euclid(3_600) / 60
     );
     let name = |id: u32| data.resources.iter().find(|r| r.id == id).map(|r| r.name.as_str());
-    let mut ics = String::from("BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nPRODID:-//ADE/version 6.0\r\nVERSION:2.0\r\nCALSCALE:GREGORIAN\r\n");
+    let mut ics = String::from(
+        "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nPRODID:-//ADE/version 6.0\r\nVERSION:2.0\r\nCALSCALE:GREGORIAN\r\n",
+    );
     for week in 0..weeks {
         for (n, course) in data.courses.iter().enumerate() {
             if !course.resources.iter().any(|r| resources.contains(r)) {
@@ -125,7 +130,11 @@ pub fn calendar(data: &AdeData, query: &str, now: i64) -> Result<String, String>
                 data.project_id,
                 days_from_civil(y, m, d)
             ));
-            ics.push_str(&format!("CREATED:{}\r\nLAST-MODIFIED:{}\r\nSEQUENCE:1\r\n", ical_utc(now - 86_400 * 30), ical_utc(now - 3_600)));
+            ics.push_str(&format!(
+                "CREATED:{}\r\nLAST-MODIFIED:{}\r\nSEQUENCE:1\r\n",
+                ical_utc(now - 86_400 * 30),
+                ical_utc(now - 3_600)
+            ));
             ics.push_str("END:VEVENT\r\n");
         }
     }

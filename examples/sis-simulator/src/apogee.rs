@@ -130,7 +130,13 @@ fn session_result(r: &SessionResult, grade_tag: &str, scale_tag: &str) -> String
     let mention = r
         .mention
         .as_deref()
-        .map(|m| format!("<mention><codMen>{}</codMen><libMen>{}</libMen></mention>", xml(m), mention_label(m)))
+        .map(|m| {
+            format!(
+                "<mention><codMen>{}</codMen><libMen>{}</libMen></mention>",
+                xml(m),
+                mention_label(m)
+            )
+        })
         .unwrap_or_default();
     format!(
         "<item><session><codSes>{}</codSes><libSes>{}</libSes></session><{grade_tag}>{}</{grade_tag}><{scale_tag}>{}</{scale_tag}><resultat><codTre>{}</codTre><libTre>{}</libTre></resultat>{mention}</item>",
@@ -146,7 +152,10 @@ fn session_result(r: &SessionResult, grade_tag: &str, scale_tag: &str) -> String
 /// Answer one SOAP request, or a SOAP fault.
 pub fn answer(data: &ApogeeData, request: &str) -> Result<String, String> {
     let Some(cod_etu) = element_text(request, "codEtu") else {
-        return Err(fault("technical.parameter.noncoherentinput.codEtu", "Le paramètre codEtu est obligatoire"));
+        return Err(fault(
+            "technical.parameter.noncoherentinput.codEtu",
+            "Le paramètre codEtu est obligatoire",
+        ));
     };
     let Some(student) = data.students.get(cod_etu) else {
         return Err(fault(
@@ -164,7 +173,11 @@ pub fn answer(data: &ApogeeData, request: &str) -> Result<String, String> {
     let mut items = String::new();
     for y in &student.years {
         if method.ends_with("VdiVetV2") {
-            let results: String = y.results.iter().map(|r| session_result(r, "notVet", "barNotVet")).collect();
+            let results: String = y
+                .results
+                .iter()
+                .map(|r| session_result(r, "notVet", "barNotVet"))
+                .collect();
             items.push_str(&format!(
                 "<item><diplome><codDip>{}</codDip><codVrsVdi>{}</codVrsVdi><libWebVdi>{}</libWebVdi></diplome><etapes><item><etape><codEtp>{}</codEtp><codVrsVet>{}</codVrsVet><libWebVet>{}</libWebVet></etape><codAnu>{}</codAnu><resultatVet>{results}</resultatVet></item></etapes></item>",
                 xml(&y.diploma.code),
@@ -177,7 +190,11 @@ pub fn answer(data: &ApogeeData, request: &str) -> Result<String, String> {
             ));
         } else {
             for e in &y.elements {
-                let results: String = e.results.iter().map(|r| session_result(r, "notElp", "barNotElp")).collect();
+                let results: String = e
+                    .results
+                    .iter()
+                    .map(|r| session_result(r, "notElp", "barNotElp"))
+                    .collect();
                 items.push_str(&format!(
                     "<item><codAnu>{}</codAnu><codEtp>{}</codEtp><element><codElp>{}</codElp><libElp>{}</libElp><nbrCrdElp>{}</nbrCrdElp></element><resultatElp>{results}</resultatElp></item>",
                     y.year,

@@ -340,6 +340,7 @@ pub async fn view_as_page(
         focus: None,
         view_as: Some(uid.to_string()),
     };
+    let person = person.with_populations(&memberships);
     match stream_page(state.clone().into_inner(), person, page.layout, request) {
         Ok(stream) => HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")

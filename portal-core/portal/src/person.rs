@@ -24,7 +24,19 @@ pub struct Person {
     pub attributes: Arc<Attributes>,
 }
 
+/// The attribute under which channels may read the person's populations (ids), when their
+/// manifest grants it (`[attributes] read = ["agoraPopulations"]`).
+pub const POPULATIONS_ATTRIBUTE: &str = "agoraPopulations";
+
 impl Person {
+    /// The same person with their populations as the [`POPULATIONS_ATTRIBUTE`] attribute.
+    pub fn with_populations(mut self, populations: &[String]) -> Person {
+        if self.is_signed_in() {
+            Arc::make_mut(&mut self.attributes).insert(POPULATIONS_ATTRIBUTE.to_string(), populations.to_vec());
+        }
+        self
+    }
+
     /// The anonymous visitor of the guest page.
     pub fn guest() -> Self {
         Person {

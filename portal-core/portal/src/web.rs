@@ -340,6 +340,7 @@ async fn home(
         focus: query.focus.clone(),
         view_as: None,
     };
+    let person = person.with_populations(&populations);
     match stream_page(state.clone().into_inner(), person, layout, page) {
         Ok(stream) => {
             let mut res = HttpResponse::Ok();
