@@ -29,8 +29,11 @@
 
 pub mod backend;
 pub mod cache;
+pub mod directory;
 pub mod html;
 pub mod log;
+pub mod mail;
+pub mod request;
 
 mod context;
 mod error;
@@ -58,6 +61,7 @@ pub mod prelude {
     pub use crate::html::{self, escape, safe_url};
     pub use crate::log;
     pub use crate::{Channel, ChannelError, Context, ErrorKind, Locale, Output};
+    pub use crate::{directory, mail, request};
 }
 
 /// What a channel returns: an HTML fragment (sanitised by the host) and an optional title.

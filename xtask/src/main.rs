@@ -22,6 +22,7 @@ const CHANNELS: &[(&str, &str, &str)] = &[
     ("agora-channel-timetable", "timetable", "channels/timetable"),
     ("agora-channel-grades", "grades", "channels/grades"),
     ("agora-channel-links", "links", "channels/links"),
+    ("agora-channel-directory", "directory", "channels/directory"),
     ("agora-test-channels", "misbehaving", "tests/channels/misbehaving"),
 ];
 

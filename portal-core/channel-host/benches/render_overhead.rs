@@ -77,6 +77,9 @@ fn benches(c: &mut Criterion) {
         attributes: attrs,
         portal_url: "http://127.0.0.1/".into(),
         proxy_tickets: None,
+        params: Default::default(),
+        directory: None,
+        mail: None,
     };
 
     // Bare path: same component, imports linked as traps (the `ok` mode calls none).

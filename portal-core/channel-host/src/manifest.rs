@@ -168,6 +168,31 @@ impl ConfigField {
     }
 }
 
+/// The `[directory]` table: the channel may search the directory and see these attributes
+/// of the people it finds (never a red-listed person, never a secret attribute).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryGrant {
+    /// Attributes returned for each person found.
+    pub attributes: Vec<String>,
+    /// Most people returned by one search (the host caps it at 50).
+    #[serde(default = "default_max_results")]
+    pub max_results: u32,
+}
+
+fn default_max_results() -> u32 {
+    20
+}
+
+/// The `[mail]` table: the host may read these mailboxes of the signed-in user for the
+/// channel (counts and latest headers; never a message body).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailGrant {
+    /// Mailbox names, e.g. `["INBOX"]`.
+    pub mailboxes: Vec<String>,
+}
+
 /// The `[cache]` table: how long a render is reused and who shares it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -210,6 +235,12 @@ pub struct ChannelManifest {
     /// Configuration schema.
     #[serde(default)]
     pub config: BTreeMap<String, ConfigField>,
+    /// Directory search, when granted.
+    #[serde(default)]
+    pub directory: Option<DirectoryGrant>,
+    /// Mailboxes the channel may summarise, when granted.
+    #[serde(default)]
+    pub mail: Option<MailGrant>,
     /// Render cache policy.
     #[serde(default)]
     pub cache: CachePolicy,
@@ -278,6 +309,32 @@ impl ChannelManifest {
                     "back-end names are made of letters, digits, '-' and '_'",
                 ));
             }
+        }
+        if let Some(d) = &self.directory {
+            if d.attributes.is_empty() {
+                return Err(self.error(
+                    "directory.attributes",
+                    "list the attributes shown for each person found",
+                ));
+            }
+            if let Some(secret) = d
+                .attributes
+                .iter()
+                .find(|a| crate::render::NEVER_SHOWN.iter().any(|n| n.eq_ignore_ascii_case(a)))
+            {
+                return Err(self.error("directory.attributes", format!("`{secret}` is never given to channels")));
+            }
+            if !(1..=50).contains(&d.max_results) {
+                return Err(self.error("directory.max_results", "must be 1..=50"));
+            }
+        }
+        if let Some(m) = &self.mail
+            && m.mailboxes.is_empty()
+        {
+            return Err(self.error(
+                "mail.mailboxes",
+                "list the mailboxes the channel may summarise, e.g. [\"INBOX\"]",
+            ));
         }
         for attr in &self.cache.vary_by {
             if attr != "user" && !self.attributes.read.contains(attr) {

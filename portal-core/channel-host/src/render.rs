@@ -24,6 +24,85 @@ pub trait ProxyTicketIssuer: Send + Sync {
     fn issue<'a>(&'a self, target_service: &'a str) -> futures::future::BoxFuture<'a, Result<String, String>>;
 }
 
+/// Attributes no channel ever receives, whatever its manifest says (directory entries too).
+pub const NEVER_SHOWN: &[&str] = &[
+    "userPassword",
+    "sambaNTPassword",
+    "sambaLMPassword",
+    "supannEtuSecretariat",
+];
+
+/// One person found in the directory: attribute → values.
+pub type DirectoryEntry = Attributes;
+
+/// Why a directory search failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirectoryFailure {
+    /// The query cannot be used (too short, only wildcards).
+    InvalidQuery(String),
+    /// The directory is down or slow.
+    Unavailable(String),
+}
+
+/// The institution's directory, as the portal reaches it (LDAP, demo LDIF).
+pub trait DirectoryService: Send + Sync {
+    /// People whose name matches `query`, at most `max`, with all their public attributes
+    /// (the host filters them down to the manifest's grant and drops red-listed people).
+    fn search<'a>(
+        &'a self,
+        query: &'a str,
+        max: u32,
+    ) -> futures::future::BoxFuture<'a, Result<Vec<DirectoryEntry>, DirectoryFailure>>;
+}
+
+/// One message in a mailbox summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailMessage {
+    /// IMAP UID.
+    pub uid: u32,
+    /// `From:` as sent.
+    pub from: String,
+    /// `Subject:` as sent (RFC 2047 words undecoded).
+    pub subject: String,
+    /// `Date:` as sent.
+    pub date: String,
+    /// Whether it has been read.
+    pub seen: bool,
+}
+
+/// Counts and latest messages of one mailbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailboxSummary {
+    /// Mailbox name.
+    pub mailbox: String,
+    /// Messages in it.
+    pub messages: u32,
+    /// Unread messages.
+    pub unseen: u32,
+    /// Latest messages, newest first.
+    pub latest: Vec<MailMessage>,
+}
+
+/// Why a mailbox could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailFailure {
+    /// The server refused the credentials.
+    AuthFailed(String),
+    /// The server is down, slow, or answered something unreadable.
+    Unavailable(String),
+}
+
+/// The signed-in user's mailboxes, read by the portal (the channel never sees a socket, a
+/// password or a ticket).
+pub trait MailService: Send + Sync {
+    /// Summary of `mailbox` with at most `latest` messages.
+    fn summary<'a>(
+        &'a self,
+        mailbox: &'a str,
+        latest: u32,
+    ) -> futures::future::BoxFuture<'a, Result<MailboxSummary, MailFailure>>;
+}
+
 /// What the portal asks one render for.
 #[derive(Clone)]
 pub struct RenderRequest {
@@ -39,6 +118,12 @@ pub struct RenderRequest {
     pub portal_url: String,
     /// Proxy tickets for back-ends bound with `auth = cas-proxy` (none on the guest page).
     pub proxy_tickets: Option<Arc<dyn ProxyTicketIssuer>>,
+    /// Query parameters addressed to this channel (`?<publication>.<name>=`), plus `tab`.
+    pub params: std::collections::BTreeMap<String, String>,
+    /// The directory, for channels granted `[directory]`.
+    pub directory: Option<Arc<dyn DirectoryService>>,
+    /// The user's mail, for channels granted `[mail]` (none on the guest page).
+    pub mail: Option<Arc<dyn MailService>>,
 }
 
 impl std::fmt::Debug for RenderRequest {
@@ -48,6 +133,9 @@ impl std::fmt::Debug for RenderRequest {
             .field("signed_in", &self.signed_in)
             .field("attributes", &self.attributes.len())
             .field("proxy_tickets", &self.proxy_tickets.is_some())
+            .field("params", &self.params)
+            .field("directory", &self.directory.is_some())
+            .field("mail", &self.mail.is_some())
             .finish()
     }
 }
@@ -180,6 +268,9 @@ pub struct RenderState {
     pub(crate) last_panic: Option<String>,
     pub(crate) refusals: Vec<String>,
     pub(crate) proxy_tickets: Option<Arc<dyn ProxyTicketIssuer>>,
+    pub(crate) params: std::collections::BTreeMap<String, String>,
+    pub(crate) directory: Option<Arc<dyn DirectoryService>>,
+    pub(crate) mail: Option<Arc<dyn MailService>>,
 }
 
 impl ChannelEngine {
@@ -233,6 +324,9 @@ impl ChannelEngine {
             last_panic: None,
             refusals: Vec::new(),
             proxy_tickets: request.proxy_tickets.clone(),
+            params: request.params.clone(),
+            directory: request.directory.clone(),
+            mail: request.mail.clone(),
         };
         let ctx = RenderContext {
             publication: publication.id.clone(),

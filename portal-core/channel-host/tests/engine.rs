@@ -103,6 +103,9 @@ async fn a_trap_does_not_poison_the_next_render() {
         attributes: Arc::new(Attributes::new()),
         portal_url: "http://x/".into(),
         proxy_tickets: None,
+        params: Default::default(),
+        directory: None,
+        mail: None,
     };
     for _ in 0..3 {
         assert!(

@@ -40,6 +40,8 @@ pub struct PortalState {
     pub slots: SlotRenderer,
     /// People and attributes.
     pub people: PersonResolver,
+    /// The directory channels may search (`[directory]` grant), over the attribute sources.
+    pub directory: Arc<dyn agora_channel_host::render::DirectoryService>,
     /// The demo directory, when demo mode is on.
     pub demo_directory: Option<Arc<LdifDirectory>>,
     /// Database.
@@ -138,6 +140,8 @@ impl Portal {
         } else {
             None
         };
+        let directory: Arc<dyn agora_channel_host::render::DirectoryService> =
+            Arc::new(crate::person::SourcesDirectory::new(sources.clone()));
         let people = PersonResolver::new(sources, Duration::from_secs(config.directory.cache_seconds.max(1)))
             .with_signon_wins(config.directory.signon_wins.clone());
         let slots = SlotRenderer::new(
@@ -163,6 +167,7 @@ impl Portal {
             slots,
             people,
             demo_directory,
+            directory,
             edits: crate::personal::EditStore::new(storage.clone(), 100_000),
             storage,
             metrics: crate::telemetry::metrics_handle(),

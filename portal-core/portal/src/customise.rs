@@ -339,6 +339,9 @@ pub async fn view_as_page(
         customise: false,
         focus: None,
         view_as: Some(uid.to_string()),
+        query: Vec::new(),
+        directory: Some(state.directory.clone()),
+        mail: None,
     };
     let person = person.with_populations(&memberships);
     match stream_page(state.clone().into_inner(), person, page.layout, request) {

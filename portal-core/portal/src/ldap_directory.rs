@@ -115,9 +115,93 @@ fn supann_problem(name: &str, value: &str) -> Option<String> {
     }
 }
 
+/// The LDAP filter of a name search: every word somewhere in a name attribute, people
+/// only, red-listed people excluded (the host drops them again whatever the filter finds).
+pub fn search_filter(words: &[String]) -> String {
+    let mut filter = String::from("(&(objectClass=person)(!(supannListeRouge=TRUE))");
+    for w in words {
+        let w = ldap3::ldap_escape(w);
+        filter.push_str("(|");
+        for attr in crate::person::NAME_ATTRIBUTES {
+            filter.push_str(&format!("({attr}=*{w}*)"));
+        }
+        filter.push(')');
+    }
+    filter.push(')');
+    filter
+}
+
+impl LdapDirectory {
+    async fn search_people(&self, words: &[String], max: u32) -> Result<Vec<Attributes>, SourceError> {
+        let pooled = self.idle.lock().await.pop();
+        let mut ldap = match pooled {
+            Some(l) => l,
+            None => self.connect().await?,
+        };
+        let filter = search_filter(words);
+        let attrs: Vec<&str> = self
+            .config
+            .attributes
+            .iter()
+            .map(String::as_str)
+            .filter(|a| !NEVER_KEPT.iter().any(|n| n.eq_ignore_ascii_case(a)))
+            .chain(["supannListeRouge"])
+            .collect();
+        let search = ldap
+            .with_timeout(self.timeout())
+            .with_search_options(ldap3::SearchOptions::new().sizelimit(max as i32))
+            .search(&self.config.base_dn, Scope::Subtree, &filter, attrs);
+        let result = match tokio::time::timeout(self.timeout() * 2, search).await {
+            Ok(Ok(r)) => Ok(r.0),
+            Ok(Err(e)) => Err(self.unavailable(format!("search {filter}: {e}"))),
+            Err(_) => Err(self.unavailable("no answer in time")),
+        };
+        match result {
+            Ok(entries) => {
+                let mut idle = self.idle.lock().await;
+                if idle.len() < self.config.pool_size {
+                    idle.push(ldap);
+                }
+                drop(idle);
+                Ok(entries
+                    .into_iter()
+                    .take(max as usize)
+                    .map(|e| {
+                        let entry = SearchEntry::construct(e);
+                        entry
+                            .attrs
+                            .into_iter()
+                            .filter(|(name, _)| !NEVER_KEPT.iter().any(|n| n.eq_ignore_ascii_case(name)))
+                            .map(|(name, values)| {
+                                let name = self
+                                    .config
+                                    .attributes
+                                    .iter()
+                                    .find(|a| a.eq_ignore_ascii_case(&name))
+                                    .cloned()
+                                    .unwrap_or(name);
+                                (name, values)
+                            })
+                            .collect()
+                    })
+                    .collect())
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
 impl AttributeSource for LdapDirectory {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn search<'a>(
+        &'a self,
+        words: &'a [String],
+        max: u32,
+    ) -> Option<BoxFuture<'a, Result<Vec<Attributes>, SourceError>>> {
+        Some(Box::pin(self.search_people(words, max)))
     }
 
     fn lookup<'a>(&'a self, login: &'a str) -> BoxFuture<'a, Result<Option<Attributes>, SourceError>> {

@@ -33,6 +33,12 @@ pub struct PageRequest {
     pub customise: bool,
     /// The control to focus (`publication:action`) after a customisation form.
     pub focus: Option<String>,
+    /// The page's query parameters; each channel gets those named `<publication>.<name>`.
+    pub query: Vec<(String, String)>,
+    /// The directory, for channels granted `[directory]`.
+    pub directory: Option<Arc<dyn agora_channel_host::render::DirectoryService>>,
+    /// The user's mail, for channels granted `[mail]`.
+    pub mail: Option<Arc<dyn agora_channel_host::render::MailService>>,
     /// An administrator previews this uid's page (read only, with a banner).
     pub view_as: Option<String>,
 }
@@ -215,8 +221,25 @@ pub fn stream_page(
                         .then(|| target(c + 1, tab.columns[c + 1].slots.len())),
                     preferences: preference_fields(entry, layout.preferences.get(&publication), &defaults),
                 });
-                let prefs = layout.preferences.get(&publication).cloned().unwrap_or_default();
-                slots.push((name, entry.clone(), prefs));
+                let mut params: std::collections::BTreeMap<String, String> = req
+                    .query
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        k.strip_prefix(publication.as_str())
+                            .and_then(|rest| rest.strip_prefix('.'))
+                            .map(|name| (name.to_string(), v.chars().take(256).collect()))
+                    })
+                    .take(8)
+                    .collect();
+                params.insert("tab".into(), tab.id.clone());
+                let inputs = crate::slot::SlotInputs {
+                    preferences: layout.preferences.get(&publication).cloned().unwrap_or_default(),
+                    params,
+                    proxy_tickets: req.proxy_tickets.clone(),
+                    directory: req.directory.clone(),
+                    mail: req.mail.clone(),
+                };
+                slots.push((name, entry.clone(), inputs));
             }
             columns.push(col);
         }
@@ -261,13 +284,12 @@ pub fn stream_page(
 
     let renders: FuturesUnordered<_> = slots
         .into_iter()
-        .map(|(name, entry, prefs)| {
+        .map(|(name, entry, inputs)| {
             let state = state.clone();
             let person = person.clone();
             let locale = locale.clone();
-            let proxy = req.proxy_tickets.clone();
             async move {
-                let view = state.slots.render(&entry, &person, &locale, &prefs, proxy).await;
+                let view = state.slots.render(&entry, &person, &locale, inputs).await;
                 let title = entry.publication.title.get(&locale).to_string();
                 slot_chunk(&state, &name, &title, &locale, &view).unwrap_or_else(|e| {
                     tracing::error!("{e}");

@@ -90,6 +90,53 @@ pub trait AttributeSource: Send + Sync {
     fn name(&self) -> &str;
     /// Attributes of `login`, `None` when the source does not know them.
     fn lookup<'a>(&'a self, login: &'a str) -> BoxFuture<'a, Result<Option<Attributes>, SourceError>>;
+
+    /// People whose name contains every word of `words` (case-insensitive), at most `max`;
+    /// `None` when this source cannot search (sign-on attributes, for instance).
+    fn search<'a>(
+        &'a self,
+        _words: &'a [String],
+        _max: u32,
+    ) -> Option<BoxFuture<'a, Result<Vec<Attributes>, SourceError>>> {
+        None
+    }
+}
+
+/// The attributes a directory search matches words against.
+pub const NAME_ATTRIBUTES: &[&str] = &["cn", "displayName", "sn", "givenName"];
+
+/// The portal's directory for channels: the first attribute source that can search.
+pub struct SourcesDirectory {
+    sources: Vec<Arc<dyn AttributeSource>>,
+}
+
+impl SourcesDirectory {
+    /// A directory over `sources` (searched in order; the first that can search answers).
+    pub fn new(sources: Vec<Arc<dyn AttributeSource>>) -> Self {
+        SourcesDirectory { sources }
+    }
+}
+
+impl agora_channel_host::render::DirectoryService for SourcesDirectory {
+    fn search<'a>(
+        &'a self,
+        query: &'a str,
+        max: u32,
+    ) -> BoxFuture<'a, Result<Vec<Attributes>, agora_channel_host::render::DirectoryFailure>> {
+        use agora_channel_host::render::DirectoryFailure;
+        Box::pin(async move {
+            let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+            if words.is_empty() {
+                return Err(DirectoryFailure::InvalidQuery("empty query".into()));
+            }
+            for source in &self.sources {
+                if let Some(search) = source.search(&words, max) {
+                    return search.await.map_err(|e| DirectoryFailure::Unavailable(e.to_string()));
+                }
+            }
+            Err(DirectoryFailure::Unavailable("no attribute source can search".into()))
+        })
+    }
 }
 
 /// The demo directory: people read from an LDIF file (SupAnn entries), found by `uid` or
@@ -146,6 +193,33 @@ impl AttributeSource for LdifDirectory {
 
     fn lookup<'a>(&'a self, login: &'a str) -> BoxFuture<'a, Result<Option<Attributes>, SourceError>> {
         Box::pin(async move { Ok(self.by_login.get(login).map(|a| (**a).clone())) })
+    }
+
+    fn search<'a>(
+        &'a self,
+        words: &'a [String],
+        max: u32,
+    ) -> Option<BoxFuture<'a, Result<Vec<Attributes>, SourceError>>> {
+        Some(Box::pin(async move {
+            let found = self
+                .order
+                .iter()
+                .filter_map(|uid| self.by_login.get(uid))
+                .filter(|attrs| {
+                    let names: String = NAME_ATTRIBUTES
+                        .iter()
+                        .filter_map(|n| attrs.get(*n))
+                        .flatten()
+                        .map(|v| v.to_lowercase())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    words.iter().all(|w| names.contains(w.as_str()))
+                })
+                .take(max as usize)
+                .map(|a| (**a).clone())
+                .collect();
+            Ok(found)
+        }))
     }
 }
 

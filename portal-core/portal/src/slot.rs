@@ -63,6 +63,21 @@ pub struct SlotRenderer {
 /// A person's preferences for one channel: key → value.
 pub type Preferences = std::collections::BTreeMap<String, String>;
 
+/// What one slot's render gets besides the channel and the person.
+#[derive(Clone, Default)]
+pub struct SlotInputs {
+    /// The person's preferences for this channel.
+    pub preferences: Preferences,
+    /// Query parameters addressed to this channel, plus `tab`.
+    pub params: std::collections::BTreeMap<String, String>,
+    /// CAS proxy tickets, when signed in with CAS.
+    pub proxy_tickets: Option<Arc<dyn ProxyTicketIssuer>>,
+    /// The directory, for channels granted `[directory]`.
+    pub directory: Option<Arc<dyn agora_channel_host::render::DirectoryService>>,
+    /// The user's mail, for channels granted `[mail]`.
+    pub mail: Option<Arc<dyn agora_channel_host::render::MailService>>,
+}
+
 /// Current time in ms since the Unix epoch.
 pub fn now_ms() -> i64 {
     SystemTime::now()
@@ -115,12 +130,25 @@ impl SlotRenderer {
         }
     }
 
-    /// The cache key of `entry` for `person` in `locale`, with the person's preferences.
-    pub fn cache_key(entry: &Entry, person: &Person, locale: &str, preferences: &Preferences) -> String {
+    /// The cache key of `entry` for `person` in `locale`, with the person's preferences and
+    /// the channel's query parameters.
+    pub fn cache_key(
+        entry: &Entry,
+        person: &Person,
+        locale: &str,
+        preferences: &Preferences,
+        params: &std::collections::BTreeMap<String, String>,
+    ) -> String {
         let mut h = Sha256::new();
         h.update(entry.publication.id.as_bytes());
         h.update([0]);
         h.update(locale.as_bytes());
+        for (k, v) in params {
+            h.update([4]);
+            h.update(k.as_bytes());
+            h.update([3]);
+            h.update(v.as_bytes());
+        }
         for (k, v) in preferences {
             h.update([2]);
             h.update(k.as_bytes());
@@ -142,15 +170,9 @@ impl SlotRenderer {
     }
 
     /// Render one slot, with the person's preferences for it (empty: the admin's config).
-    pub async fn render(
-        &self,
-        entry: &Entry,
-        person: &Person,
-        locale: &str,
-        preferences: &Preferences,
-        proxy_tickets: Option<Arc<dyn ProxyTicketIssuer>>,
-    ) -> SlotView {
-        let key = Self::cache_key(entry, person, locale, preferences);
+    pub async fn render(&self, entry: &Entry, person: &Person, locale: &str, inputs: SlotInputs) -> SlotView {
+        let preferences = &inputs.preferences;
+        let key = Self::cache_key(entry, person, locale, preferences, &inputs.params);
         let ttl_ms = i64::from(entry.channel.manifest.cache.ttl_seconds) * 1000;
         let now = now_ms();
         let cached = self.cache.get(&key).await;
@@ -169,7 +191,10 @@ impl SlotRenderer {
             signed_in: person.is_signed_in(),
             attributes: person.attributes.clone(),
             portal_url: self.portal_url.clone(),
-            proxy_tickets,
+            proxy_tickets: inputs.proxy_tickets.clone(),
+            params: inputs.params.clone(),
+            directory: inputs.directory.clone(),
+            mail: inputs.mail.clone(),
         };
         let publication = if preferences.is_empty() {
             entry.publication.clone()

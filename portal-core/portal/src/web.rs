@@ -339,6 +339,12 @@ async fn home(
         customise: query.customise.as_deref() == Some("1"),
         focus: query.focus.clone(),
         view_as: None,
+        query: url::form_urlencoded::parse(req.query_string().as_bytes())
+            .into_owned()
+            .take(32)
+            .collect(),
+        directory: person.is_signed_in().then(|| state.directory.clone()),
+        mail: None,
     };
     let person = person.with_populations(&populations);
     match stream_page(state.clone().into_inner(), person, layout, page) {
