@@ -23,6 +23,7 @@ const CHANNELS: &[(&str, &str, &str)] = &[
     ("agora-channel-grades", "grades", "channels/grades"),
     ("agora-channel-links", "links", "channels/links"),
     ("agora-channel-directory", "directory", "channels/directory"),
+    ("agora-channel-mail", "mail", "channels/mail"),
     ("agora-test-channels", "misbehaving", "tests/channels/misbehaving"),
 ];
 
@@ -202,6 +203,8 @@ const DEBIAN_PEERS: &[(&str, &str)] = &[
     ("postgresql", "/usr/lib/postgresql"),
     ("chromium", "/usr/bin/chromium"),
     ("chromium-driver", "/usr/bin/chromedriver"),
+    ("dovecot-imapd", "/usr/sbin/dovecot"),
+    ("python3", "/usr/bin/python3"),
 ];
 
 fn test(root: &Path, args: &[String]) -> Result<()> {

@@ -42,6 +42,8 @@ pub struct PortalState {
     pub people: PersonResolver,
     /// The directory channels may search (`[directory]` grant), over the attribute sources.
     pub directory: Arc<dyn agora_channel_host::render::DirectoryService>,
+    /// The IMAP server settings, shared by every user's mail service.
+    pub mail: Arc<crate::config::MailConfig>,
     /// The demo directory, when demo mode is on.
     pub demo_directory: Option<Arc<LdifDirectory>>,
     /// Database.
@@ -159,7 +161,9 @@ impl Portal {
                 "no sign-on is configured ([cas] server_url is empty, demo off): only the guest page is served"
             );
         }
+        let mail = Arc::new(config.mail.clone());
         let state = PortalState {
+            mail,
             config,
             theme,
             registry,

@@ -187,8 +187,55 @@ pub struct TrustedHeadersConfig {
     pub attributes: std::collections::BTreeMap<String, String>,
 }
 
+/// `[mail]`: the IMAP server the portal reads users' mailboxes on, for channels granted
+/// `[mail]`. Off while `imap_host` is empty.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// IMAP server host name.
+    pub imap_host: String,
+    /// IMAP port (143 for `none`/`starttls`, 993 for `tls`).
+    pub imap_port: u16,
+    /// `tls` (implicit TLS), `starttls`, or `none` (loopback tests only).
+    pub tls: String,
+    /// How the portal logs in as the user: `cas-proxy` (a CAS proxy ticket for `cas_service`
+    /// is the IMAP password; the server validates it at CAS) or `master` (a master user).
+    pub auth: String,
+    /// CAS service of the IMAP server, for `cas-proxy` (e.g. `imap://imap.univ.fr`).
+    pub cas_service: String,
+    /// Master user login, for `master`.
+    pub master_user: String,
+    /// Master user password (set it with `PORTAL_MAIL__MASTER_PASSWORD`).
+    pub master_password: String,
+    /// Between the user's login and the master login (`user*master` for Dovecot).
+    pub master_separator: String,
+    /// Whole conversation budget, ms.
+    pub timeout_ms: u64,
+}
+
+impl MailConfig {
+    /// Whether a mail server is configured.
+    pub fn enabled(&self) -> bool {
+        !self.imap_host.is_empty()
+    }
+}
+
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("imap_host", &self.imap_host)
+            .field("imap_port", &self.imap_port)
+            .field("tls", &self.tls)
+            .field("auth", &self.auth)
+            .field("cas_service", &self.cas_service)
+            .field("master_user", &self.master_user)
+            .field("master_password", &"***")
+            .finish()
+    }
+}
+
 /// `[ldap]`: the institution's directory (SupAnn). Off while `url` is empty.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LdapConfig {
     /// `ldap://host:389` or `ldaps://host:636`.
@@ -211,6 +258,19 @@ pub struct LdapConfig {
     pub tls_verify: bool,
     /// Connections kept open.
     pub pool_size: usize,
+}
+
+impl std::fmt::Debug for LdapConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LdapConfig")
+            .field("url", &self.url)
+            .field("bind_dn", &self.bind_dn)
+            .field("bind_password", &"***")
+            .field("base_dn", &self.base_dn)
+            .field("filter", &self.filter)
+            .field("timeout_ms", &self.timeout_ms)
+            .finish()
+    }
 }
 
 /// `[directory]`: how attribute sources are merged and cached.
@@ -298,6 +358,8 @@ pub struct PortalConfig {
     pub directory: DirectoryConfig,
     /// `[storage]`
     pub storage: StorageConfig,
+    /// `[mail]`
+    pub mail: MailConfig,
     /// `[admin]`
     pub admin: AdminConfig,
     /// `[demo]`
@@ -423,6 +485,17 @@ impl Default for PortalConfig {
                 pool_size: 4,
             },
             storage: StorageConfig { url: String::new() },
+            mail: MailConfig {
+                imap_host: String::new(),
+                imap_port: 993,
+                tls: "tls".into(),
+                auth: "cas-proxy".into(),
+                cas_service: String::new(),
+                master_user: String::new(),
+                master_password: String::new(),
+                master_separator: "*".into(),
+                timeout_ms: 3000,
+            },
             directory: DirectoryConfig {
                 cache_seconds: 300,
                 signon_wins: Vec::new(),
@@ -571,6 +644,21 @@ impl PortalConfig {
                 "log.format",
                 format!("`{}` is not one of: pretty, json", self.log.format),
             ));
+        }
+        if self.mail.enabled() {
+            if !["tls", "starttls", "none"].contains(&self.mail.tls.as_str()) {
+                return Err(self.err("mail.tls", format!("`{}` is not one of: tls, starttls, none", self.mail.tls)));
+            }
+            match self.mail.auth.as_str() {
+                "cas-proxy" if self.mail.cas_service.is_empty() => {
+                    return Err(self.err("mail.cas_service", "the IMAP server's CAS service is needed for auth = \"cas-proxy\""));
+                }
+                "master" if self.mail.master_user.is_empty() => {
+                    return Err(self.err("mail.master_user", "a master user is needed for auth = \"master\""));
+                }
+                "cas-proxy" | "master" => {}
+                other => return Err(self.err("mail.auth", format!("`{other}` is not one of: cas-proxy, master"))),
+            }
         }
         if self.session.idle_minutes == 0 {
             return Err(self.err("session.idle_minutes", "must be at least 1"));

@@ -14,6 +14,7 @@ pub mod catalogue;
 pub mod config;
 pub mod customise;
 pub mod i18n;
+pub mod imap;
 pub mod ldap_directory;
 pub mod ldif;
 pub mod live;

@@ -335,7 +335,7 @@ async fn home(
         tab: query.tab.clone(),
         csrf_token: csrf_token(&session),
         notices: messages,
-        proxy_tickets,
+        proxy_tickets: proxy_tickets.clone(),
         customise: query.customise.as_deref() == Some("1"),
         focus: query.focus.clone(),
         view_as: None,
@@ -344,7 +344,13 @@ async fn home(
             .take(32)
             .collect(),
         directory: person.is_signed_in().then(|| state.directory.clone()),
-        mail: None,
+        mail: (person.is_signed_in() && state.mail.enabled()).then(|| {
+            Arc::new(crate::imap::ImapMail::new(
+                state.mail.clone(),
+                person.uid.clone(),
+                proxy_tickets.clone(),
+            )) as Arc<dyn agora_channel_host::render::MailService>
+        }),
     };
     let person = person.with_populations(&populations);
     match stream_page(state.clone().into_inner(), person, layout, page) {

@@ -1,0 +1,250 @@
+//! The "mail" channel: unread count and the latest messages of the user's inbox (sender,
+//! subject decoded per RFC 2047, date), with a link to the webmail. The portal reads the
+//! mailbox over IMAP (the `mail` capability) with credentials the channel never sees.
+
+use agora_channel_sdk::prelude::*;
+use base64::Engine;
+use serde::Deserialize;
+
+/// Configuration of a mail publication.
+#[derive(Debug, Deserialize)]
+pub struct Config {
+    /// Mailbox shown (must be in the manifest's `[mail] mailboxes`).
+    pub mailbox: String,
+    /// How many latest messages are listed.
+    pub latest: u32,
+    /// The webmail, linked from the channel.
+    pub webmail_url: String,
+}
+
+/// Windows-1252 code points for bytes 0x80–0x9F (the rest is Latin-1).
+const CP1252: [char; 32] = [
+    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', '\u{90}', '‘', '’', '“',
+    '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+];
+
+/// Decode bytes in `charset` (UTF-8, ISO-8859-1/15, Windows-1252, US-ASCII); `None` for
+/// others.
+fn decode_charset(charset: &str, bytes: &[u8]) -> Option<String> {
+    let charset = charset.to_ascii_lowercase();
+    let charset = charset.split('*').next().unwrap_or_default(); // RFC 2231 language suffix
+    match charset {
+        "utf-8" | "utf8" | "us-ascii" => Some(String::from_utf8_lossy(bytes).into_owned()),
+        "iso-8859-1" | "latin1" | "iso-8859-15" | "windows-1252" | "cp1252" => Some(
+            bytes
+                .iter()
+                .map(|&b| match (charset, b) {
+                    ("iso-8859-15", 0xA4) => '€',
+                    ("windows-1252" | "cp1252", 0x80..=0x9F) => CP1252[(b - 0x80) as usize],
+                    _ => b as char,
+                })
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// Decode one `=?charset?enc?text?=` word, if it is one.
+fn decode_word(word: &str) -> Option<String> {
+    let inner = word.strip_prefix("=?")?.strip_suffix("?=")?;
+    let mut parts = inner.splitn(3, '?');
+    let (charset, encoding, text) = (parts.next()?, parts.next()?, parts.next()?);
+    let bytes = match encoding {
+        "B" | "b" => base64::engine::general_purpose::STANDARD.decode(text.trim()).ok()?,
+        "Q" | "q" => {
+            let mut out = Vec::new();
+            let raw = text.as_bytes();
+            let mut i = 0;
+            while i < raw.len() {
+                match raw[i] {
+                    b'_' => out.push(b' '),
+                    b'=' => {
+                        let hex = std::str::from_utf8(raw.get(i + 1..i + 3)?).ok()?;
+                        out.push(u8::from_str_radix(hex, 16).ok()?);
+                        i += 2;
+                    }
+                    b => out.push(b),
+                }
+                i += 1;
+            }
+            out
+        }
+        _ => return None,
+    };
+    decode_charset(charset, &bytes)
+}
+
+/// Decode the RFC 2047 encoded words of a header value; whitespace between two encoded
+/// words disappears, undecodable words stay as they are.
+pub fn decode_header(value: &str) -> String {
+    let mut out = String::new();
+    let mut last_was_word = false;
+    let mut rest = value;
+    while !rest.is_empty() {
+        let ws_len = rest.len() - rest.trim_start().len();
+        let (ws, after) = rest.split_at(ws_len);
+        let token_len = after.find(char::is_whitespace).unwrap_or(after.len());
+        let (token, next) = after.split_at(token_len);
+        match decode_word(token) {
+            Some(decoded) => {
+                if !last_was_word {
+                    out.push_str(ws);
+                }
+                out.push_str(&decoded);
+                last_was_word = true;
+            }
+            None => {
+                out.push_str(ws);
+                out.push_str(token);
+                last_was_word = false;
+            }
+        }
+        rest = next;
+    }
+    out.trim().to_string()
+}
+
+/// The display name of a `From:` value (or the address when there is none).
+pub fn sender_name(from: &str) -> String {
+    let decoded = decode_header(from);
+    match decoded.find('<') {
+        Some(i) if !decoded[..i].trim().is_empty() => decoded[..i].trim().trim_matches('"').to_string(),
+        Some(i) => decoded[i + 1..].trim_end_matches('>').to_string(),
+        None => decoded,
+    }
+}
+
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MOIS: [&str; 12] = [
+    "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.",
+];
+
+/// A short date from an RFC 5322 `Date:` (`Mon, 23 Nov 2026 08:02:00 +0100` → `23 Nov 08:02`).
+pub fn short_date(date: &str, en: bool) -> String {
+    let words: Vec<&str> = date.split_whitespace().collect();
+    let start = usize::from(words.first().is_some_and(|w| w.ends_with(',')));
+    let (Some(day), Some(month), Some(time)) = (words.get(start), words.get(start + 1), words.get(start + 3)) else {
+        return date.to_string();
+    };
+    let Some(m) = MONTHS.iter().position(|x| x.eq_ignore_ascii_case(month)) else {
+        return date.to_string();
+    };
+    let hm: String = time.chars().take(5).collect();
+    if en {
+        format!("{day} {} {hm}", MONTHS[m])
+    } else {
+        format!("{day} {} {hm}", MOIS[m])
+    }
+}
+
+/// HTML of a mailbox summary.
+pub fn render_summary(summary: &mail::Summary, webmail: &str, en: bool) -> String {
+    let count = match (summary.unseen, en) {
+        (0, true) => "No unread messages".to_string(),
+        (0, false) => "Aucun message non lu".to_string(),
+        (1, true) => "1 unread message".to_string(),
+        (1, false) => "1 message non lu".to_string(),
+        (n, true) => format!("{n} unread messages"),
+        (n, false) => format!("{n} messages non lus"),
+    };
+    let mut html = format!("<p class=\"mail-count\"><strong>{}</strong></p>", escape(&count));
+    if !summary.latest.is_empty() {
+        html.push_str("<ul class=\"mail-list\">");
+        for m in &summary.latest {
+            let subject = decode_header(&m.subject);
+            let subject = if subject.is_empty() {
+                if en { "(no subject)".to_string() } else { "(sans objet)".to_string() }
+            } else {
+                subject
+            };
+            let (open, close) = if m.seen { ("", "") } else { ("<strong>", "</strong>") };
+            html.push_str(&format!(
+                "<li class=\"{}\">{open}{}{close}<br><span class=\"mail-from\">{}</span> · <span class=\"mail-date\">{}</span></li>",
+                if m.seen { "mail-seen" } else { "mail-unseen" },
+                escape(&subject),
+                escape(&sender_name(&m.from)),
+                escape(&short_date(&m.date, en)),
+            ));
+        }
+        html.push_str("</ul>");
+    }
+    if !webmail.is_empty() {
+        html.push_str(&format!(
+            "<p><a href=\"{}\">{}</a></p>",
+            escape(safe_url(webmail)),
+            if en { "Open my webmail" } else { "Ouvrir ma messagerie" }
+        ));
+    }
+    html
+}
+
+/// The channel.
+pub struct Mail;
+
+impl Channel for Mail {
+    type Config = Config;
+
+    fn render(ctx: &Context<Config>) -> Result<Output, ChannelError> {
+        if !ctx.signed_in {
+            return Err(ChannelError::not_applicable("guests have no mailbox"));
+        }
+        let summary = mail::summary(&ctx.config.mailbox, ctx.config.latest)?;
+        Ok(Output::html(render_summary(
+            &summary,
+            &ctx.config.webmail_url,
+            ctx.locale == Locale::En,
+        )))
+    }
+}
+
+agora_channel_sdk::export_channel!(Mail);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoded_words_decode_in_the_usual_charsets() {
+        assert_eq!(decode_header("=?UTF-8?B?SW5zY3JpcHRpb25zIHDDqWRhZ29naXF1ZXM=?="), "Inscriptions pédagogiques");
+        assert_eq!(decode_header("=?ISO-8859-1?Q?R=E9sultats_du_semestre?="), "Résultats du semestre");
+        assert_eq!(decode_header("=?utf-8?q?Caf=C3=A9?= =?utf-8?q?_gratuit?= demain"), "Café gratuit demain");
+        assert_eq!(decode_header("=?windows-1252?Q?=93Cours=94_annul=E9?="), "“Cours” annulé");
+        assert_eq!(decode_header("=?iso-8859-15?Q?10_=A4?="), "10 €");
+        assert_eq!(decode_header("Plain subject"), "Plain subject");
+        assert_eq!(decode_header("=?x-unknown?Q?abc?="), "=?x-unknown?Q?abc?=", "left as is");
+        assert_eq!(decode_header("=?UTF-8?B?!!!?="), "=?UTF-8?B?!!!?=", "bad base64 left as is");
+    }
+
+    #[test]
+    fn senders_and_dates_read_well() {
+        assert_eq!(sender_name("=?UTF-8?Q?Scolarit=C3=A9?= <scol@univ.fr>"), "Scolarité");
+        assert_eq!(sender_name("\"BU Sciences\" <bu@univ.fr>"), "BU Sciences");
+        assert_eq!(sender_name("<noreply@univ.fr>"), "noreply@univ.fr");
+        assert_eq!(short_date("Mon, 23 Nov 2026 08:02:00 +0100", true), "23 Nov 08:02");
+        assert_eq!(short_date("23 Nov 2026 08:02:00 +0100", false), "23 nov. 08:02");
+        assert_eq!(short_date("yesterday", false), "yesterday");
+    }
+
+    #[test]
+    fn the_summary_shows_unread_first_and_escapes_everything() {
+        let summary = mail::Summary {
+            mailbox: "INBOX".into(),
+            messages: 3,
+            unseen: 2,
+            latest: vec![
+                mail::Message {
+                    uid: 3,
+                    from: "Mallory <m@x.fr>".into(),
+                    subject: "<script>alert(1)</script>".into(),
+                    date: "Mon, 23 Nov 2026 08:02:00 +0100".into(),
+                    seen: false,
+                },
+                mail::Message { uid: 2, from: "a@b.fr".into(), subject: "".into(), date: "".into(), seen: true },
+            ],
+        };
+        let html = render_summary(&summary, "https://webmail.univ.fr", false);
+        assert!(html.contains("2 messages non lus"), "{html}");
+        assert!(html.contains("&lt;script&gt;") && !html.contains("<script>"), "{html}");
+        assert!(html.contains("(sans objet)") && html.contains("Ouvrir ma messagerie"), "{html}");
+    }
+}
