@@ -127,7 +127,7 @@ pub async fn edits_survive_a_restart(site: &Site) {
         columns(&before["layout"], "home"),
         [
             vec!["timetable", "welcome", "links", "l1-news"],
-            vec!["grades", "campus-news"]
+            vec!["grades", "mail", "campus-news"]
         ]
     );
     let (status, body) = api
@@ -163,7 +163,7 @@ pub async fn edits_survive_a_restart(site: &Site) {
         columns(&after["layout"], "home"),
         [
             vec!["timetable", "welcome", "links"],
-            vec!["library-news", "grades", "campus-news", "l1-news"]
+            vec!["library-news", "grades", "mail", "campus-news", "l1-news"]
         ],
         "{after}"
     );
@@ -187,7 +187,7 @@ pub async fn edits_survive_a_restart(site: &Site) {
         columns(&api.layout().await["layout"], "home"),
         [
             vec!["timetable", "welcome", "links", "l1-news"],
-            vec!["grades", "campus-news"]
+            vec!["grades", "mail", "campus-news"]
         ]
     );
     portal.stop().await;

@@ -346,7 +346,11 @@ impl Dovecot {
         }
         let dir = crate::temp_dir("dovecot");
         let port = free_port();
-        let root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
+        let root = Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| o.stdout.starts_with(b"0"))
+            .unwrap_or(false);
         let me = |flag: &str| {
             String::from_utf8_lossy(&Command::new("id").arg(flag).output().expect("id").stdout)
                 .trim()
@@ -354,17 +358,28 @@ impl Dovecot {
         };
         // imap-login refuses to run as root: use Debian's dovecot users when root.
         let (login_user, internal_user, mail_user, mail_group) = if root {
-            ("dovenull".to_string(), "dovecot".to_string(), "dovecot".to_string(), "dovecot".to_string())
+            (
+                "dovenull".to_string(),
+                "dovecot".to_string(),
+                "dovecot".to_string(),
+                "dovecot".to_string(),
+            )
         } else {
             (me("-un"), me("-un"), me("-un"), me("-gn"))
         };
         std::fs::create_dir_all(dir.join("run")).expect("run dir");
         std::fs::create_dir_all(dir.join("mail")).expect("mail dir");
         let _ = Command::new("chmod").arg("755").arg(&dir).status();
-        let _ = Command::new("chown").arg(format!("{mail_user}:{mail_group}")).arg(dir.join("mail")).status();
+        let _ = Command::new("chown")
+            .arg(format!("{mail_user}:{mail_group}"))
+            .arg(dir.join("mail"))
+            .status();
         let mut passwd = String::new();
         for (user, password) in users {
-            passwd.push_str(&format!("{user}:{{PLAIN}}{password}::::{}/mail/{user}\n", dir.display()));
+            passwd.push_str(&format!(
+                "{user}:{{PLAIN}}{password}::::{}/mail/{user}\n",
+                dir.display()
+            ));
         }
         std::fs::write(dir.join("users"), &passwd).expect("users");
         let passdb = match &auth {
@@ -379,8 +394,11 @@ impl Dovecot {
                 // Dovecot's auth process runs as an unprivileged user: the program and its
                 // interpreter must be readable by it (Debian's python3, stdlib only).
                 let script = dir.join("checkpassword_cas.py");
-                std::fs::copy(crate::repo_root().join("tests/peers/mail/checkpassword_cas.py"), &script)
-                    .expect("copy checkpassword");
+                std::fs::copy(
+                    crate::repo_root().join("tests/peers/mail/checkpassword_cas.py"),
+                    &script,
+                )
+                .expect("copy checkpassword");
                 let wrapper = dir.join("checkpassword.sh");
                 std::fs::write(
                     &wrapper,
@@ -392,7 +410,10 @@ impl Dovecot {
                 .expect("wrapper");
                 let _ = Command::new("chmod").arg("755").arg(&script).status();
                 let _ = Command::new("chmod").arg("755").arg(&wrapper).status();
-                format!("passdb {{\n  driver = checkpassword\n  args = {}\n}}\n", wrapper.display())
+                format!(
+                    "passdb {{\n  driver = checkpassword\n  args = {}\n}}\n",
+                    wrapper.display()
+                )
             }
         };
         let conf = format!(
@@ -451,7 +472,11 @@ impl Dovecot {
             .write_all(message.as_bytes())
             .expect("write message");
         let out = child.wait_with_output().expect("dovecot-lda");
-        assert!(out.status.success(), "dovecot-lda: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "dovecot-lda: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         if seen {
             // Mark it read the Maildir way: move it from new/ to cur/ with the S flag.
             let maildir = self.dir.join("mail").join(user).join("Maildir");
@@ -465,7 +490,11 @@ impl Dovecot {
 
 impl Drop for Dovecot {
     fn drop(&mut self) {
-        let _ = Command::new("/usr/sbin/dovecot").arg("-c").arg(&self.conf).arg("stop").status();
+        let _ = Command::new("/usr/sbin/dovecot")
+            .arg("-c")
+            .arg(&self.conf)
+            .arg("stop")
+            .status();
         if std::env::var_os("AGORA_KEEP_TEST_DIRS").is_none() {
             let _ = std::fs::remove_dir_all(&self.dir);
         }

@@ -54,7 +54,10 @@ async fn locks_and_csrf_are_enforced_by_the_api() {
     let layout = api.layout().await;
     assert_eq!(
         columns(&layout["layout"], "home"),
-        [vec!["timetable", "welcome", "links"], vec!["staff-news", "campus-news"]],
+        [
+            vec!["timetable", "welcome", "links"],
+            vec!["staff-news", "directory", "mail", "campus-news"]
+        ],
         "staff fragment (precedence 20) above everyone's (10): {layout}"
     );
     for (edit, kind) in [
@@ -355,9 +358,12 @@ async fn admins_view_as_export_and_import_a_layout() {
     );
     assert_eq!(
         columns(&view["layout"], "home")[1],
-        ["grades", "campus-news", "library-news"]
+        ["grades", "mail", "campus-news", "library-news"]
     );
-    assert_eq!(columns(&view["default_layout"], "home")[1], ["grades", "campus-news"]);
+    assert_eq!(
+        columns(&view["default_layout"], "home")[1],
+        ["grades", "mail", "campus-news"]
+    );
     let page = portal
         .get_page(&admin.client, "/admin/view-as/alice.martin?lang=en")
         .await;
@@ -380,7 +386,7 @@ async fn admins_view_as_export_and_import_a_layout() {
     let bruno = LayoutApi::sign_in(&portal, "bruno.leroy").await;
     assert_eq!(
         columns(&bruno.layout().await["layout"], "home")[1],
-        ["grades", "campus-news", "library-news"]
+        ["grades", "mail", "campus-news", "library-news"]
     );
     portal.stop().await;
 }

@@ -10,19 +10,38 @@ use agora_tests::{Site, one_column_layout};
 const MASTER_PASSWORD: &str = "portal-master-secret";
 
 fn message(subject: &str, from: &str, date: &str) -> String {
-    format!("From: {from}\r\nTo: someone@univ-agora.fr\r\nSubject: {subject}\r\nDate: {date}\r\nMessage-ID: <{}@test>\r\n\r\nBody.\r\n", subject.len())
+    format!(
+        "From: {from}\r\nTo: someone@univ-agora.fr\r\nSubject: {subject}\r\nDate: {date}\r\nMessage-ID: <{}@test>\r\n\r\nBody.\r\n",
+        subject.len()
+    )
 }
 
 fn fill(dovecot: &Dovecot, user: &str) {
-    dovecot.deliver(user, &message("Bienvenue sur l'ENT", "ENT <ent@univ-agora.fr>", "Fri, 20 Nov 2026 09:00:00 +0100"), true);
     dovecot.deliver(
         user,
-        &message("=?UTF-8?Q?R=C3=A9sultats_du_premier_semestre?=", "=?UTF-8?Q?Scolarit=C3=A9?= <scol@univ-agora.fr>", "Mon, 23 Nov 2026 08:02:00 +0100"),
+        &message(
+            "Bienvenue sur l'ENT",
+            "ENT <ent@univ-agora.fr>",
+            "Fri, 20 Nov 2026 09:00:00 +0100",
+        ),
+        true,
+    );
+    dovecot.deliver(
+        user,
+        &message(
+            "=?UTF-8?Q?R=C3=A9sultats_du_premier_semestre?=",
+            "=?UTF-8?Q?Scolarit=C3=A9?= <scol@univ-agora.fr>",
+            "Mon, 23 Nov 2026 08:02:00 +0100",
+        ),
         false,
     );
     dovecot.deliver(
         user,
-        &message("=?ISO-8859-1?Q?R=E9union_d'information?=", "BU <bu@univ-agora.fr>", "Mon, 23 Nov 2026 10:15:00 +0100"),
+        &message(
+            "=?ISO-8859-1?Q?R=E9union_d'information?=",
+            "BU <bu@univ-agora.fr>",
+            "Mon, 23 Nov 2026 10:15:00 +0100",
+        ),
         false,
     );
 }
@@ -48,7 +67,10 @@ fn master_config(port: u16, password: &str) -> String {
 async fn the_portal_reads_the_inbox_as_a_master_user() {
     let dovecot = Dovecot::start(
         &[("alice.martin", "unused-a"), ("claire.dubois", "unused-c")],
-        DovecotAuth::Master { user: "portal".into(), password: MASTER_PASSWORD.into() },
+        DovecotAuth::Master {
+            user: "portal".into(),
+            password: MASTER_PASSWORD.into(),
+        },
     );
     fill(&dovecot, "alice.martin");
     let site = site("mail-master", &master_config(dovecot.port, MASTER_PASSWORD));
@@ -58,8 +80,14 @@ async fn the_portal_reads_the_inbox_as_a_master_user() {
     let page = portal.get_page(&client, "/?lang=en").await;
     let mail = publication_chunk(&page, "mail");
     assert!(mail.contains("2 unread messages"), "{mail}");
-    assert!(mail.contains("Réunion d'information") || mail.contains("Réunion d&#39;information"), "{mail}");
-    assert!(mail.contains("Résultats du premier semestre") && mail.contains("Scolarité"), "{mail}");
+    assert!(
+        mail.contains("Réunion d'information") || mail.contains("Réunion d&#39;information"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("Résultats du premier semestre") && mail.contains("Scolarité"),
+        "{mail}"
+    );
     assert!(mail.contains("23 Nov 10:15"), "{mail}");
     let newest = mail.find("Réunion").expect("newest");
     let oldest = mail.find("Bienvenue").expect("oldest");
@@ -81,7 +109,10 @@ async fn the_portal_reads_the_inbox_as_a_master_user() {
 async fn a_mail_server_that_is_down_or_refuses_gives_a_clear_message() {
     let dovecot = Dovecot::start(
         &[("alice.martin", "unused-a")],
-        DovecotAuth::Master { user: "portal".into(), password: MASTER_PASSWORD.into() },
+        DovecotAuth::Master {
+            user: "portal".into(),
+            password: MASTER_PASSWORD.into(),
+        },
     );
     for (name, config) in [
         ("mail-refused", master_config(dovecot.port, "wrong-password")),
@@ -93,8 +124,14 @@ async fn a_mail_server_that_is_down_or_refuses_gives_a_clear_message() {
         portal.sign_in(&client, "alice.martin").await;
         let page = portal.get_page(&client, "/?lang=en").await;
         let mail = publication_chunk(&page, "mail");
-        assert!(mail.contains("unavailable for now") && mail.contains("role=\"alert\""), "{name}: {mail}");
-        assert!(!mail.contains("wrong-password") && !mail.contains(MASTER_PASSWORD), "no secret in the page");
+        assert!(
+            mail.contains("unavailable for now") && mail.contains("role=\"alert\""),
+            "{name}: {mail}"
+        );
+        assert!(
+            !mail.contains("wrong-password") && !mail.contains(MASTER_PASSWORD),
+            "no secret in the page"
+        );
         assert!(page.trim_end().ends_with("</html>"));
         portal.stop().await;
     }
@@ -108,7 +145,10 @@ async fn the_portal_reads_the_inbox_with_a_cas_proxy_ticket() {
     let cas = CasServer::start(&format!(r"^http://127\.0\.0\.1:{port}/.*"), r"^imap://127\.0\.0\.1.*");
     let dovecot = Dovecot::start(
         &[("test", "unused")],
-        DovecotAuth::CasProxy { cas_url: cas.url.clone(), service: service.into() },
+        DovecotAuth::CasProxy {
+            cas_url: cas.url.clone(),
+            service: service.into(),
+        },
     );
     fill(&dovecot, "test");
     site.append_config(&format!(
@@ -119,13 +159,20 @@ async fn the_portal_reads_the_inbox_with_a_cas_proxy_ticket() {
     let portal = site.start().await;
     let client = portal.client();
     // Browser-like CAS sign-in.
-    let res = client.get(format!("{}/login", portal.url)).send().await.expect("GET /login");
+    let res = client
+        .get(format!("{}/login", portal.url))
+        .send()
+        .await
+        .expect("GET /login");
     let to_cas = res.headers()["location"].to_str().expect("location").to_string();
     let back = cas.browser_login(&client, &to_cas, "test", "test").await;
     let res = client.get(&back).send().await.expect("ticket");
     assert_eq!(res.status().as_u16(), 303);
     let page = portal.get_page(&client, "/?lang=en").await;
     let mail = publication_chunk(&page, "mail");
-    assert!(mail.contains("2 unread messages") && mail.contains("Résultats du premier semestre"), "{mail}");
+    assert!(
+        mail.contains("2 unread messages") && mail.contains("Résultats du premier semestre"),
+        "{mail}"
+    );
     portal.stop().await;
 }

@@ -74,11 +74,28 @@ fn portal_command() -> Command {
     cmd
 }
 
+/// How a command is shown: its environment changes and arguments, secrets masked.
+fn shown(cmd: &Command) -> String {
+    let mut out = String::new();
+    for (key, value) in cmd.get_envs() {
+        let key = key.to_string_lossy();
+        let secret = ["PASSWORD", "SECRET", "TOKEN"].iter().any(|s| key.contains(s));
+        let value = value.map(|v| v.to_string_lossy().into_owned()).unwrap_or_default();
+        out.push_str(&format!("{key}={} ", if secret { "***" } else { value.as_str() }));
+    }
+    out.push_str(&cmd.get_program().to_string_lossy());
+    for arg in cmd.get_args() {
+        out.push(' ');
+        out.push_str(&arg.to_string_lossy());
+    }
+    out
+}
+
 fn run(cmd: &mut Command) -> Result<()> {
-    eprintln!("+ {cmd:?}");
-    let status = cmd.status().with_context(|| format!("cannot run {cmd:?}"))?;
+    eprintln!("+ {}", shown(cmd));
+    let status = cmd.status().with_context(|| format!("cannot run {}", shown(cmd)))?;
     if !status.success() {
-        bail!("{cmd:?} failed with {status}");
+        bail!("{} failed with {status}", shown(cmd));
     }
     Ok(())
 }
@@ -131,14 +148,56 @@ fn demo(root: &Path, args: &[String]) -> Result<()> {
     let sis = agora_sis_simulator::Simulator::start_dir(&root.join("examples/sis-simulator/data"))
         .map_err(|e| anyhow::anyhow!("ADE/Apogée simulator: {e}"))?;
     eprintln!("ADE and Apogée simulators served on {}", sis.url);
+    // Kept alive (and its Dovecot with it) until the demo ends.
+    let mail = start_demo_mail();
     let mut cmd = portal_command();
     cmd.args(args);
+    if let Some((_, port, password)) = &mail {
+        cmd.env("PORTAL_MAIL__IMAP_HOST", "127.0.0.1")
+            .env("PORTAL_MAIL__IMAP_PORT", port)
+            .env("PORTAL_MAIL__TLS", "none")
+            .env("PORTAL_MAIL__AUTH", "master")
+            .env("PORTAL_MAIL__MASTER_USER", "portal")
+            .env("PORTAL_MAIL__MASTER_PASSWORD", password);
+    }
     cmd.env("AGORA_DEMO_BACKEND", &backends)
         .env("AGORA_DEMO_SIS", &sis.url)
         .env("PORTAL_DEMO__ENABLED", "true");
     let listen = std::env::var("PORTAL_SERVER__LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
     eprintln!("\n  Agora demo: open http://{listen}/ and choose a persona under \"Se connecter\".\n");
     run(&mut cmd)
+}
+
+/// Start the demo's throwaway Dovecot (installing `dovecot-imapd` when missing); `None`, with
+/// a warning, when that is not possible here (the mail channel then says so on the page).
+fn start_demo_mail() -> Option<(std::process::Child, String, String)> {
+    use std::io::BufRead;
+    if let Err(e) = ensure_debian_packages(&[("dovecot-imapd", "/usr/sbin/dovecot")]) {
+        eprintln!("warning: no demo mail server (cannot install dovecot-imapd: {e})");
+        return None;
+    }
+    let mut child = cargo()
+        .args(["run", "-q", "-p", "agora-tests", "--bin", "agora-demo-mail"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| eprintln!("warning: no demo mail server: {e}"))
+        .ok()?;
+    let mut line = String::new();
+    let stdout = child.stdout.take()?;
+    std::io::BufReader::new(stdout).read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    match (parts.next(), parts.next()) {
+        (Some(port), Some(password)) => {
+            eprintln!("demo mail server (Dovecot) on 127.0.0.1:{port}");
+            Some((child, port.to_string(), password.to_string()))
+        }
+        _ => {
+            eprintln!("warning: the demo mail server did not start");
+            let _ = child.kill();
+            None
+        }
+    }
 }
 
 /// Install the Python test peers (django-cas-server …) into `target/peers-venv` when missing.

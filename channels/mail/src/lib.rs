@@ -19,8 +19,8 @@ pub struct Config {
 
 /// Windows-1252 code points for bytes 0x80–0x9F (the rest is Latin-1).
 const CP1252: [char; 32] = [
-    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', '\u{90}', '‘', '’', '“',
-    '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', '\u{90}', '‘', '’',
+    '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
 ];
 
 /// Decode bytes in `charset` (UTF-8, ISO-8859-1/15, Windows-1252, US-ASCII); `None` for
@@ -114,7 +114,9 @@ pub fn sender_name(from: &str) -> String {
     }
 }
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 const MOIS: [&str; 12] = [
     "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.",
 ];
@@ -153,7 +155,11 @@ pub fn render_summary(summary: &mail::Summary, webmail: &str, en: bool) -> Strin
         for m in &summary.latest {
             let subject = decode_header(&m.subject);
             let subject = if subject.is_empty() {
-                if en { "(no subject)".to_string() } else { "(sans objet)".to_string() }
+                if en {
+                    "(no subject)".to_string()
+                } else {
+                    "(sans objet)".to_string()
+                }
             } else {
                 subject
             };
@@ -205,14 +211,34 @@ mod tests {
 
     #[test]
     fn encoded_words_decode_in_the_usual_charsets() {
-        assert_eq!(decode_header("=?UTF-8?B?SW5zY3JpcHRpb25zIHDDqWRhZ29naXF1ZXM=?="), "Inscriptions pédagogiques");
-        assert_eq!(decode_header("=?ISO-8859-1?Q?R=E9sultats_du_semestre?="), "Résultats du semestre");
-        assert_eq!(decode_header("=?utf-8?q?Caf=C3=A9?= =?utf-8?q?_gratuit?= demain"), "Café gratuit demain");
-        assert_eq!(decode_header("=?windows-1252?Q?=93Cours=94_annul=E9?="), "“Cours” annulé");
+        assert_eq!(
+            decode_header("=?UTF-8?B?SW5zY3JpcHRpb25zIHDDqWRhZ29naXF1ZXM=?="),
+            "Inscriptions pédagogiques"
+        );
+        assert_eq!(
+            decode_header("=?ISO-8859-1?Q?R=E9sultats_du_semestre?="),
+            "Résultats du semestre"
+        );
+        assert_eq!(
+            decode_header("=?utf-8?q?Caf=C3=A9?= =?utf-8?q?_gratuit?= demain"),
+            "Café gratuit demain"
+        );
+        assert_eq!(
+            decode_header("=?windows-1252?Q?=93Cours=94_annul=E9?="),
+            "“Cours” annulé"
+        );
         assert_eq!(decode_header("=?iso-8859-15?Q?10_=A4?="), "10 €");
         assert_eq!(decode_header("Plain subject"), "Plain subject");
-        assert_eq!(decode_header("=?x-unknown?Q?abc?="), "=?x-unknown?Q?abc?=", "left as is");
-        assert_eq!(decode_header("=?UTF-8?B?!!!?="), "=?UTF-8?B?!!!?=", "bad base64 left as is");
+        assert_eq!(
+            decode_header("=?x-unknown?Q?abc?="),
+            "=?x-unknown?Q?abc?=",
+            "left as is"
+        );
+        assert_eq!(
+            decode_header("=?UTF-8?B?!!!?="),
+            "=?UTF-8?B?!!!?=",
+            "bad base64 left as is"
+        );
     }
 
     #[test]
@@ -239,12 +265,21 @@ mod tests {
                     date: "Mon, 23 Nov 2026 08:02:00 +0100".into(),
                     seen: false,
                 },
-                mail::Message { uid: 2, from: "a@b.fr".into(), subject: "".into(), date: "".into(), seen: true },
+                mail::Message {
+                    uid: 2,
+                    from: "a@b.fr".into(),
+                    subject: "".into(),
+                    date: "".into(),
+                    seen: true,
+                },
             ],
         };
         let html = render_summary(&summary, "https://webmail.univ.fr", false);
         assert!(html.contains("2 messages non lus"), "{html}");
         assert!(html.contains("&lt;script&gt;") && !html.contains("<script>"), "{html}");
-        assert!(html.contains("(sans objet)") && html.contains("Ouvrir ma messagerie"), "{html}");
+        assert!(
+            html.contains("(sans objet)") && html.contains("Ouvrir ma messagerie"),
+            "{html}"
+        );
     }
 }

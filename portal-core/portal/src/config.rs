@@ -647,11 +647,17 @@ impl PortalConfig {
         }
         if self.mail.enabled() {
             if !["tls", "starttls", "none"].contains(&self.mail.tls.as_str()) {
-                return Err(self.err("mail.tls", format!("`{}` is not one of: tls, starttls, none", self.mail.tls)));
+                return Err(self.err(
+                    "mail.tls",
+                    format!("`{}` is not one of: tls, starttls, none", self.mail.tls),
+                ));
             }
             match self.mail.auth.as_str() {
                 "cas-proxy" if self.mail.cas_service.is_empty() => {
-                    return Err(self.err("mail.cas_service", "the IMAP server's CAS service is needed for auth = \"cas-proxy\""));
+                    return Err(self.err(
+                        "mail.cas_service",
+                        "the IMAP server's CAS service is needed for auth = \"cas-proxy\"",
+                    ));
                 }
                 "master" if self.mail.master_user.is_empty() => {
                     return Err(self.err("mail.master_user", "a master user is needed for auth = \"master\""));

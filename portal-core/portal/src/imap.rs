@@ -239,7 +239,11 @@ pub fn parse_fetch(r: &Response) -> Option<(u32, MailMessage)> {
         .map(|i| &upper[i..])
         .and_then(|f| f.find(')').map(|end| f[..end].contains("\\SEEN")))
         .unwrap_or(false);
-    let headers = r.literals.first().map(|l| String::from_utf8_lossy(l).into_owned()).unwrap_or_default();
+    let headers = r
+        .literals
+        .first()
+        .map(|l| String::from_utf8_lossy(l).into_owned())
+        .unwrap_or_default();
     let header = |name: &str| header_value(&headers, name).unwrap_or_default();
     Some((
         seq,
@@ -325,7 +329,10 @@ impl ImapMail {
     async fn credentials(&self) -> Result<(String, String), MailFailure> {
         match self.config.auth.as_str() {
             "master" => Ok((
-                format!("{}{}{}", self.uid, self.config.master_separator, self.config.master_user),
+                format!(
+                    "{}{}{}",
+                    self.uid, self.config.master_separator, self.config.master_user
+                ),
                 self.config.master_password.clone(),
             )),
             _ => {
@@ -348,7 +355,16 @@ impl ImapMail {
             .await
             .map_err(|e| MailFailure::Unavailable(format!("cannot reach {}: {e}", self.config.imap_host)))?;
         let result = match self.config.tls.as_str() {
-            "none" => converse(Session::start(tcp).await.map_err(failure)?, &user, &password, mailbox, latest).await,
+            "none" => {
+                converse(
+                    Session::start(tcp).await.map_err(failure)?,
+                    &user,
+                    &password,
+                    mailbox,
+                    latest,
+                )
+                .await
+            }
             "starttls" => {
                 let mut plain = Session::start(tcp).await.map_err(failure)?;
                 plain.command("STARTTLS").await.map_err(failure)?;
@@ -361,16 +377,20 @@ impl ImapMail {
             }
             _ => {
                 let tls = self.handshake(tcp).await?;
-                converse(Session::start(tls).await.map_err(failure)?, &user, &password, mailbox, latest).await
+                converse(
+                    Session::start(tls).await.map_err(failure)?,
+                    &user,
+                    &password,
+                    mailbox,
+                    latest,
+                )
+                .await
             }
         };
         result.map_err(failure)
     }
 
-    async fn handshake(
-        &self,
-        tcp: TcpStream,
-    ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, MailFailure> {
+    async fn handshake(&self, tcp: TcpStream) -> Result<tokio_rustls::client::TlsStream<TcpStream>, MailFailure> {
         let name = tokio_rustls::rustls::pki_types::ServerName::try_from(self.config.imap_host.clone())
             .map_err(|e| MailFailure::Unavailable(format!("bad IMAP host name: {e}")))?;
         tls_connector()
@@ -448,7 +468,9 @@ mod tests {
             ];
             answers.reverse();
             while let Some(answer) = answers.pop() {
-                let n = tokio::io::AsyncReadExt::read(&mut server, &mut buf).await.expect("read");
+                let n = tokio::io::AsyncReadExt::read(&mut server, &mut buf)
+                    .await
+                    .expect("read");
                 assert!(n > 0);
                 server.write_all(&answer).await.expect("write");
             }
@@ -456,7 +478,10 @@ mod tests {
         let session = Session::start(client).await.expect("greeting");
         let summary = converse(session, "u", "p", "INBOX", 5).await.expect("summary");
         assert_eq!((summary.messages, summary.unseen), (2, 1));
-        assert_eq!(summary.latest.iter().map(|m| m.subject.as_str()).collect::<Vec<_>>(), ["new", "old"]);
+        assert_eq!(
+            summary.latest.iter().map(|m| m.subject.as_str()).collect::<Vec<_>>(),
+            ["new", "old"]
+        );
         assert!(!summary.latest[0].seen && summary.latest[1].seen);
         script.await.expect("script");
     }
