@@ -29,10 +29,16 @@ async fn world_with(name: &str, cas_extra: &str) -> World {
         "[channels.welcome]\npackage = \"welcome\"\n\n\
          [channels.private-news]\npackage = \"misbehaving\"\nconfig = {{ mode = \"echo\" }}\n\
          backends.slow = {{ url = \"{b}/slow\" }}\n\
-         backends.echo = {{ url = \"{b}/echo\", auth = {{ type = \"cas-proxy\" }} }}\n",
+         backends.echo = {{ url = \"{b}/echo\", auth = {{ type = \"cas-proxy\" }} }}\n\n\
+         [channels.private-feed]\npackage = \"news\"\nconfig = {{ path = \"/feed.xml\", private = true }}\n\
+         backends.feed = {{ url = \"{b}/private\", auth = {{ type = \"cas-proxy\" }} }}\n",
         b = backend.url
     );
-    let site = Site::new(name, &channels, &one_column_layout(&["welcome", "private-news"]));
+    let site = Site::new(
+        name,
+        &channels,
+        &one_column_layout(&["welcome", "private-news", "private-feed"]),
+    );
     let port = site.port;
     let backend_port = backend.url.rsplit(':').next().unwrap_or_default().to_string();
     let cas = CasServer::start(
@@ -70,6 +76,39 @@ async fn world_with(name: &str, cas_extra: &str) -> World {
         })
     });
     backend.route_fn("/echo", handler);
+
+    // An ESUP-style private RSS feed behind CAS: answers only with a valid proxy ticket for
+    // its own service, and lists items for that user.
+    let cas_client = agora_cas::CasClient::new(&cas.url, reqwest::Client::new()).expect("cas client");
+    let service = format!("{}/private", backend.url);
+    let feed: Handler = Arc::new(move |target: String| {
+        let cas_client = cas_client.clone();
+        let service = service.clone();
+        Box::pin(async move {
+            let url = url::Url::parse(&format!("http://x{target}")).expect("target");
+            let ticket = url
+                .query_pairs()
+                .find(|(k, _)| k == "ticket")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            match cas_client.validate(&service, &ticket, None).await {
+                Ok(v) => Answer::ok(
+                    "application/rss+xml",
+                    format!(
+                        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Mes actus</title>\
+                         <item><title>Note pour {}</title><pubDate>Mon, 23 Nov 2026 08:00:00 GMT</pubDate></item>\
+                         </channel></rss>",
+                        v.user
+                    ),
+                ),
+                Err(e) => Answer {
+                    status: 403,
+                    ..Answer::ok("text/plain", format!("refused: {e}"))
+                },
+            }
+        })
+    });
+    backend.route_fn("/private/feed.xml", feed);
     let portal = site.start().await;
     World {
         cas,
@@ -179,6 +218,12 @@ async fn a_cas_proxy_back_end_gets_a_proxy_ticket_minted_by_the_host() {
         "the back-end validated the PT at CAS: {private}"
     );
     assert_eq!(w.backend.hits("/echo"), 1);
+    // The news channel reads a private feed the same way (ESUP's private RSS).
+    let feed = publication_chunk(&page, "private-feed");
+    assert!(
+        feed.contains("Note pour test"),
+        "the private feed validated the PT: {feed}"
+    );
 
     // A guest has no PGT: the slot says the service is unavailable, the page still renders.
     let guest = w.portal.client();

@@ -197,3 +197,50 @@ async fn broken_back_ends_give_clear_messages_and_never_a_broken_page() {
     );
     portal.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn news_feeds_are_chosen_per_population() {
+    let backend = TestBackend::start().await;
+    let feeds = repo_root().join("examples/demo/backends/feeds");
+    for file in ["campus.xml", "l1.xml", "staff.xml"] {
+        let body = std::fs::read(feeds.join(file)).expect("feed");
+        backend.route(&format!("/feeds/{file}"), Answer::ok("application/rss+xml", body));
+    }
+    let channels = channel(
+        "news",
+        "news",
+        "feed",
+        &format!("{}/feeds", backend.url),
+        "path = \"/campus.xml\", population_paths = [\"l1-ufr27=/l1.xml\", \"teachers=/staff.xml\"]",
+    );
+    let site = Site::new(
+        "news-populations",
+        &channels,
+        &agora_tests::one_column_layout(&["news"]),
+    );
+    let portal = site.start().await;
+    for (uid, expected, not_expected) in [
+        (
+            "alice.martin",
+            "Tutorat de mathématiques",
+            "Inscriptions pédagogiques du second semestre",
+        ),
+        (
+            "claire.dubois",
+            "Campagne d'entretiens professionnels",
+            "Tutorat de mathématiques",
+        ),
+        (
+            "bruno.leroy",
+            "Inscriptions pédagogiques du second semestre",
+            "Tutorat de mathématiques",
+        ),
+    ] {
+        let client = portal.client();
+        portal.sign_in(&client, uid).await;
+        let news = publication_chunk(&portal.get_page(&client, "/").await, "news");
+        assert!(news.contains(expected), "{uid}: {news}");
+        assert!(!news.contains(not_expected), "{uid}: {news}");
+    }
+    portal.stop().await;
+}

@@ -16,6 +16,29 @@ pub struct Config {
     pub show_summary: bool,
     /// How long the fetched feed is cached, shared by every user.
     pub feed_ttl_seconds: u32,
+    /// Feeds per population: `<population>=<path>`; a member of several gets them merged.
+    /// People in none of them get `path`.
+    pub population_paths: Vec<String>,
+    /// A private feed (its back-end is bound with a per-user credential such as a CAS proxy
+    /// ticket): never kept in the channel's shared cache.
+    pub private: bool,
+}
+
+/// The paths to read for a member of `populations`.
+pub fn paths_for(cfg_path: &str, rules: &[String], populations: &[String]) -> Result<Vec<String>, ChannelError> {
+    let mut paths = Vec::new();
+    for rule in rules {
+        let (population, path) = rule
+            .split_once('=')
+            .ok_or_else(|| ChannelError::bad_config(format!("population_paths entry `{rule}` has no `=`")))?;
+        if populations.iter().any(|p| p == population.trim()) && !paths.iter().any(|p| p == path.trim()) {
+            paths.push(path.trim().to_string());
+        }
+    }
+    if paths.is_empty() {
+        paths.push(cfg_path.to_string());
+    }
+    Ok(paths)
 }
 
 /// The channel.
@@ -140,18 +163,33 @@ impl Channel for News {
 
     fn render(ctx: &Context<Config>) -> Result<Output, ChannelError> {
         let cfg = &ctx.config;
-        let key = format!("feed:{}", cfg.path);
-        let bytes = cache::get_or_try_insert(&key, cfg.feed_ttl_seconds, || {
-            let resp = backend::get("feed", &cfg.path)?;
-            if !resp.is_success() {
-                return Err(ChannelError::backend_unavailable(format!(
-                    "feed answered HTTP {}",
-                    resp.status
-                )));
+        let paths = paths_for(&cfg.path, &cfg.population_paths, &ctx.attribute("agoraPopulations"))?;
+        let mut title = None;
+        let mut items = Vec::new();
+        for path in &paths {
+            let fetch = || {
+                let resp = backend::get("feed", path)?;
+                if !resp.is_success() {
+                    return Err(ChannelError::backend_unavailable(format!(
+                        "feed answered HTTP {}",
+                        resp.status
+                    )));
+                }
+                Ok(resp.body)
+            };
+            let bytes = if cfg.private {
+                fetch()?
+            } else {
+                cache::get_or_try_insert(&format!("feed:{path}"), cfg.feed_ttl_seconds, fetch)?
+            };
+            let (feed_title, feed_items) = parse_items(&bytes, cfg.max_items as usize)?;
+            if paths.len() == 1 {
+                title = feed_title;
             }
-            Ok(resp.body)
-        })?;
-        let (title, items) = parse_items(&bytes, cfg.max_items as usize)?;
+            items.extend(feed_items);
+        }
+        items.sort_by_key(|i| std::cmp::Reverse(i.when_ms));
+        items.truncate(cfg.max_items as usize);
         let html = render_items(&items, ctx.now_unix_ms, ctx.locale == Locale::En, cfg.show_summary);
         let out = Output::html(html);
         Ok(match title {
@@ -166,6 +204,25 @@ agora_channel_sdk::export_channel!(News);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn feeds_follow_populations() {
+        let rules = vec!["l1-ufr27=/l1.xml".to_string(), "teachers=/staff.xml".to_string()];
+        let pops = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            paths_for("/campus.xml", &rules, &pops(&["students", "l1-ufr27"])).expect("ok"),
+            ["/l1.xml"]
+        );
+        assert_eq!(
+            paths_for("/campus.xml", &rules, &pops(&["students"])).expect("ok"),
+            ["/campus.xml"]
+        );
+        assert_eq!(
+            paths_for("", &rules, &pops(&["teachers", "l1-ufr27"])).expect("ok"),
+            ["/l1.xml", "/staff.xml"]
+        );
+        assert!(paths_for("", &["oops".to_string()], &[]).is_err());
+    }
 
     const RSS: &str = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Campus</title>
       <item><title>Old</title><link>https://u.fr/old</link><pubDate>Mon, 02 Nov 2026 08:00:00 GMT</pubDate></item>

@@ -155,6 +155,17 @@ impl SlotRenderer {
             h.update([3]);
             h.update(v.as_bytes());
         }
+        // A back-end reached with a per-user credential makes every render personal, whatever
+        // the manifest's `vary_by` says: never share it between users.
+        if entry
+            .publication
+            .backends
+            .values()
+            .any(|b| matches!(b.auth, agora_channel_host::BackendAuth::CasProxy { .. }))
+        {
+            h.update([5]);
+            h.update(person.uid.as_bytes());
+        }
         for vary in &entry.channel.manifest.cache.vary_by {
             h.update([0]);
             if vary == "user" {
