@@ -119,15 +119,33 @@ async fn throughput() {
     let client = portal.client();
     portal.sign_in(&client, "alice.martin").await;
     let page = portal.get_page(&client, "/").await;
-    for publication in ["mail", "timetable", "grades", "links", "campus-news", "l1-news", "welcome"] {
+    for publication in [
+        "mail",
+        "timetable",
+        "grades",
+        "links",
+        "campus-news",
+        "l1-news",
+        "welcome",
+    ] {
         let chunk = agora_tests::page::publication_chunk(&page, publication);
-        assert!(!chunk.contains("role=\"alert\""), "{publication} must render for the bench: {chunk}");
+        assert!(
+            !chunk.contains("role=\"alert\""),
+            "{publication} must render for the bench: {chunk}"
+        );
     }
     // Server time per page, one request at a time (back-ends warm in the caches).
     let mut times = Vec::new();
     for _ in 0..200 {
         let started = Instant::now();
-        let body = client.get(format!("{}/", portal.url)).send().await.expect("GET").bytes().await.expect("body");
+        let body = client
+            .get(format!("{}/", portal.url))
+            .send()
+            .await
+            .expect("GET")
+            .bytes()
+            .await
+            .expect("body");
         assert!(!body.is_empty());
         times.push(started.elapsed());
     }

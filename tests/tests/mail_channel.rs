@@ -1,7 +1,8 @@
 //! The mail channel through the portal against a real Dovecot IMAP server filled by
 //! `dovecot-lda`: the portal logs in as a master user, or with a CAS proxy ticket that
 //! Dovecot validates at the real CAS server; subjects are decoded (RFC 2047); a server that
-//! is down or refuses the credentials gives a clear message in the slot, never a broken page.
+//! is down, hangs or refuses the credentials gives a clear message in the slot, never a broken
+//! page.
 
 use agora_tests::page::publication_chunk;
 use agora_tests::peers::{CasServer, Dovecot, DovecotAuth};
@@ -114,9 +115,19 @@ async fn a_mail_server_that_is_down_or_refuses_gives_a_clear_message() {
             password: MASTER_PASSWORD.into(),
         },
     );
+    let hung: u16 = agora_tests::peers::black_hole()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port");
     for (name, config) in [
         ("mail-refused", master_config(dovecot.port, "wrong-password")),
         ("mail-down", master_config(9, MASTER_PASSWORD)),
+        // A server that accepts and never greets: the IMAP timeout ends it.
+        (
+            "mail-hung",
+            master_config(hung, MASTER_PASSWORD).replace("timeout_ms = 3000", "timeout_ms = 500"),
+        ),
     ] {
         let site = site(name, &config);
         let portal = site.start().await;

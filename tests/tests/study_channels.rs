@@ -108,6 +108,10 @@ async fn broken_back_ends_give_clear_messages_and_never_a_broken_page() {
             )
         },
     );
+    backend.route(
+        "/apogee-html/services/PedagogiqueMetier",
+        Answer::ok("text/html", "<html><body><h1>Apogée en maintenance</h1></body></html>"),
+    );
     // A 10 MB feed: more than the news channel may receive.
     let mut huge = String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Big</title>");
     while huge.len() < 10 * 1024 * 1024 {
@@ -147,6 +151,13 @@ async fn broken_back_ends_give_clear_messages_and_never_a_broken_page() {
             "",
         ),
         channel("grades-ok", "grades", "apogee", &sis.url, ""),
+        channel(
+            "grades-html",
+            "grades",
+            "apogee",
+            &format!("{}/apogee-html", backend.url),
+            "",
+        ),
         channel("news-huge", "news", "feed", &format!("{}/huge.xml", backend.url), ""),
     ]
     .concat();
@@ -158,6 +169,7 @@ async fn broken_back_ends_give_clear_messages_and_never_a_broken_page() {
         "tt-unreachable",
         "grades-fault",
         "grades-ok",
+        "grades-html",
         "news-huge",
     ];
     let site = Site::new("study-broken", &channels, &agora_tests::one_column_layout(&ids));
@@ -174,6 +186,7 @@ async fn broken_back_ends_give_clear_messages_and_never_a_broken_page() {
         ("tt-down", "unavailable for now"),
         ("tt-unreachable", "unavailable for now"),
         ("grades-fault", "unavailable for now"),
+        ("grades-html", "sent an unreadable answer"),
         ("news-huge", "unavailable for now"),
     ] {
         let chunk = publication_chunk(&page, id);
