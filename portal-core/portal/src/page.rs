@@ -206,8 +206,14 @@ pub fn stream_page(
                     column,
                     position,
                 };
-                let defaults: serde_json::Map<String, serde_json::Value> =
-                    serde_json::from_str(&entry.publication.config_json).unwrap_or_default();
+                // Settings forms exist only in customisation mode: skip the work otherwise.
+                let preferences = if req.customise {
+                    let defaults: serde_json::Map<String, serde_json::Value> =
+                        serde_json::from_str(&entry.publication.config_json).unwrap_or_default();
+                    preference_fields(entry, layout.preferences.get(&publication), &defaults)
+                } else {
+                    Vec::new()
+                };
                 col.push(SlotShell {
                     name: name.clone(),
                     title: entry.publication.title.get(&locale).to_string(),
@@ -219,7 +225,7 @@ pub fn stream_page(
                     left: (movable && c > 0 && accepts(c - 1)).then(|| target(c - 1, tab.columns[c - 1].slots.len())),
                     right: (movable && c + 1 < count && accepts(c + 1))
                         .then(|| target(c + 1, tab.columns[c + 1].slots.len())),
-                    preferences: preference_fields(entry, layout.preferences.get(&publication), &defaults),
+                    preferences,
                 });
                 let mut params: std::collections::BTreeMap<String, String> = req
                     .query
