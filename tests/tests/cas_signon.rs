@@ -50,65 +50,27 @@ async fn world_with(name: &str, cas_extra: &str) -> World {
         cas.url
     ));
 
-    // The back-end accepts only a valid proxy ticket issued for its own service URL.
-    let cas_client = agora_cas::CasClient::new(&cas.url, reqwest::Client::new()).expect("cas client");
-    let service = format!("{}/echo", backend.url);
-    let handler: Handler = Arc::new(move |target: String| {
-        let cas_client = cas_client.clone();
-        let service = service.clone();
-        Box::pin(async move {
-            let url = url::Url::parse(&format!("http://x{target}")).expect("target");
-            let ticket = url
-                .query_pairs()
-                .find(|(k, _)| k == "ticket")
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default();
-            match cas_client.validate(&service, &ticket, None).await {
-                Ok(v) => Answer::ok(
-                    "text/html",
-                    format!("<p class=\"proxied\">private news for {}</p>", v.user),
+    // The back-ends accept only a valid proxy ticket issued for their own service URL: an
+    // echo of the user, and an ESUP-style private RSS feed listing items for that user.
+    backend.route_fn(
+        "/echo",
+        ticket_checking(&cas.url, format!("{}/echo", backend.url), |user| {
+            Answer::ok("text/html", format!("<p class=\"proxied\">private news for {user}</p>"))
+        }),
+    );
+    backend.route_fn(
+        "/private/feed.xml",
+        ticket_checking(&cas.url, format!("{}/private", backend.url), |user| {
+            Answer::ok(
+                "application/rss+xml",
+                format!(
+                    "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Mes actus</title>\
+                     <item><title>Note pour {user}</title><pubDate>Mon, 23 Nov 2026 08:00:00 GMT</pubDate></item>\
+                     </channel></rss>"
                 ),
-                Err(e) => Answer {
-                    status: 403,
-                    ..Answer::ok("text/plain", format!("refused: {e}"))
-                },
-            }
-        })
-    });
-    backend.route_fn("/echo", handler);
-
-    // An ESUP-style private RSS feed behind CAS: answers only with a valid proxy ticket for
-    // its own service, and lists items for that user.
-    let cas_client = agora_cas::CasClient::new(&cas.url, reqwest::Client::new()).expect("cas client");
-    let service = format!("{}/private", backend.url);
-    let feed: Handler = Arc::new(move |target: String| {
-        let cas_client = cas_client.clone();
-        let service = service.clone();
-        Box::pin(async move {
-            let url = url::Url::parse(&format!("http://x{target}")).expect("target");
-            let ticket = url
-                .query_pairs()
-                .find(|(k, _)| k == "ticket")
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default();
-            match cas_client.validate(&service, &ticket, None).await {
-                Ok(v) => Answer::ok(
-                    "application/rss+xml",
-                    format!(
-                        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Mes actus</title>\
-                         <item><title>Note pour {}</title><pubDate>Mon, 23 Nov 2026 08:00:00 GMT</pubDate></item>\
-                         </channel></rss>",
-                        v.user
-                    ),
-                ),
-                Err(e) => Answer {
-                    status: 403,
-                    ..Answer::ok("text/plain", format!("refused: {e}"))
-                },
-            }
-        })
-    });
-    backend.route_fn("/private/feed.xml", feed);
+            )
+        }),
+    );
     let portal = site.start().await;
     World {
         cas,
@@ -116,6 +78,31 @@ async fn world_with(name: &str, cas_extra: &str) -> World {
         backend,
         site,
     }
+}
+
+/// A back-end handler that validates the request's `ticket` at CAS for `service` and
+/// answers `ok(user)`, or 403.
+fn ticket_checking(cas_url: &str, service: String, ok: fn(&str) -> Answer) -> Handler {
+    let cas_client = agora_cas::CasClient::new(cas_url, reqwest::Client::new()).expect("cas client");
+    Arc::new(move |target: String| {
+        let cas_client = cas_client.clone();
+        let service = service.clone();
+        Box::pin(async move {
+            let url = url::Url::parse(&format!("http://x{target}")).expect("target");
+            let ticket = url
+                .query_pairs()
+                .find(|(k, _)| k == "ticket")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            match cas_client.validate(&service, &ticket, None).await {
+                Ok(v) => ok(&v.user),
+                Err(e) => Answer {
+                    status: 403,
+                    ..Answer::ok("text/plain", format!("refused: {e}"))
+                },
+            }
+        })
+    })
 }
 
 /// Sign in through CAS like a browser; returns the ticket that came back to the portal.

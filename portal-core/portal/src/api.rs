@@ -25,6 +25,32 @@ fn problem(status: u16, error: &str, message: impl Into<String>) -> HttpResponse
     .json(json!({ "error": error, "message": message.into() }))
 }
 
+/// The store is down: log why, tell the user in their language.
+fn storage_down(state: &PortalState, locale: &str, what: &str, e: impl std::fmt::Display) -> HttpResponse {
+    tracing::error!("{what}: {e}");
+    problem(
+        503,
+        "storage-unavailable",
+        state.theme.catalog.get(locale, "notice.storage_unavailable"),
+    )
+}
+
+fn not_signed_in(state: &PortalState, locale: &str) -> HttpResponse {
+    problem(
+        401,
+        "not-signed-in",
+        state.theme.catalog.get(locale, "error.sign_in_first"),
+    )
+}
+
+fn admins_only(state: &PortalState, locale: &str) -> HttpResponse {
+    problem(
+        403,
+        "administrators-only",
+        state.theme.catalog.get(locale, "error.admin_only"),
+    )
+}
+
 fn header_csrf_ok(req: &HttpRequest, session: &Session) -> bool {
     req.headers()
         .get("X-CSRF-Token")
@@ -53,11 +79,7 @@ pub async fn openapi() -> HttpResponse {
 pub async fn get_layout(req: HttpRequest, state: web::Data<PortalState>, session: Session) -> HttpResponse {
     let locale = locale_of(&req, &state);
     let Some((person, _)) = current_person(&session, &state).await else {
-        return problem(
-            401,
-            "not-signed-in",
-            state.theme.catalog.get(&locale, "error.sign_in_first"),
-        );
+        return not_signed_in(&state, &locale);
     };
     let live = state.live.get();
     let memberships = crate::populations::memberships(&live.populations, &person, now_ms());
@@ -71,14 +93,7 @@ pub async fn get_layout(req: HttpRequest, state: web::Data<PortalState>, session
                 "edits": page.edits,
                 "csrf_token": csrf_token(&session),
             })),
-        Err(e) => {
-            tracing::error!("cannot read the user's layout: {e}");
-            problem(
-                503,
-                "storage-unavailable",
-                state.theme.catalog.get(&locale, "notice.storage_unavailable"),
-            )
-        }
+        Err(e) => storage_down(&state, &locale, "cannot read the user's layout", e),
     }
 }
 
@@ -95,11 +110,7 @@ pub async fn post_layout(
         return problem(403, "csrf", state.theme.catalog.get(&locale, "error.csrf"));
     }
     let Some((person, _)) = current_person(&session, &state).await else {
-        return problem(
-            401,
-            "not-signed-in",
-            state.theme.catalog.get(&locale, "error.sign_in_first"),
-        );
+        return not_signed_in(&state, &locale);
     };
     let mut edit = edit.into_inner();
     if let Edit::AddTab { id, .. } = &mut edit {
@@ -123,14 +134,7 @@ pub async fn post_layout(
             }))
         }
         Err(EditError::NotSignedIn) => problem(401, "not-signed-in", "sign in first"),
-        Err(EditError::Storage(e)) => {
-            tracing::error!("cannot store a layout edit: {e}");
-            problem(
-                503,
-                "storage-unavailable",
-                state.theme.catalog.get(&locale, "notice.storage_unavailable"),
-            )
-        }
+        Err(EditError::Storage(e)) => storage_down(&state, &locale, "cannot store a layout edit", e),
     }
 }
 
@@ -141,22 +145,11 @@ pub async fn reset_layout(req: HttpRequest, state: web::Data<PortalState>, sessi
         return problem(403, "csrf", state.theme.catalog.get(&locale, "error.csrf"));
     }
     let Some((person, _)) = current_person(&session, &state).await else {
-        return problem(
-            401,
-            "not-signed-in",
-            state.theme.catalog.get(&locale, "error.sign_in_first"),
-        );
+        return not_signed_in(&state, &locale);
     };
     match state.edits.reset(&person.uid).await {
         Ok(n) => HttpResponse::Ok().json(json!({ "removed_edits": n })),
-        Err(e) => {
-            tracing::error!("cannot reset a layout: {e}");
-            problem(
-                503,
-                "storage-unavailable",
-                state.theme.catalog.get(&locale, "notice.storage_unavailable"),
-            )
-        }
+        Err(e) => storage_down(&state, &locale, "cannot reset a layout", e),
     }
 }
 
@@ -175,11 +168,7 @@ pub async fn get_catalogue(
 ) -> HttpResponse {
     let locale = locale_of(&req, &state);
     let Some((person, _)) = current_person(&session, &state).await else {
-        return problem(
-            401,
-            "not-signed-in",
-            state.theme.catalog.get(&locale, "error.sign_in_first"),
-        );
+        return not_signed_in(&state, &locale);
     };
     let live = state.live.get();
     let memberships = crate::populations::memberships(&live.populations, &person, now_ms());
@@ -201,11 +190,7 @@ pub async fn get_catalogue(
 pub async fn get_registry(req: HttpRequest, state: web::Data<PortalState>, session: Session) -> HttpResponse {
     let locale = locale_of(&req, &state);
     if current_person(&session, &state).await.is_none() {
-        return problem(
-            401,
-            "not-signed-in",
-            state.theme.catalog.get(&locale, "error.sign_in_first"),
-        );
+        return not_signed_in(&state, &locale);
     }
     let publications: Vec<serde_json::Value> = state
         .registry
@@ -237,11 +222,7 @@ pub async fn admin_view_as(
 ) -> HttpResponse {
     let locale = locale_of(&req, &state);
     if !is_admin(&session, &state).await {
-        return problem(
-            403,
-            "administrators-only",
-            state.theme.catalog.get(&locale, "error.admin_only"),
-        );
+        return admins_only(&state, &locale);
     }
     let resolved = state.people.resolve(&uid, Default::default()).await;
     let live = state.live.get();
@@ -282,14 +263,7 @@ pub async fn admin_view_as(
             "layout": page.layout,
             "config_generation": live.generation,
         })),
-        Err(e) => {
-            tracing::error!("cannot read the user's layout: {e}");
-            problem(
-                503,
-                "storage-unavailable",
-                state.theme.catalog.get(&locale, "notice.storage_unavailable"),
-            )
-        }
+        Err(e) => storage_down(&state, &locale, "cannot read the user's layout", e),
     }
 }
 
@@ -302,11 +276,7 @@ pub async fn admin_export(
 ) -> HttpResponse {
     let locale = locale_of(&req, &state);
     if !is_admin(&session, &state).await {
-        return problem(
-            403,
-            "administrators-only",
-            state.theme.catalog.get(&locale, "error.admin_only"),
-        );
+        return admins_only(&state, &locale);
     }
     match state.edits.edits(&uid).await {
         Ok(edits) => HttpResponse::Ok()
@@ -320,14 +290,7 @@ pub async fn admin_export(
                 "exported_at_ms": now_ms(),
                 "edits": edits.iter().map(|e| &e.edit).collect::<Vec<_>>(),
             })),
-        Err(e) => {
-            tracing::error!("cannot read a layout: {e}");
-            problem(
-                503,
-                "storage-unavailable",
-                state.theme.catalog.get(&locale, "notice.storage_unavailable"),
-            )
-        }
+        Err(e) => storage_down(&state, &locale, "cannot read a layout", e),
     }
 }
 
@@ -351,11 +314,7 @@ pub async fn admin_import(
         return problem(403, "csrf", state.theme.catalog.get(&locale, "error.csrf"));
     }
     if !is_admin(&session, &state).await {
-        return problem(
-            403,
-            "administrators-only",
-            state.theme.catalog.get(&locale, "error.admin_only"),
-        );
+        return admins_only(&state, &locale);
     }
     if body.edits.len() > 500 {
         return problem(400, "too-many-edits", "at most 500 edits per layout");
@@ -365,13 +324,6 @@ pub async fn admin_import(
             tracing::info!(uid = %uid, edits = body.edits.len(), "layout imported by an administrator");
             HttpResponse::Ok().json(json!({ "imported_edits": body.edits.len() }))
         }
-        Err(e) => {
-            tracing::error!("cannot import a layout: {e}");
-            problem(
-                503,
-                "storage-unavailable",
-                state.theme.catalog.get(&locale, "notice.storage_unavailable"),
-            )
-        }
+        Err(e) => storage_down(&state, &locale, "cannot import a layout", e),
     }
 }

@@ -107,6 +107,24 @@ fn encode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
+/// The signed-in user posting a form with a valid CSRF token, and their language; otherwise
+/// the answer to send (an error page, or the sign-in page).
+async fn form_user(
+    req: &HttpRequest,
+    state: &PortalState,
+    session: &Session,
+    csrf: &str,
+) -> Result<(Person, String), HttpResponse> {
+    let locale = locale_of(req, state);
+    if !csrf_ok(session, csrf) {
+        return Err(error_page(state, &locale, 403, "error.csrf"));
+    }
+    match current_person(session, state).await {
+        Some((person, _)) => Ok((person, locale)),
+        None => Err(redirect("/login")),
+    }
+}
+
 /// `POST /layout/edit`.
 pub async fn post_edit(
     req: HttpRequest,
@@ -114,12 +132,9 @@ pub async fn post_edit(
     session: Session,
     form: web::Form<EditForm>,
 ) -> HttpResponse {
-    let locale = locale_of(&req, &state);
-    if !csrf_ok(&session, &form.csrf) {
-        return error_page(&state, &locale, 403, "error.csrf");
-    }
-    let Some((person, _)) = current_person(&session, &state).await else {
-        return redirect("/login");
+    let (person, locale) = match form_user(&req, &state, &session, &form.csrf).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
     let Some(mut edit) = edit_from_form(&form) else {
         return error_page(&state, &locale, 400, "error.bad_request");
@@ -189,12 +204,9 @@ pub async fn post_reset(
     session: Session,
     form: web::Form<ResetForm>,
 ) -> HttpResponse {
-    let locale = locale_of(&req, &state);
-    if !csrf_ok(&session, &form.csrf) {
-        return error_page(&state, &locale, 403, "error.csrf");
-    }
-    let Some((person, _)) = current_person(&session, &state).await else {
-        return redirect("/login");
+    let (person, locale) = match form_user(&req, &state, &session, &form.csrf).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
     match state.edits.reset(&person.uid).await {
         Ok(n) => {

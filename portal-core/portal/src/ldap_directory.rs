@@ -29,6 +29,16 @@ impl LdapDirectory {
         }
     }
 
+    /// The configured spelling of an attribute name (LDAP names are case-insensitive).
+    fn configured_name(&self, name: String) -> String {
+        self.config
+            .attributes
+            .iter()
+            .find(|a| a.eq_ignore_ascii_case(&name))
+            .cloned()
+            .unwrap_or(name)
+    }
+
     fn timeout(&self) -> Duration {
         Duration::from_millis(self.config.timeout_ms)
     }
@@ -83,14 +93,7 @@ impl LdapDirectory {
             if NEVER_KEPT.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
                 continue;
             }
-            // Use the configured spelling of the name (LDAP names are case-insensitive).
-            let name = self
-                .config
-                .attributes
-                .iter()
-                .find(|a| a.eq_ignore_ascii_case(&name))
-                .cloned()
-                .unwrap_or(name);
+            let name = self.configured_name(name);
             for v in &values {
                 if let Some(problem) = supann_problem(&name, v) {
                     tracing::warn!(login, attribute = %name, "malformed directory value kept as is: {problem}");
@@ -172,16 +175,7 @@ impl LdapDirectory {
                             .attrs
                             .into_iter()
                             .filter(|(name, _)| !NEVER_KEPT.iter().any(|n| n.eq_ignore_ascii_case(name)))
-                            .map(|(name, values)| {
-                                let name = self
-                                    .config
-                                    .attributes
-                                    .iter()
-                                    .find(|a| a.eq_ignore_ascii_case(&name))
-                                    .cloned()
-                                    .unwrap_or(name);
-                                (name, values)
-                            })
+                            .map(|(name, values)| (self.configured_name(name), values))
                             .collect()
                     })
                     .collect())
