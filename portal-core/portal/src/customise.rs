@@ -339,7 +339,11 @@ pub async fn view_as_page(
             return error_page(&state, &locale, 503, "notice.storage_unavailable");
         }
     };
-    tracing::info!(uid = %uid, "administrator views a user's page");
+    let admin = current_person(&session, &state)
+        .await
+        .map(|(p, _)| p.uid)
+        .unwrap_or_default();
+    tracing::info!(%admin, uid = %uid, "administrator views a user's page");
     let mut notices = vec![state.theme.catalog.get(&locale, "viewas.banner").replace("{uid}", &uid)];
     notices.extend(page.notices);
     let request = PageRequest {

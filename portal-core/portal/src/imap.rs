@@ -279,8 +279,8 @@ pub fn header_value(block: &str, name: &str) -> Option<String> {
     value
 }
 
-/// The TLS settings for IMAP: the platform's web PKI roots.
-fn tls_connector() -> tokio_rustls::TlsConnector {
+/// The TLS settings for IMAP: the web PKI roots.
+fn tls_connector() -> Result<tokio_rustls::TlsConnector, MailFailure> {
     let mut roots = tokio_rustls::rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(Arc::new(
@@ -288,11 +288,9 @@ fn tls_connector() -> tokio_rustls::TlsConnector {
     ))
     .with_safe_default_protocol_versions()
     .map(|b| b.with_root_certificates(roots).with_no_client_auth());
-    match config {
-        Ok(c) => tokio_rustls::TlsConnector::from(Arc::new(c)),
-        // The ring provider supports the default versions; this cannot fail in practice.
-        Err(e) => panic!("TLS configuration: {e}"),
-    }
+    config
+        .map(|c| tokio_rustls::TlsConnector::from(Arc::new(c)))
+        .map_err(|e| MailFailure::Unavailable(format!("TLS configuration: {e}")))
 }
 
 /// Run one summary conversation over `session`.
@@ -393,7 +391,7 @@ impl ImapMail {
     async fn handshake(&self, tcp: TcpStream) -> Result<tokio_rustls::client::TlsStream<TcpStream>, MailFailure> {
         let name = tokio_rustls::rustls::pki_types::ServerName::try_from(self.config.imap_host.clone())
             .map_err(|e| MailFailure::Unavailable(format!("bad IMAP host name: {e}")))?;
-        tls_connector()
+        tls_connector()?
             .connect(name, tcp)
             .await
             .map_err(|e| MailFailure::Unavailable(format!("TLS with {}: {e}", self.config.imap_host)))
