@@ -48,9 +48,15 @@ pub struct Event {
     pub attendees: Vec<String>,
 }
 
-/// The ADE resource ids of a person, from the mapping rules, their login and their
-/// `supannEtuInscription` values (sorted, without duplicates).
-pub fn resources_for(rules: &[String], uid: &str, inscriptions: &[String]) -> Result<Vec<u32>, ChannelError> {
+/// The ADE resource ids of a person, from the mapping rules, their login, their
+/// `supannEtuInscription` values and their groups (`memberOf` DNs), sorted, without
+/// duplicates. Rules: `etape:<code>=<ids>`, `uid:<login>=<ids>`, `group:<cn or DN>=<ids>`.
+pub fn resources_for(
+    rules: &[String],
+    uid: &str,
+    inscriptions: &[String],
+    groups: &[String],
+) -> Result<Vec<u32>, ChannelError> {
     let etapes: Vec<String> = inscriptions
         .iter()
         .filter_map(|i| {
@@ -63,15 +69,24 @@ pub fn resources_for(rules: &[String], uid: &str, inscriptions: &[String]) -> Re
         .collect();
     let mut ids = Vec::new();
     for rule in rules {
+        // Group DNs contain `=`: the ids follow the last one.
         let (selector, list) = rule
-            .split_once('=')
+            .rsplit_once('=')
             .ok_or_else(|| ChannelError::bad_config(format!("resources rule `{rule}` has no `=`")))?;
         let matched = match selector.split_once(':') {
             Some(("etape", code)) => etapes.iter().any(|e| e == code),
             Some(("uid", login)) => login == uid,
+            Some(("group", group)) => groups.iter().any(|dn| {
+                dn.eq_ignore_ascii_case(group)
+                    || dn
+                        .split(',')
+                        .next()
+                        .and_then(|rdn| rdn.trim().strip_prefix("cn="))
+                        .is_some_and(|cn| cn.eq_ignore_ascii_case(group))
+            }),
             _ => {
                 return Err(ChannelError::bad_config(format!(
-                    "resources rule `{rule}`: expected etape:<code>=… or uid:<login>=…"
+                    "resources rule `{rule}`: expected etape:<code>=…, uid:<login>=… or group:<cn or DN>=…"
                 )));
             }
         };
@@ -329,7 +344,12 @@ impl Channel for Timetable {
     fn render(ctx: &Context<Config>) -> Result<Output, ChannelError> {
         let cfg = &ctx.config;
         let uid = ctx.first_attribute("uid").unwrap_or_default();
-        let resources = resources_for(&cfg.resources, &uid, &ctx.attribute("supannEtuInscription"))?;
+        let resources = resources_for(
+            &cfg.resources,
+            &uid,
+            &ctx.attribute("supannEtuInscription"),
+            &ctx.attribute("memberOf"),
+        )?;
         if resources.is_empty() {
             return Err(ChannelError::not_applicable("no ADE resource for this person"));
         }
@@ -386,10 +406,26 @@ mod tests {
             "uid:claire.dubois=3001".to_string(),
         ];
         let l1 = "[etab={UAI}0751717J][anneeinsc=2026][cursusann={SUPANN}L1][etape={UAI:0751717J}L1MATH]".to_string();
-        assert_eq!(resources_for(&rules, "alice", &[l1]).expect("ok"), [1205, 1206]);
-        assert_eq!(resources_for(&rules, "claire.dubois", &[]).expect("ok"), [3001]);
-        assert!(resources_for(&rules, "nobody", &[]).expect("ok").is_empty());
-        assert!(resources_for(&["group:G1=1".to_string()], "x", &[]).is_err());
+        assert_eq!(resources_for(&rules, "alice", &[l1], &[]).expect("ok"), [1205, 1206]);
+        assert_eq!(resources_for(&rules, "claire.dubois", &[], &[]).expect("ok"), [3001]);
+        assert!(resources_for(&rules, "nobody", &[], &[]).expect("ok").is_empty());
+        assert!(resources_for(&["room:S101=1".to_string()], "x", &[], &[]).is_err());
+        let groups = vec!["cn=l1-math-g2,ou=groups,dc=univ-agora,dc=fr".to_string()];
+        let by_group = vec![
+            "group:l1-math-g2=1206".to_string(),
+            "group:cn=l1-math-g1,ou=groups,dc=univ-agora,dc=fr=1205".to_string(),
+        ];
+        assert_eq!(
+            resources_for(&by_group, "x", &[], &groups).expect("ok"),
+            [1206],
+            "by cn"
+        );
+        let g1 = vec!["cn=l1-math-g1,ou=groups,dc=univ-agora,dc=fr".to_string()];
+        assert_eq!(
+            resources_for(&by_group, "x", &[], &g1).expect("ok"),
+            [1205],
+            "by whole DN"
+        );
     }
 
     #[test]

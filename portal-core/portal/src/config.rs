@@ -475,6 +475,8 @@ impl Default for PortalConfig {
                     "supannEmpCorps",
                     "supannActivite",
                     "supannListeRouge",
+                    "memberOf",
+                    "telephoneNumber",
                 ]
                 .into_iter()
                 .map(String::from)
