@@ -148,7 +148,7 @@ pub struct CasConfig {
 
 /// `[oidc]`: sign-on with an OpenID Connect provider (authorization code flow with PKCE).
 /// Off while `issuer_url` is empty.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OidcConfig {
     /// Issuer URL (discovery at `<issuer>/.well-known/openid-configuration`).
@@ -168,7 +168,7 @@ pub struct OidcConfig {
 /// `[trusted_headers]`: sign-on done by a reverse proxy (Apache mod_shib for the RENATER
 /// federation), which passes the user and attributes as request headers. Accepted only from
 /// the listed proxy addresses and with the shared secret header; refused otherwise.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrustedHeadersConfig {
     /// Turn the mode on.
@@ -260,6 +260,41 @@ pub struct LdapConfig {
     pub pool_size: usize,
 }
 
+/// Secrets never reach logs, even through `{:?}` of the configuration.
+impl std::fmt::Debug for OidcConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcConfig")
+            .field("issuer_url", &self.issuer_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .field("scopes", &self.scopes)
+            .field("login_claim", &self.login_claim)
+            .field("claims", &self.claims)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for StorageConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StorageConfig")
+            .field("url", &crate::storage::redact(&self.url))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for TrustedHeadersConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrustedHeadersConfig")
+            .field("enabled", &self.enabled)
+            .field("proxies", &self.proxies)
+            .field("secret_header", &self.secret_header)
+            .field("secret", &"***")
+            .field("user_header", &self.user_header)
+            .field("attributes", &self.attributes)
+            .finish()
+    }
+}
+
 impl std::fmt::Debug for LdapConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LdapConfig")
@@ -285,7 +320,7 @@ pub struct DirectoryConfig {
 }
 
 /// `[storage]`: where layouts, preferences and last good renders are kept.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StorageConfig {
     /// Empty: SQLite in `paths.data_dir/portal.db`. Or `postgres://user:pass@host/db` (set
@@ -767,6 +802,21 @@ mod tests {
         let d = std::env::temp_dir().join(format!("agora-config-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         d
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let mut c = PortalConfig::default();
+        c.ldap.bind_password = "ldap-pw-1".into();
+        c.oidc.client_secret = "oidc-secret-2".into();
+        c.trusted_headers.secret = "proxy-secret-3".into();
+        c.mail.master_password = "imap-pw-4".into();
+        c.storage.url = "postgres://agora:pg-pw-5@db/agora".into();
+        let shown = format!("{c:?}");
+        for secret in ["ldap-pw-1", "oidc-secret-2", "proxy-secret-3", "imap-pw-4", "pg-pw-5"] {
+            assert!(!shown.contains(secret), "{secret} shows in {shown}");
+        }
+        assert!(shown.contains("postgres://agora:***@db/agora"), "{shown}");
     }
 
     fn no_env() -> Env {

@@ -67,7 +67,7 @@ pub enum Storage {
 }
 
 /// Hide the password of a database URL for messages.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut u) if u.password().is_some() => {
             let _ = u.set_password(Some("***"));
