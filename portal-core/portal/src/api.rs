@@ -121,11 +121,7 @@ pub async fn post_layout(
     let memberships = crate::populations::memberships(&live.populations, &person, now_ms());
     match submit_edit(&state, &live, &person, &memberships, edit.clone()).await {
         Ok(layout) => HttpResponse::Ok().json(json!({ "layout": layout })),
-        Err(EditError::Refused(refusal)) => {
-            let current = personal_page(&state, &live, &person, &memberships, &locale, false)
-                .await
-                .map(|p| p.layout)
-                .unwrap_or_default();
+        Err(EditError::Refused(refusal, current)) => {
             let message = refusal_text(&state, &current, &locale, &edit, &refusal);
             HttpResponse::Conflict().json(json!({
                 "error": "refused",

@@ -154,9 +154,7 @@ pub async fn post_edit(
         .unwrap_or_default();
     match submit_edit(&state, &live, &person, &memberships, edit.clone()).await {
         Ok(_) => tracing::info!(uid = %person.uid, op = crate::personal::op_name(&edit), "layout edit"),
-        Err(EditError::Refused(refusal)) => {
-            let page = personal_page(&state, &live, &person, &memberships, &locale, false).await;
-            let layout = page.map(|p| p.layout).unwrap_or_default();
+        Err(EditError::Refused(refusal, layout)) => {
             let reason = refusal_text(&state, &layout, &locale, &edit, &refusal);
             flash(
                 &session,

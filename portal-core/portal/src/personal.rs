@@ -190,9 +190,9 @@ pub async fn personal_page(
 /// Why a submitted edit was not stored.
 #[derive(Debug, thiserror::Error)]
 pub enum EditError {
-    /// It does not apply to the page as it is.
-    #[error(transparent)]
-    Refused(#[from] Refusal),
+    /// It does not apply to the page as it is (given, unchanged, to explain the refusal).
+    #[error("{0}")]
+    Refused(Refusal, Box<Layout>),
     /// The store failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -215,7 +215,9 @@ pub async fn submit_edit(
     }
     let page = personal_page(state, live, person, memberships, "fr", false).await?;
     let mut layout = page.layout;
-    apply(&mut layout, &edit, &UserPolicy::new(state, live, memberships))?;
+    if let Err(refusal) = apply(&mut layout, &edit, &UserPolicy::new(state, live, memberships)) {
+        return Err(EditError::Refused(refusal, Box::new(layout)));
+    }
     state.edits.add(&person.uid, &edit).await?;
     metrics::counter!("agora_layout_edits_total", "op" => op_name(&edit)).increment(1);
     Ok(layout)
