@@ -201,3 +201,65 @@ async fn admins_can_ask_why_a_person_is_in_a_population() {
     assert!(text.contains("✘ teachers"), "{text}");
     portal.stop().await;
 }
+
+/// The `agora_session=…` pair a response sets, if any.
+fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("agora_session="))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_string)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_gives_a_new_session_id_and_the_old_one_stays_anonymous() {
+    let (site, _backend) = shipped_site("fixation").await;
+    let portal = site.start().await;
+    // No cookie jar: the test carries the cookies by hand, as an attacker who planted one would.
+    let raw = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let login = raw
+        .get(format!("{}/login", portal.url))
+        .send()
+        .await
+        .expect("GET /login");
+    let before = session_cookie(&login).expect("the login page opens a session for its CSRF token");
+    let csrf = agora_tests::page::csrf_token(&login.text().await.expect("body")).expect("token");
+    let res = raw
+        .post(format!("{}/login/demo", portal.url))
+        .header("cookie", &before)
+        .form(&[("uid", "claire.dubois"), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("POST /login/demo");
+    assert_eq!(res.status().as_u16(), 303);
+    let after = session_cookie(&res).expect("sign-in sets a session cookie");
+    assert_ne!(before, after, "sign-in must not keep the session id it was given");
+    let page_of = |cookie: String| {
+        let raw = raw.clone();
+        let url = format!("{}/", portal.url);
+        async move {
+            raw.get(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .expect("GET /")
+                .text()
+                .await
+                .expect("body")
+        }
+    };
+    assert!(
+        page_of(after).await.contains("Claire Dubois"),
+        "the new id is signed in"
+    );
+    assert!(
+        !page_of(before).await.contains("Claire Dubois"),
+        "the id known before sign-in is not"
+    );
+    portal.stop().await;
+}

@@ -23,6 +23,7 @@ pub mod person;
 pub mod personal;
 pub mod populations;
 pub mod registry;
+pub mod session_limits;
 pub mod session_store;
 pub mod signon;
 pub mod signon_oidc;

@@ -17,6 +17,7 @@ use crate::app::PortalState;
 use crate::i18n::{LANG_COOKIE, negotiate};
 use crate::page::{PageRequest, base_context, stream_page};
 use crate::person::Person;
+use crate::session_limits::SessionLimits;
 use crate::session_store::CAS_TICKET_KEY;
 use crate::signon::safe_return_path;
 use crate::slot::now_ms;
@@ -220,19 +221,15 @@ pub(crate) fn take_flash(session: &Session) -> Vec<String> {
 pub(crate) async fn current_person(session: &Session, state: &PortalState) -> Option<(Person, Vec<String>)> {
     let uid = session.get::<String>(SESSION_UID).ok().flatten()?;
     let now = now_ms();
-    let seen = session.get::<i64>(SESSION_SEEN).ok().flatten().unwrap_or(0);
-    if now - seen > state.config.session.idle_minutes as i64 * 60_000 {
-        tracing::info!("session idle for too long, signing out");
+    let seen = session.get::<i64>(SESSION_SEEN).ok().flatten();
+    let signed_in_at = session.get::<i64>(SESSION_SIGNED_IN_AT).ok().flatten();
+    let limits = SessionLimits::from_config(&state.config);
+    if let Err(why) = limits.check(now, seen, signed_in_at) {
+        tracing::info!(%uid, ?why, "session over its time limit, signing out");
         session.purge();
         return None;
     }
-    let signed_in_at = session.get::<i64>(SESSION_SIGNED_IN_AT).ok().flatten().unwrap_or(seen);
-    if now - signed_in_at > state.config.auth.absolute_hours as i64 * 3_600_000 {
-        tracing::info!("session older than the absolute limit, signing out");
-        session.purge();
-        return None;
-    }
-    if now - seen > 60_000 {
+    if limits.refresh_seen(now, seen) {
         let _ = session.insert(SESSION_SEEN, now);
     }
     let signon = session
