@@ -140,10 +140,14 @@ async fn the_page_uses_directory_attributes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_directory_that_is_down_or_hangs_lets_the_user_in_with_a_notice() {
+    let logs = agora_tests::logs::capture();
     let down = format!("ldap://127.0.0.1:{}", agora_tests::peers::free_port());
     let hang = format!("ldap://{}", black_hole());
-    for (name, url) in [("ldap-down", down), ("ldap-hang", hang)] {
-        let page = page_as(&site_with_ldap(name, &url), "student_l1", "Lea From Sign-on").await;
+    for (name, url, uid, why) in [
+        ("ldap-down", down, "student_l1", "unavailable"),
+        ("ldap-hang", hang, "student_m2", "timeout"),
+    ] {
+        let page = page_as(&site_with_ldap(name, &url), uid, "Lea From Sign-on").await;
         assert!(
             page.contains("The directory is unavailable for now"),
             "{name}: the user is told"
@@ -153,11 +157,14 @@ async fn a_directory_that_is_down_or_hangs_lets_the_user_in_with_a_notice() {
             welcome.contains("Lea From Sign-on"),
             "{name}: sign-on attributes are used: {page}"
         );
+        let said = logs.lines_with(&["WARN", "attribute source failed", &url, uid, why]);
+        assert!(!said.is_empty(), "{name}: the log says which source failed for whom");
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_malformed_directory_entry_gives_a_notice_not_an_error() {
+    let logs = agora_tests::logs::capture();
     let slapd = Slapd::start();
     let page = page_as(
         &site_with_ldap("ldap-malformed", &slapd.url),
@@ -170,4 +177,9 @@ async fn a_malformed_directory_entry_gives_a_notice_not_an_error() {
         "the user is told"
     );
     assert!(publication_chunk(&page, "welcome").contains("Max Malformé"));
+    let said = logs.lines_with(&["WARN", "malformed", "malformed_composite", "supannEtuInscription"]);
+    assert!(
+        !said.is_empty(),
+        "the log names the person, the attribute and the problem"
+    );
 }
