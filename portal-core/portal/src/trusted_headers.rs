@@ -33,6 +33,30 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// The values of one attribute header: mod_shib joins several values with `;` and escapes a
+/// `;` inside a value as `\;`. Values are trimmed; empty ones are dropped.
+fn split_values(header: &str) -> Vec<String> {
+    let mut values = Vec::new();
+    let mut current = String::new();
+    let mut chars = header.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&';') => {
+                current.push(';');
+                chars.next();
+            }
+            ';' => values.push(std::mem::take(&mut current)),
+            c => current.push(c),
+        }
+    }
+    values.push(current);
+    values
+        .into_iter()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
 /// Judge the identity headers of `req`.
 pub fn judge(config: &TrustedHeadersConfig, req: &HttpRequest) -> Verdict {
     let headers = req.headers();
@@ -70,12 +94,7 @@ pub fn judge(config: &TrustedHeadersConfig, req: &HttpRequest) -> Verdict {
             .get_all(header_name(header).as_str())
             .filter_map(|v| std::str::from_utf8(v.as_bytes()).ok())
         {
-            for part in value.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-                attributes
-                    .entry(name.clone())
-                    .or_default()
-                    .push(part.replace("\\;", ";"));
-            }
+            attributes.entry(name.clone()).or_default().extend(split_values(value));
         }
     }
     Verdict::SignedOn {
@@ -102,6 +121,15 @@ mod tests {
             )]
             .into(),
         }
+    }
+
+    #[test]
+    fn multiple_values_are_split_on_unescaped_semicolons() {
+        assert_eq!(split_values("student;member"), vec!["student", "member"]);
+        assert_eq!(split_values(" a ; ;b;"), vec!["a", "b"]);
+        assert_eq!(split_values("Dupont\\; Martin;x"), vec!["Dupont; Martin", "x"]);
+        assert_eq!(split_values("C:\\dir"), vec!["C:\\dir"]);
+        assert!(split_values("").is_empty());
     }
 
     #[test]
