@@ -82,7 +82,8 @@ impl Browser {
         }
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    /// One WebDriver command; a WebDriver error is `Err("<path>: <error>: <message>")`.
+    async fn try_call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value, String> {
         let url = format!("{}/session/{}{path}", self.base, self.session);
         let mut req = self.http.request(method, &url);
         if let Some(b) = body {
@@ -90,15 +91,23 @@ impl Browser {
         }
         let res: Value = req.send().await.expect("webdriver call").json().await.expect("json");
         if let Some(error) = res["value"]["error"].as_str() {
-            panic!("WebDriver {path}: {error}: {}", res["value"]["message"]);
+            return Err(format!("WebDriver {path}: {error}: {}", res["value"]["message"]));
         }
-        res["value"].clone()
+        Ok(res["value"].clone())
     }
 
-    /// Open `url` and wait for it to load.
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        self.try_call(method, path, body)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Open `url` and wait for it to load (WebDriver waits for the load event).
     pub async fn goto(&self, url: &str) {
         self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
             .await;
+        // Seen: a following `wait_for_url` waits for the document after this one.
+        self.script("window.__agoraSeen = true; return null;").await;
     }
 
     /// The current URL.
@@ -110,13 +119,27 @@ impl Browser {
             .to_string()
     }
 
-    /// Wait (up to 10 s) until the current URL satisfies `test` and the page has loaded, e.g.
-    /// after a form posted by a click or a key press has been answered.
+    /// Wait (up to 10 s) until the browser shows a document this method has not returned
+    /// before, loaded, at a URL that satisfies `test`: e.g. after a form posted by a click or
+    /// a key press has been answered. Each document it returns is marked, so two submissions
+    /// that lead to the same URL are still told apart (the second wait needs a new document).
     pub async fn wait_for_url(&self, what: &str, test: impl Fn(&str) -> bool) -> String {
+        const NEW_AND_LOADED: &str = "if (window.__agoraSeen || document.readyState !== 'complete') \
+                                      { return false; } window.__agoraSeen = true; return true;";
         for _ in 0..200 {
-            let url = self.url().await;
-            if test(&url) && self.script("return document.readyState").await == "complete" {
-                return url;
+            // Between two documents a command may fail (no document yet): just try again.
+            if let Ok(url) = self.try_call(reqwest::Method::GET, "/url", None).await
+                && url.as_str().is_some_and(&test)
+                && self
+                    .try_call(
+                        reqwest::Method::POST,
+                        "/execute/sync",
+                        Some(json!({ "script": NEW_AND_LOADED, "args": [] })),
+                    )
+                    .await
+                    == Ok(Value::Bool(true))
+            {
+                return url.as_str().unwrap_or_default().to_string();
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
