@@ -258,6 +258,11 @@ impl PersonResolver {
         self
     }
 
+    /// The cached person for `login`, if any (no source is asked).
+    pub async fn cached(&self, login: &str) -> Option<Person> {
+        self.cache.get(login).await.map(|p| (*p).clone())
+    }
+
     /// Resolve `login` with `signon` attributes (those that arrived with the sign-on assertion).
     /// A failing source does not stop sign-on: the person gets what the others know.
     pub async fn resolve(&self, login: &str, signon: Attributes) -> Resolved {

@@ -232,16 +232,21 @@ pub(crate) async fn current_person(session: &Session, state: &PortalState) -> Op
     if limits.refresh_seen(now, seen) {
         let _ = session.insert(SESSION_SEEN, now);
     }
+    let mut notices = session
+        .remove_as::<Vec<String>>(SESSION_NOTICES)
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    // The common case: the person is cached, and the sign-on attributes kept in the session
+    // need not even be decoded.
+    if let Some(person) = state.people.cached(&uid).await {
+        return Some((person, notices));
+    }
     let signon = session
         .get::<agora_channel_host::Attributes>(SESSION_SIGNON_ATTRS)
         .ok()
         .flatten()
         .unwrap_or_default();
     let resolved = state.people.resolve(&uid, signon).await;
-    let mut notices = session
-        .remove_as::<Vec<String>>(SESSION_NOTICES)
-        .and_then(Result::ok)
-        .unwrap_or_default();
     if !resolved.failed_sources.is_empty() {
         notices.push("notice.directory_unavailable".into());
     }
