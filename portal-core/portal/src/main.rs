@@ -56,6 +56,9 @@ fn main() -> anyhow::Result<()> {
             for source in &resolved.failed_sources {
                 eprintln!("warning: attribute source {source} failed; explaining with what is known");
             }
+            if resolved.failed_sources.is_empty() && resolved.person.attributes.keys().all(|k| k == "uid") {
+                eprintln!("warning: no source knows `{uid}`; explaining with the login alone");
+            }
             let now = agora_portal::slot::now_ms();
             for e in agora_portal::populations::explain(&state.live.get().populations, &resolved.person, now) {
                 print!("{}", e.to_text());
