@@ -263,3 +263,23 @@ async fn sign_in_gives_a_new_session_id_and_the_old_one_stays_anonymous() {
     );
     portal.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switching_language_keeps_the_tab() {
+    let (site, _backend) = shipped_site("lang-switch").await;
+    let portal = site.start().await;
+    let client = portal.client();
+    portal.sign_in(&client, "david.moreau").await;
+    let page = portal.get_page(&client, "/?tab=work&lang=en").await;
+    assert!(
+        page.contains(r#"class="lang-switch" href="?tab=work&amp;lang=fr""#),
+        "{page}"
+    );
+    let page = portal.get_page(&client, "/?tab=work&lang=fr").await;
+    assert!(page.contains("lang=\"fr\""), "the page is in French now");
+    assert!(
+        page.contains(r#"href="?tab=work&amp;lang=en""#),
+        "and still on the Work tab"
+    );
+    portal.stop().await;
+}

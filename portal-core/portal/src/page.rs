@@ -120,11 +120,24 @@ fn context_with_strings(
     ctx.insert("skin", &state.config.skin);
     ctx.insert("t", strings);
     ctx.insert("locale", locale);
-    ctx.insert("other_locale", if locale == "en" { "fr" } else { "en" });
+    let other_locale = if locale == "en" { "fr" } else { "en" };
+    ctx.insert("other_locale", other_locale);
+    ctx.insert("lang_switch", &lang_switch(&[], other_locale));
     ctx.insert("signed_in", &person.is_signed_in());
     ctx.insert("display_name", person.display_name());
     ctx.insert("demo", &state.config.demo.enabled);
     ctx
+}
+
+/// The link of the language switch: the same page (`query` without `lang` nor `focus`) in
+/// `other_locale`, so switching language keeps the tab, customisation mode and searches.
+fn lang_switch(query: &[(String, String)], other_locale: &str) -> String {
+    let mut out = url::form_urlencoded::Serializer::for_suffix(String::from("?"), 1);
+    for (k, v) in query.iter().filter(|(k, _)| k != "lang" && k != "focus") {
+        out.append_pair(k, v);
+    }
+    out.append_pair("lang", other_locale);
+    out.finish()
 }
 
 /// The preference fields a channel declares, with the person's current values.
@@ -265,6 +278,10 @@ pub fn stream_page(
         })
         .collect();
     let mut ctx = context_with_strings(&state, &person, &locale, state.theme.catalog.page_table(&locale));
+    ctx.insert(
+        "lang_switch",
+        &lang_switch(&req.query, if locale == "en" { "fr" } else { "en" }),
+    );
     ctx.insert("tabs", &tab_links);
     ctx.insert("tab_count", &tab_links.len());
     ctx.insert(
@@ -366,5 +383,26 @@ fn age_text(state: &PortalState, locale: &str, seconds: i64) -> String {
         c.get(locale, "age.hours").replace("{n}", &(seconds / 3600).to_string())
     } else {
         c.get(locale, "age.days").replace("{n}", &(seconds / 86400).to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lang_switch;
+
+    #[test]
+    fn the_language_switch_keeps_the_page() {
+        assert_eq!(lang_switch(&[], "fr"), "?lang=fr");
+        let query = [
+            ("tab".to_string(), "work".to_string()),
+            ("lang".to_string(), "en".to_string()),
+            ("customise".to_string(), "1".to_string()),
+            ("focus".to_string(), "news:down".to_string()),
+            ("directory.q".to_string(), "Dupont & fils".to_string()),
+        ];
+        assert_eq!(
+            lang_switch(&query, "fr"),
+            "?tab=work&customise=1&directory.q=Dupont+%26+fils&lang=fr"
+        );
     }
 }
