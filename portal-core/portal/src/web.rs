@@ -36,9 +36,44 @@ use std::time::Instant;
 /// Handle to stop a running server.
 pub type ServerHandle = actix_web::dev::ServerHandle;
 
-/// Content-Security-Policy of every response: no inline script, no plugin, no framing.
-pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; \
-font-src 'self'; connect-src 'self'; object-src 'none'; frame-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+/// Content-Security-Policy of every response but `form-action`: no inline script, no plugin,
+/// no framing.
+const CSP_BASE: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; \
+font-src 'self'; connect-src 'self'; object-src 'none'; frame-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The Content-Security-Policy for this configuration. Forms post to the portal only; when
+/// sign-out goes on to CAS `/logout`, the CAS server's origin is allowed too, because browsers
+/// apply `form-action` to the redirect that follows a form (the sign-out form's 303).
+pub fn content_security_policy(config: &crate::config::PortalConfig) -> String {
+    let mut form_action = String::from("'self'");
+    if !config.cas.server_url.is_empty()
+        && config.cas.logout_from_cas
+        && let Ok(url) = url::Url::parse(&config.cas.server_url)
+        && url.origin().is_tuple()
+    {
+        form_action.push(' ');
+        form_action.push_str(&url.origin().ascii_serialization());
+    }
+    format!("{CSP_BASE}; form-action {form_action}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_security_policy;
+    use crate::config::PortalConfig;
+
+    #[test]
+    fn forms_may_go_on_to_cas_logout_and_nowhere_else() {
+        let mut config = PortalConfig::default();
+        assert!(content_security_policy(&config).ends_with("; form-action 'self'"));
+        config.cas.server_url = "https://cas.univ.fr/cas/".into();
+        let csp = content_security_policy(&config);
+        assert!(csp.ends_with("; form-action 'self' https://cas.univ.fr"), "{csp}");
+        assert!(csp.contains("script-src 'self';") && csp.contains("frame-ancestors 'none'"));
+        config.cas.logout_from_cas = false;
+        assert!(content_security_policy(&config).ends_with("; form-action 'self'"));
+    }
+}
 
 const SESSION_UID: &str = "uid";
 const SESSION_CSRF: &str = "csrf";
@@ -77,7 +112,7 @@ pub fn app(
         )
         .build();
     let headers = DefaultHeaders::new()
-        .add((header::CONTENT_SECURITY_POLICY, CSP))
+        .add((header::CONTENT_SECURITY_POLICY, content_security_policy(&state.config)))
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::X_FRAME_OPTIONS, "DENY"))
         .add((header::REFERRER_POLICY, "same-origin"))
