@@ -57,24 +57,6 @@ pub fn content_security_policy(config: &crate::config::PortalConfig) -> String {
     format!("{CSP_BASE}; form-action {form_action}")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::content_security_policy;
-    use crate::config::PortalConfig;
-
-    #[test]
-    fn forms_may_go_on_to_cas_logout_and_nowhere_else() {
-        let mut config = PortalConfig::default();
-        assert!(content_security_policy(&config).ends_with("; form-action 'self'"));
-        config.cas.server_url = "https://cas.univ.fr/cas/".into();
-        let csp = content_security_policy(&config);
-        assert!(csp.ends_with("; form-action 'self' https://cas.univ.fr"), "{csp}");
-        assert!(csp.contains("script-src 'self';") && csp.contains("frame-ancestors 'none'"));
-        config.cas.logout_from_cas = false;
-        assert!(content_security_policy(&config).ends_with("; form-action 'self'"));
-    }
-}
-
 const SESSION_UID: &str = "uid";
 const SESSION_CSRF: &str = "csrf";
 const SESSION_SEEN: &str = "last_seen_ms";
@@ -921,4 +903,22 @@ async fn admin_explain(state: web::Data<PortalState>, session: Session, uid: web
         "explanations": explanations,
         "text": explanations.iter().map(|e| e.to_text()).collect::<String>(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_security_policy;
+    use crate::config::PortalConfig;
+
+    #[test]
+    fn forms_may_go_on_to_cas_logout_and_nowhere_else() {
+        let mut config = PortalConfig::default();
+        assert!(content_security_policy(&config).ends_with("; form-action 'self'"));
+        config.cas.server_url = "https://cas.univ.fr/cas/".into();
+        let csp = content_security_policy(&config);
+        assert!(csp.ends_with("; form-action 'self' https://cas.univ.fr"), "{csp}");
+        assert!(csp.contains("script-src 'self';") && csp.contains("frame-ancestors 'none'"));
+        config.cas.logout_from_cas = false;
+        assert!(content_security_policy(&config).ends_with("; form-action 'self'"));
+    }
 }
