@@ -58,6 +58,39 @@ async fn code_flow_with_pkce_signs_the_user_on_with_mapped_claims() {
         welcome.contains("Océane Test") && welcome.contains("student"),
         "{welcome}"
     );
+
+    // Sign-out ends the portal session and goes on to the provider's end-session endpoint
+    // (RP-initiated logout), naming the session with the ID token and coming back here.
+    let csrf = agora_tests::page::csrf_token(&page).expect("sign-out form token");
+    let res = client
+        .post(format!("{}/logout", portal.url))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(res.status().as_u16(), 303);
+    let to = url::Url::parse(res.headers()["location"].to_str().expect("location")).expect("url");
+    assert!(to.as_str().starts_with(&provider.issuer), "{to}");
+    assert!(to.path().ends_with("/end_session"), "{to}");
+    let param = |name: &str| {
+        to.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    assert_eq!(param("client_id"), "agora");
+    assert_eq!(param("post_logout_redirect_uri"), format!("{}/", portal.url));
+    assert_eq!(
+        param("id_token_hint").split('.').count(),
+        3,
+        "the ID token of this sign-in: {to}"
+    );
+    let end_session = client.get(to.as_str()).send().await.expect("end session");
+    assert_eq!(end_session.status().as_u16(), 200, "the provider accepts the request");
+    assert!(
+        !portal.get_page(&client, "/?lang=en").await.contains("Océane"),
+        "the portal session is gone"
+    );
     portal.stop().await;
 }
 

@@ -163,6 +163,9 @@ pub struct OidcConfig {
     pub login_claim: String,
     /// Claims mapped to person attributes: claim name → attribute name.
     pub claims: std::collections::BTreeMap<String, String>,
+    /// Sign out of the provider too (RP-initiated logout, when the provider advertises an
+    /// `end_session_endpoint`); register the portal's public URL as a post-logout redirect URI.
+    pub logout_from_provider: bool,
 }
 
 /// `[trusted_headers]`: sign-on done by a reverse proxy (Apache mod_shib for the RENATER
@@ -270,6 +273,7 @@ impl std::fmt::Debug for OidcConfig {
             .field("scopes", &self.scopes)
             .field("login_claim", &self.login_claim)
             .field("claims", &self.claims)
+            .field("logout_from_provider", &self.logout_from_provider)
             .finish()
     }
 }
@@ -472,6 +476,7 @@ impl Default for PortalConfig {
                     ("family_name".to_string(), "sn".to_string()),
                 ]
                 .into(),
+                logout_from_provider: true,
             },
             trusted_headers: TrustedHeadersConfig {
                 enabled: false,

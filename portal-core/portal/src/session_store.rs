@@ -17,7 +17,18 @@ use std::time::Instant;
 pub const CAS_TICKET_KEY: &str = "cas_st";
 
 /// Session keys that make a session signed in; never carried over to a new session key.
-pub const AUTH_KEYS: &[&str] = &["uid", CAS_TICKET_KEY, "signon_attributes", "pgt", "signed_in_at"];
+pub const AUTH_KEYS: &[&str] = &[
+    "uid",
+    CAS_TICKET_KEY,
+    "signon_attributes",
+    "pgt",
+    "signed_in_at",
+    OIDC_ID_TOKEN_KEY,
+];
+
+/// Session state key holding the OIDC ID token of the sign-in (the `id_token_hint` of
+/// sign-out).
+pub const OIDC_ID_TOKEN_KEY: &str = "oidc_id_token";
 
 type State = HashMap<String, String>;
 

@@ -1,15 +1,17 @@
 //! Sign-on with OpenID Connect: authorization code flow with PKCE, `state` and `nonce`
 //! checked, ID token verified against the provider's keys, claims mapped to attributes by
 //! configuration. Provider metadata is discovered on first use (and retried after a failure),
-//! so a provider that is down at start-up does not stop the portal.
+//! so a provider that is down at start-up does not stop the portal. Sign-out goes on to the
+//! provider's `end_session_endpoint` when it has one (RP-initiated logout 1.0).
 
 use crate::config::OidcConfig;
 use agora_channel_host::Attributes;
 use base64::Engine;
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreIdToken};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl,
-    Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndSessionUrl, EndpointMaybeSet, EndpointNotSet, EndpointSet,
+    IssuerUrl, LogoutRequest, Nonce, PkceCodeChallenge, PkceCodeVerifier, PostLogoutRedirectUrl,
+    ProviderMetadataWithLogout, RedirectUrl, Scope, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +38,23 @@ pub enum OidcError {
     MissingLogin(String),
 }
 
+/// Who signed in.
+#[derive(Debug)]
+pub struct OidcIdentity {
+    /// The portal login (the configured login claim).
+    pub login: String,
+    /// Attributes mapped from the claims.
+    pub attributes: Attributes,
+    /// The ID token as received, kept to name the session at sign-out (`id_token_hint`).
+    pub id_token: String,
+}
+
+/// The discovered provider.
+struct Provider {
+    client: Client,
+    end_session: Option<EndSessionUrl>,
+}
+
 /// What is kept in the session between the redirect and the callback.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct PendingLogin {
@@ -49,7 +68,7 @@ pub struct OidcSignOn {
     config: OidcConfig,
     redirect: String,
     http: reqwest::Client,
-    client: tokio::sync::OnceCell<Client>,
+    provider: tokio::sync::OnceCell<Provider>,
 }
 
 impl OidcSignOn {
@@ -66,33 +85,60 @@ impl OidcSignOn {
             config: config.clone(),
             redirect: format!("{public_url}{REDIRECT_PATH}"),
             http,
-            client: tokio::sync::OnceCell::new(),
+            provider: tokio::sync::OnceCell::new(),
         })
     }
 
-    async fn client(&self) -> Result<&Client, OidcError> {
-        self.client
+    async fn provider(&self) -> Result<&Provider, OidcError> {
+        self.provider
             .get_or_try_init(|| async {
                 let issuer = IssuerUrl::new(self.config.issuer_url.clone())
                     .map_err(|e| OidcError::Unavailable(e.to_string()))?;
-                let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
+                let metadata = ProviderMetadataWithLogout::discover_async(issuer, &self.http)
                     .await
                     .map_err(|e| OidcError::Unavailable(format!("discovery: {e}")))?;
+                let end_session = metadata.additional_metadata().end_session_endpoint.clone();
                 let secret = (!self.config.client_secret.is_empty())
                     .then(|| ClientSecret::new(self.config.client_secret.clone()));
                 let redirect =
                     RedirectUrl::new(self.redirect.clone()).map_err(|e| OidcError::Unavailable(e.to_string()))?;
-                Ok(
+                let client =
                     CoreClient::from_provider_metadata(metadata, ClientId::new(self.config.client_id.clone()), secret)
-                        .set_redirect_uri(redirect),
-                )
+                        .set_redirect_uri(redirect);
+                Ok(Provider { client, end_session })
             })
             .await
     }
 
+    /// Where to send the browser at sign-out to end the provider's session too, coming back
+    /// to `after` (register it as a post-logout redirect URI): `None` when
+    /// `logout_from_provider` is off, the provider has no `end_session_endpoint`, or it cannot
+    /// be reached.
+    pub async fn logout_url(&self, id_token: Option<&str>, after: &str) -> Option<String> {
+        if !self.config.logout_from_provider {
+            return None;
+        }
+        let provider = match self.provider().await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!("OIDC sign-out stays local: {e}");
+                return None;
+            }
+        };
+        let mut request = LogoutRequest::from(provider.end_session.clone()?)
+            .set_client_id(ClientId::new(self.config.client_id.clone()));
+        if let Ok(after) = PostLogoutRedirectUrl::new(after.to_string()) {
+            request = request.set_post_logout_redirect_uri(after);
+        }
+        if let Some(token) = id_token.and_then(|t| t.parse::<CoreIdToken>().ok()) {
+            request = request.set_id_token_hint(&token);
+        }
+        Some(request.http_get_url().to_string())
+    }
+
     /// The authorization URL to send the browser to, and what to keep in the session.
     pub async fn start(&self) -> Result<(String, PendingLogin), OidcError> {
-        let client = self.client().await?;
+        let client = &self.provider().await?.client;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let mut request = client.authorize_url(
             CoreAuthenticationFlow::AuthorizationCode,
@@ -112,13 +158,8 @@ impl OidcSignOn {
     }
 
     /// Finish the flow: check `state`, exchange `code`, verify the ID token and its nonce,
-    /// map claims. Returns the login and the attributes.
-    pub async fn finish(
-        &self,
-        pending: PendingLogin,
-        state: &str,
-        code: &str,
-    ) -> Result<(String, Attributes), OidcError> {
+    /// map claims.
+    pub async fn finish(&self, pending: PendingLogin, state: &str, code: &str) -> Result<OidcIdentity, OidcError> {
         if pending.state.len() != state.len()
             || pending
                 .state
@@ -129,7 +170,7 @@ impl OidcSignOn {
         {
             return Err(OidcError::State);
         }
-        let client = self.client().await?;
+        let client = &self.provider().await?.client;
         let token = client
             .exchange_code(AuthorizationCode::new(code.to_string()))
             .map_err(|e| OidcError::Unavailable(e.to_string()))?
@@ -166,7 +207,11 @@ impl OidcSignOn {
                 attributes.insert(attribute.clone(), values);
             }
         }
-        Ok((login, attributes))
+        Ok(OidcIdentity {
+            login,
+            attributes,
+            id_token: id_token.to_string(),
+        })
     }
 }
 

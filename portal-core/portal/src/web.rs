@@ -18,7 +18,7 @@ use crate::i18n::{LANG_COOKIE, negotiate};
 use crate::page::{PageRequest, base_context, stream_page};
 use crate::person::Person;
 use crate::session_limits::SessionLimits;
-use crate::session_store::CAS_TICKET_KEY;
+use crate::session_store::{CAS_TICKET_KEY, OIDC_ID_TOKEN_KEY};
 use crate::signon::safe_return_path;
 use crate::slot::now_ms;
 use actix_session::config::{BrowserSession, CookieContentSecurity};
@@ -42,17 +42,24 @@ const CSP_BASE: &str = "default-src 'self'; script-src 'self'; style-src 'self';
 font-src 'self'; connect-src 'self'; object-src 'none'; frame-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The Content-Security-Policy for this configuration. Forms post to the portal only; when
-/// sign-out goes on to CAS `/logout`, the CAS server's origin is allowed too, because browsers
-/// apply `form-action` to the redirect that follows a form (the sign-out form's 303).
+/// sign-out goes on to CAS `/logout` or to the OIDC provider's end-session endpoint (on the
+/// issuer's origin), that origin is allowed too, because browsers apply `form-action` to the
+/// redirect that follows a form (the sign-out form's 303).
 pub fn content_security_policy(config: &crate::config::PortalConfig) -> String {
     let mut form_action = String::from("'self'");
-    if !config.cas.server_url.is_empty()
-        && config.cas.logout_from_cas
-        && let Ok(url) = url::Url::parse(&config.cas.server_url)
-        && url.origin().is_tuple()
-    {
-        form_action.push(' ');
-        form_action.push_str(&url.origin().ascii_serialization());
+    let sign_out_to = [
+        (config.cas.logout_from_cas, &config.cas.server_url),
+        (config.oidc.logout_from_provider, &config.oidc.issuer_url),
+    ];
+    for (on, base) in sign_out_to {
+        if on
+            && !base.is_empty()
+            && let Ok(url) = url::Url::parse(base)
+            && url.origin().is_tuple()
+        {
+            form_action.push(' ');
+            form_action.push_str(&url.origin().ascii_serialization());
+        }
     }
     format!("{CSP_BASE}; form-action {form_action}")
 }
@@ -554,11 +561,19 @@ async fn logout(
         let locale = locale_of(&req, &state);
         return error_page(&state, &locale, 403, "error.csrf");
     }
+    let id_token = session.get::<String>(OIDC_ID_TOKEN_KEY).ok().flatten();
     session.purge();
-    match &state.cas {
-        Some(cas) if cas.logout_from_cas => redirect(cas.client.logout_url(Some(&state.config.public_url())).as_str()),
-        _ => redirect("/"),
+    if let Some(cas) = &state.cas
+        && cas.logout_from_cas
+    {
+        return redirect(cas.client.logout_url(Some(&state.config.public_url())).as_str());
     }
+    if let Some(oidc) = &state.oidc
+        && let Some(url) = oidc.logout_url(id_token.as_deref(), &state.config.public_url()).await
+    {
+        return redirect(&url);
+    }
+    redirect("/")
 }
 
 async fn health(state: web::Data<PortalState>) -> HttpResponse {
@@ -849,7 +864,7 @@ async fn oidc_return(
         return error_page(&state, &locale, 403, "error.signon_refused");
     };
     let started = std::time::Instant::now();
-    let (user, attributes) = match oidc.finish(pending, st, code).await {
+    let identity = match oidc.finish(pending, st, code).await {
         Ok(r) => r,
         Err(e) => {
             tracing::warn!(error = %e, "OIDC sign-in refused");
@@ -861,13 +876,14 @@ async fn oidc_return(
             return error_page(&state, &locale, status, key);
         }
     };
-    if let Err(e) = open_session(&session, &user, &attributes, &[]) {
+    let extra = [(OIDC_ID_TOKEN_KEY, identity.id_token.as_str())];
+    if let Err(e) = open_session(&session, &identity.login, &identity.attributes, &extra) {
         tracing::error!("cannot store session: {e}");
         return error_page(&state, &locale, 500, "error.internal");
     }
     metrics::counter!("agora_signon_total", "method" => "oidc", "outcome" => "ok").increment(1);
     metrics::histogram!("agora_signon_server_seconds", "method" => "oidc").record(started.elapsed().as_secs_f64());
-    tracing::info!(%user, "OIDC sign-in");
+    tracing::info!(user = %identity.login, "OIDC sign-in");
     redirect(&return_to)
 }
 
@@ -920,5 +936,8 @@ mod tests {
         assert!(csp.contains("script-src 'self';") && csp.contains("frame-ancestors 'none'"));
         config.cas.logout_from_cas = false;
         assert!(content_security_policy(&config).ends_with("; form-action 'self'"));
+        config.oidc.issuer_url = "https://idp.univ.fr:8443/realms/univ".into();
+        let csp = content_security_policy(&config);
+        assert!(csp.ends_with("; form-action 'self' https://idp.univ.fr:8443"), "{csp}");
     }
 }
