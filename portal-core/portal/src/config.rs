@@ -188,6 +188,10 @@ pub struct TrustedHeadersConfig {
     /// for in the header of the same name with `:` turned into `_` (HTTP forbids `:`).
     /// Multiple values are separated by `;`, as mod_shib does.
     pub attributes: std::collections::BTreeMap<String, String>,
+    /// Where sign-out sends the browser to end the proxy's session too (mod_shib's
+    /// `/Shibboleth.sso/Logout`), with `?return=<public_url>`; a path on the portal's host.
+    /// Empty: sign-out is local only (and the proxy signs the user straight back in).
+    pub logout_path: String,
 }
 
 /// `[mail]`: the IMAP server the portal reads users' mailboxes on, for channels granted
@@ -295,6 +299,7 @@ impl std::fmt::Debug for TrustedHeadersConfig {
             .field("secret", &"***")
             .field("user_header", &self.user_header)
             .field("attributes", &self.attributes)
+            .field("logout_path", &self.logout_path)
             .finish()
     }
 }
@@ -485,6 +490,7 @@ impl Default for PortalConfig {
                 secret: String::new(),
                 user_header: "REMOTE_USER".into(),
                 attributes: std::collections::BTreeMap::new(),
+                logout_path: "/Shibboleth.sso/Logout".into(),
             },
             ldap: LdapConfig {
                 url: String::new(),
@@ -663,6 +669,15 @@ impl PortalConfig {
                 return Err(self.err(
                     "trusted_headers.secret",
                     "must be at least 16 characters (set PORTAL_TRUSTED_HEADERS__SECRET)",
+                ));
+            }
+            let logout = &self.trusted_headers.logout_path;
+            if !logout.is_empty()
+                && (!logout.starts_with('/') || logout.starts_with("//") || logout.contains(['\\', '\r', '\n']))
+            {
+                return Err(self.err(
+                    "trusted_headers.logout_path",
+                    format!("`{logout}` is not a path on this host (e.g. /Shibboleth.sso/Logout)"),
                 ));
             }
             if !self.cas.server_url.is_empty() {
@@ -869,6 +884,18 @@ mod tests {
         let f = write(&d, "[server\nlisten = 1");
         let e = PortalConfig::load_with_env(&f, no_env()).unwrap_err();
         assert!(e.to_string().contains("portal.toml"), "{e}");
+
+        for logout in ["https://evil.example/", "//evil.example/x", "Shibboleth.sso/Logout"] {
+            let f = write(
+                &d,
+                &format!(
+                    "[trusted_headers]\nenabled = true\nproxies = [\"127.0.0.1\"]\n\
+                     secret = \"0123456789abcdef\"\nlogout_path = \"{logout}\"\n"
+                ),
+            );
+            let e = PortalConfig::load_with_env(&f, no_env()).unwrap_err();
+            assert_eq!(e.key, "trusted_headers.logout_path", "{logout}");
+        }
     }
 
     #[test]

@@ -120,6 +120,7 @@ mod tests {
                 "eduPersonAffiliation".to_string(),
             )]
             .into(),
+            logout_path: "/Shibboleth.sso/Logout".into(),
         }
     }
 

@@ -573,6 +573,12 @@ async fn logout(
     {
         return redirect(&url);
     }
+    let proxy = &state.config.trusted_headers;
+    if proxy.enabled && !proxy.logout_path.is_empty() {
+        let back: String = url::form_urlencoded::byte_serialize(state.config.public_url().as_bytes()).collect();
+        let sep = if proxy.logout_path.contains('?') { '&' } else { '?' };
+        return redirect(&format!("{}{sep}return={back}", proxy.logout_path));
+    }
     redirect("/")
 }
 
