@@ -134,3 +134,33 @@ fn regex_replace_param(url: &str, name: &str, value: &str) -> String {
     parsed.query_pairs_mut().clear().extend_pairs(pairs);
     parsed.to_string()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_that_hangs_gives_a_clear_message_not_a_hung_page() {
+    let site = Site::new(
+        "oidc-hang",
+        "[channels.welcome]\npackage = \"welcome\"\n",
+        &one_column_layout(&["welcome"]),
+    );
+    site.append_config(&format!(
+        "[oidc]\nissuer_url = \"http://{}/\"\nclient_id = \"agora\"\ntimeout_ms = 300\n",
+        agora_tests::peers::black_hole()
+    ));
+    let portal = site.start().await;
+    let res = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        portal.client().get(format!("{}/login?lang=en", portal.url)).send(),
+    )
+    .await
+    .expect("the portal answers even though the provider never does")
+    .expect("GET /login");
+    assert_eq!(res.status().as_u16(), 503);
+    assert!(
+        res.text()
+            .await
+            .expect("body")
+            .contains("sign-on service is unavailable"),
+        "the user is told"
+    );
+    portal.stop().await;
+}

@@ -166,6 +166,8 @@ pub struct OidcConfig {
     /// Sign out of the provider too (RP-initiated logout, when the provider advertises an
     /// `end_session_endpoint`); register the portal's public URL as a post-logout redirect URI.
     pub logout_from_provider: bool,
+    /// Timeout of each call to the provider (discovery, keys, token endpoint), ms.
+    pub timeout_ms: u64,
 }
 
 /// `[trusted_headers]`: sign-on done by a reverse proxy (Apache mod_shib for the RENATER
@@ -278,6 +280,7 @@ impl std::fmt::Debug for OidcConfig {
             .field("login_claim", &self.login_claim)
             .field("claims", &self.claims)
             .field("logout_from_provider", &self.logout_from_provider)
+            .field("timeout_ms", &self.timeout_ms)
             .finish()
     }
 }
@@ -482,6 +485,7 @@ impl Default for PortalConfig {
                 ]
                 .into(),
                 logout_from_provider: true,
+                timeout_ms: 5000,
             },
             trusted_headers: TrustedHeadersConfig {
                 enabled: false,

@@ -79,6 +79,7 @@ impl OidcSignOn {
         }
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_millis(config.timeout_ms))
             .build()
             .ok()?;
         Some(OidcSignOn {
