@@ -320,9 +320,37 @@ async fn gateway_picks_up_an_existing_cas_session_and_otherwise_leaves_a_guest()
         .to_string();
     assert!(!back.contains("ticket="), "no CAS session, no ticket: {back}");
     let res = guest.get(&back).send().await.expect("back");
-    assert_eq!(res.headers()["location"].to_str().expect("location"), "/?tab=home");
-    let page = w.portal.get_page(&guest, "/?tab=home").await;
+    assert_eq!(
+        res.headers()["location"].to_str().expect("location"),
+        "/?tab=home&gateway=done"
+    );
+    let page = w.portal.get_page(&guest, "/?tab=home&gateway=done").await;
     assert!(page.contains("guest-intro"), "guest page after gateway");
+    let page = w.portal.get_page(&guest, "/?tab=home").await;
+    assert!(page.contains("guest-intro"), "gateway is tried once per session");
+
+    // A client that keeps no cookies (a crawler, a monitor) is not sent round CAS forever.
+    let no_jar = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let mut url = format!("{}/", w.portal.url);
+    let mut hops = 0;
+    let page = loop {
+        let res = no_jar.get(&url).send().await.expect("GET");
+        if !res.status().is_redirection() {
+            break res.text().await.expect("body");
+        }
+        hops += 1;
+        assert!(hops <= 3, "a redirect loop: {url}");
+        let next = res.headers()["location"].to_str().expect("location").to_string();
+        url = if next.starts_with('/') {
+            format!("{}{next}", w.portal.url)
+        } else {
+            next
+        };
+    };
+    assert!(page.contains("guest-intro"), "the guest page after one round trip");
 
     // With a CAS session (signed in at CAS for another service), gateway signs in silently.
     let user = w.portal.client();

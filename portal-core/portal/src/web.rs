@@ -284,7 +284,14 @@ struct HomeQuery {
     customise: Option<String>,
     /// The control to focus (`publication:action`), after a customisation form.
     focus: Option<String>,
+    /// `done`: CAS gateway already came back without a session (see [`GATEWAY_DONE`]).
+    gateway: Option<String>,
 }
+
+/// Added to the return path when CAS gateway comes back without a ticket, so a client that
+/// keeps no cookies (a crawler, a monitor, a browser refusing cookies) gets the guest page
+/// instead of being sent round CAS forever.
+const GATEWAY_DONE: (&str, &str) = ("gateway", "done");
 
 async fn home(
     req: HttpRequest,
@@ -300,11 +307,12 @@ async fn home(
     if current.is_none()
         && let Some(cas) = &state.cas
     {
-        let tried = session
-            .get::<bool>(SESSION_GATEWAY_TRIED)
-            .ok()
-            .flatten()
-            .unwrap_or(false);
+        let tried = query.gateway.as_deref() == Some(GATEWAY_DONE.1)
+            || session
+                .get::<bool>(SESSION_GATEWAY_TRIED)
+                .ok()
+                .flatten()
+                .unwrap_or(false);
         if !state.config.auth.guest_page || (cas.gateway && !tried) {
             // Without a guest page, sign-on is mandatory; with one, gateway is tried once.
             let gateway = state.config.auth.guest_page;
@@ -752,7 +760,8 @@ async fn cas_return(
     let Some(ticket) = query.ticket.as_deref() else {
         // Gateway came back without a CAS session: stay a guest.
         let _ = session.remove(SESSION_RETURN);
-        return redirect(&return_to);
+        let sep = if return_to.contains('?') { '&' } else { '?' };
+        return redirect(&format!("{return_to}{sep}{}={}", GATEWAY_DONE.0, GATEWAY_DONE.1));
     };
     let started = std::time::Instant::now();
     let validation = match cas
