@@ -283,3 +283,43 @@ async fn switching_language_keeps_the_tab() {
     );
     portal.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_sign_ons_and_renders_for_the_monitoring_host_only() {
+    let (site, _backend) = shipped_site("metrics").await;
+    let portal = site.start().await;
+    let client = portal.client();
+    portal.sign_in(&client, "alice.martin").await;
+    portal.get_page(&client, "/").await;
+    let res = client
+        .get(format!("{}/metrics", portal.url))
+        .send()
+        .await
+        .expect("GET /metrics");
+    assert_eq!(res.status().as_u16(), 200, "loopback may read the metrics");
+    let text = res.text().await.expect("body");
+    for metric in [
+        "agora_signon_total{method=\"demo\",outcome=\"ok\"}",
+        "agora_channel_renders_total",
+        "agora_http_requests_total",
+        "agora_http_request_duration_seconds",
+    ] {
+        assert!(text.contains(metric), "{metric} missing from:\n{text}");
+    }
+    portal.stop().await;
+
+    // Any other address is refused.
+    let toml = site.root.join("config/portal.toml");
+    let text = std::fs::read_to_string(&toml).expect("portal.toml");
+    let text = text.replacen("[server]\n", "[server]\nmetrics_from = [\"192.0.2.7\"]\n", 1);
+    std::fs::write(&toml, text).expect("portal.toml");
+    let portal = site.start().await;
+    let res = portal
+        .client()
+        .get(format!("{}/metrics", portal.url))
+        .send()
+        .await
+        .expect("GET /metrics");
+    assert_eq!(res.status().as_u16(), 403);
+    portal.stop().await;
+}

@@ -45,6 +45,9 @@ pub struct ServerConfig {
     pub public_url: String,
     /// HTTP worker threads (0: one per core).
     pub workers: usize,
+    /// Addresses allowed to read `/metrics` (the TCP peer, e.g. the Prometheus server);
+    /// loopback by default. Others get 403.
+    pub metrics_from: Vec<std::net::IpAddr>,
 }
 
 /// `[paths]`: every relative path is resolved against the directory of `portal.toml`'s parent
@@ -428,6 +431,10 @@ impl Default for PortalConfig {
                 listen: ([127, 0, 0, 1], 8080).into(),
                 public_url: String::new(),
                 workers: 0,
+                metrics_from: vec![
+                    std::net::IpAddr::from([127, 0, 0, 1]),
+                    std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+                ],
             },
             paths: PathsConfig {
                 data_dir: "data".into(),

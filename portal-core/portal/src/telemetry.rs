@@ -36,3 +36,14 @@ pub fn metrics_handle() -> PrometheusHandle {
         })
         .clone()
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counters_show_in_the_prometheus_text() {
+        let handle = super::metrics_handle();
+        metrics::counter!("agora_test_total", "kind" => "unit").increment(2);
+        let text = handle.render();
+        assert!(text.contains("agora_test_total{kind=\"unit\"} 2"), "{text}");
+    }
+}

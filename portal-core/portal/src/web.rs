@@ -550,6 +550,7 @@ async fn demo_login(
         tracing::error!("cannot store session: {e}");
         return error_page(&state, &locale, 500, "error.internal");
     }
+    metrics::counter!("agora_signon_total", "method" => "demo", "outcome" => "ok").increment(1);
     tracing::info!(uid = %form.uid, "demo sign-in");
     HttpResponse::SeeOther().insert_header((header::LOCATION, "/")).finish()
 }
@@ -611,7 +612,15 @@ async fn health(state: web::Data<PortalState>) -> HttpResponse {
     }
 }
 
-async fn prometheus(state: web::Data<PortalState>) -> HttpResponse {
+async fn prometheus(req: HttpRequest, state: web::Data<PortalState>) -> HttpResponse {
+    let allowed = req
+        .peer_addr()
+        .is_some_and(|peer| state.config.server.metrics_from.contains(&peer.ip()));
+    if !allowed {
+        return HttpResponse::Forbidden()
+            .content_type("text/plain; charset=utf-8")
+            .body("metrics are for the addresses in [server] metrics_from\n");
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(state.metrics.render())
