@@ -584,11 +584,20 @@ async fn logout(
     }
     let proxy = &state.config.trusted_headers;
     if proxy.enabled && !proxy.logout_path.is_empty() {
-        let back: String = url::form_urlencoded::byte_serialize(state.config.public_url().as_bytes()).collect();
-        let sep = if proxy.logout_path.contains('?') { '&' } else { '?' };
-        return redirect(&format!("{}{sep}return={back}", proxy.logout_path));
+        return redirect(&with_query_param(
+            &proxy.logout_path,
+            "return",
+            &state.config.public_url(),
+        ));
     }
     redirect("/")
+}
+
+/// `url` with `key=value` added to its query string (`value` form-encoded).
+fn with_query_param(url: &str, key: &str, value: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let value: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    format!("{url}{sep}{key}={value}")
 }
 
 async fn health(state: web::Data<PortalState>) -> HttpResponse {
@@ -769,8 +778,7 @@ async fn cas_return(
     let Some(ticket) = query.ticket.as_deref() else {
         // Gateway came back without a CAS session: stay a guest.
         let _ = session.remove(SESSION_RETURN);
-        let sep = if return_to.contains('?') { '&' } else { '?' };
-        return redirect(&format!("{return_to}{sep}{}={}", GATEWAY_DONE.0, GATEWAY_DONE.1));
+        return redirect(&with_query_param(&return_to, GATEWAY_DONE.0, GATEWAY_DONE.1));
     };
     let started = std::time::Instant::now();
     let validation = match cas
