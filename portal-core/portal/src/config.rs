@@ -618,6 +618,16 @@ impl PortalConfig {
             if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
                 return Err(self.err("server.public_url", "must be an http(s) URL with a host"));
             }
+            if url.path() != "/" || url.query().is_some() {
+                return Err(self.err(
+                    "server.public_url",
+                    format!(
+                        "`{}` has a path: the portal is served at the root of its own host name \
+                         (e.g. https://ent.univ.fr/)",
+                        self.server.public_url
+                    ),
+                ));
+            }
         }
         for (key, value) in [
             ("skin.primary_color", &self.skin.primary_color),
@@ -895,6 +905,11 @@ mod tests {
         let f = write(&d, "[server\nlisten = 1");
         let e = PortalConfig::load_with_env(&f, no_env()).unwrap_err();
         assert!(e.to_string().contains("portal.toml"), "{e}");
+
+        let f = write(&d, "[server]\npublic_url = \"https://www.univ.fr/ent/\"\n");
+        let e = PortalConfig::load_with_env(&f, no_env()).unwrap_err();
+        assert_eq!(e.key, "server.public_url");
+        assert!(e.reason.contains("root of its own host"), "{e}");
 
         for logout in ["https://evil.example/", "//evil.example/x", "Shibboleth.sso/Logout"] {
             let f = write(
