@@ -239,6 +239,18 @@ impl RunningPortal {
         assert_eq!(res.status().as_u16(), 303, "demo sign-in as {uid} redirects home");
     }
 
+    /// Press the sign-out button of `page` (a page this client was shown): POST `/logout`
+    /// with the page's CSRF token. The response is returned unfollowed.
+    pub async fn sign_out(&self, client: &reqwest::Client, page: &str) -> reqwest::Response {
+        let csrf = page::csrf_token(page).expect("the page has a sign-out form token");
+        client
+            .post(format!("{}/logout", self.url))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .expect("POST /logout")
+    }
+
     /// GET a page and return its whole body.
     pub async fn get_page(&self, client: &reqwest::Client, path: &str) -> String {
         let res = client

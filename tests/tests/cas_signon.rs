@@ -225,13 +225,7 @@ async fn portal_sign_out_ends_the_session_and_sends_the_browser_to_cas_logout() 
     let client = w.portal.client();
     sign_in(&w, &client, "/").await;
     let page = w.portal.get_page(&client, "/").await;
-    let token = agora_tests::page::csrf_token(&page).expect("sign-out form token");
-    let res = client
-        .post(format!("{}/logout", w.portal.url))
-        .form(&[("csrf", token.as_str())])
-        .send()
-        .await
-        .expect("logout");
+    let res = w.portal.sign_out(&client, &page).await;
     assert_eq!(res.status().as_u16(), 303);
     let location = res.headers()["location"].to_str().expect("location").to_string();
     assert!(

@@ -119,13 +119,7 @@ async fn sign_out_ends_the_session_and_the_session_cookie_is_strict() {
     );
     let page = portal.get_page(&client, "/").await;
     assert!(page.contains("Claire Dubois"));
-    let token = agora_tests::page::csrf_token(&page).expect("logout form token");
-    let res = client
-        .post(format!("{}/logout", portal.url))
-        .form(&[("csrf", token.as_str())])
-        .send()
-        .await
-        .expect("logout");
+    let res = portal.sign_out(&client, &page).await;
     assert_eq!(res.status().as_u16(), 303);
     let page = portal.get_page(&client, "/").await;
     assert!(!page.contains("Claire Dubois"), "signed out");

@@ -61,13 +61,7 @@ async fn code_flow_with_pkce_signs_the_user_on_with_mapped_claims() {
 
     // Sign-out ends the portal session and goes on to the provider's end-session endpoint
     // (RP-initiated logout), naming the session with the ID token and coming back here.
-    let csrf = agora_tests::page::csrf_token(&page).expect("sign-out form token");
-    let res = client
-        .post(format!("{}/logout", portal.url))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .expect("logout");
+    let res = portal.sign_out(&client, &page).await;
     assert_eq!(res.status().as_u16(), 303);
     let to = url::Url::parse(res.headers()["location"].to_str().expect("location")).expect("url");
     assert!(to.as_str().starts_with(&provider.issuer), "{to}");

@@ -41,13 +41,7 @@ async fn headers_from_the_proxy_with_the_secret_sign_the_user_on() {
     );
 
     // Sign-out ends the proxy's session too (mod_shib's logout handler), coming back here.
-    let csrf = agora_tests::page::csrf_token(&page).expect("sign-out form token");
-    let res = client
-        .post(format!("{}/logout", portal.url))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .expect("logout");
+    let res = portal.sign_out(&client, &page).await;
     assert_eq!(res.status().as_u16(), 303);
     let back: String = url::form_urlencoded::byte_serialize(format!("{}/", portal.url).as_bytes()).collect();
     assert_eq!(
