@@ -106,15 +106,17 @@ fn render(state: &PortalState, template: &str, ctx: &tera::Context) -> Result<St
 
 /// Base template context: skin, strings, language, person.
 pub fn base_context(state: &PortalState, person: &Person, locale: &str) -> tera::Context {
-    context_with_strings(state, person, locale, state.theme.catalog.table(locale))
+    context_with_strings(state, person, locale, state.theme.catalog.table(locale), &[])
 }
 
-/// Base template context with the strings `t` given.
+/// Base template context with the strings `t` given; `query` is the page's query string,
+/// kept by the language switch.
 fn context_with_strings(
     state: &PortalState,
     person: &Person,
     locale: &str,
     strings: &std::collections::BTreeMap<String, String>,
+    query: &[(String, String)],
 ) -> tera::Context {
     let mut ctx = tera::Context::new();
     ctx.insert("skin", &state.config.skin);
@@ -122,7 +124,7 @@ fn context_with_strings(
     ctx.insert("locale", locale);
     let other_locale = if locale == "en" { "fr" } else { "en" };
     ctx.insert("other_locale", other_locale);
-    ctx.insert("lang_switch", &lang_switch(&[], other_locale));
+    ctx.insert("lang_switch", &lang_switch(query, other_locale));
     ctx.insert("signed_in", &person.is_signed_in());
     ctx.insert("display_name", person.display_name());
     ctx.insert("demo", &state.config.demo.enabled);
@@ -277,10 +279,12 @@ pub fn stream_page(
             accepts_children: t.flags.accepts_children,
         })
         .collect();
-    let mut ctx = context_with_strings(&state, &person, &locale, state.theme.catalog.page_table(&locale));
-    ctx.insert(
-        "lang_switch",
-        &lang_switch(&req.query, if locale == "en" { "fr" } else { "en" }),
+    let mut ctx = context_with_strings(
+        &state,
+        &person,
+        &locale,
+        state.theme.catalog.page_table(&locale),
+        &req.query,
     );
     ctx.insert("tabs", &tab_links);
     ctx.insert("tab_count", &tab_links.len());
