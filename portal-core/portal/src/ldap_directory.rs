@@ -69,15 +69,45 @@ impl LdapDirectory {
         Ok(ldap)
     }
 
-    async fn search(&self, ldap: &mut Ldap, login: &str) -> Result<Option<Attributes>, SourceError> {
-        let filter = self.config.filter.replace("{login}", &ldap3::ldap_escape(login));
-        let attrs: Vec<&str> = self
-            .config
+    /// A pooled connection, or a new one.
+    async fn checkout(&self) -> Result<Ldap, SourceError> {
+        let pooled = self.idle.lock().await.pop();
+        match pooled {
+            Some(l) => Ok(l),
+            None => self.connect().await,
+        }
+    }
+
+    /// Give a connection that worked back to the pool (dropped when the pool is full).
+    async fn give_back(&self, ldap: Ldap) {
+        let mut idle = self.idle.lock().await;
+        if idle.len() < self.config.pool_size {
+            idle.push(ldap);
+        }
+    }
+
+    /// The configured attributes to ask for, never a password.
+    fn requested_attributes(&self) -> Vec<&str> {
+        self.config
             .attributes
             .iter()
             .map(String::as_str)
             .filter(|a| !NEVER_KEPT.iter().any(|n| n.eq_ignore_ascii_case(a)))
-            .collect();
+            .collect()
+    }
+
+    /// An entry's attributes under their configured names, never a password.
+    fn kept_attributes(&self, entry: SearchEntry) -> impl Iterator<Item = (String, Vec<String>)> + '_ {
+        entry
+            .attrs
+            .into_iter()
+            .filter(|(name, _)| !NEVER_KEPT.iter().any(|n| n.eq_ignore_ascii_case(name)))
+            .map(|(name, values)| (self.configured_name(name), values))
+    }
+
+    async fn search(&self, ldap: &mut Ldap, login: &str) -> Result<Option<Attributes>, SourceError> {
+        let filter = self.config.filter.replace("{login}", &ldap3::ldap_escape(login));
+        let attrs = self.requested_attributes();
         let (entries, _) = ldap
             .with_timeout(self.timeout())
             .search(&self.config.base_dn, Scope::Subtree, &filter, attrs)
@@ -87,13 +117,8 @@ impl LdapDirectory {
         let Some(entry) = entries.into_iter().next() else {
             return Ok(None);
         };
-        let entry = SearchEntry::construct(entry);
         let mut out = Attributes::new();
-        for (name, values) in entry.attrs {
-            if NEVER_KEPT.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
-                continue;
-            }
-            let name = self.configured_name(name);
+        for (name, values) in self.kept_attributes(SearchEntry::construct(entry)) {
             for v in &values {
                 if let Some(problem) = supann_problem(&name, v) {
                     tracing::warn!(login, attribute = %name, "malformed directory value kept as is: {problem}");
@@ -136,20 +161,10 @@ pub fn search_filter(words: &[String]) -> String {
 
 impl LdapDirectory {
     async fn search_people(&self, words: &[String], max: u32) -> Result<Vec<Attributes>, SourceError> {
-        let pooled = self.idle.lock().await.pop();
-        let mut ldap = match pooled {
-            Some(l) => l,
-            None => self.connect().await?,
-        };
+        let mut ldap = self.checkout().await?;
         let filter = search_filter(words);
-        let attrs: Vec<&str> = self
-            .config
-            .attributes
-            .iter()
-            .map(String::as_str)
-            .filter(|a| !NEVER_KEPT.iter().any(|n| n.eq_ignore_ascii_case(a)))
-            .chain(["supannListeRouge"])
-            .collect();
+        let mut attrs = self.requested_attributes();
+        attrs.push("supannListeRouge");
         let search = ldap
             .with_timeout(self.timeout())
             .with_search_options(ldap3::SearchOptions::new().sizelimit(max as i32))
@@ -161,23 +176,11 @@ impl LdapDirectory {
         };
         match result {
             Ok(entries) => {
-                let mut idle = self.idle.lock().await;
-                if idle.len() < self.config.pool_size {
-                    idle.push(ldap);
-                }
-                drop(idle);
+                self.give_back(ldap).await;
                 Ok(entries
                     .into_iter()
                     .take(max as usize)
-                    .map(|e| {
-                        let entry = SearchEntry::construct(e);
-                        entry
-                            .attrs
-                            .into_iter()
-                            .filter(|(name, _)| !NEVER_KEPT.iter().any(|n| n.eq_ignore_ascii_case(name)))
-                            .map(|(name, values)| (self.configured_name(name), values))
-                            .collect()
-                    })
+                    .map(|e| self.kept_attributes(SearchEntry::construct(e)).collect())
                     .collect())
             }
             Err(e) => Err(e),
@@ -200,22 +203,13 @@ impl AttributeSource for LdapDirectory {
 
     fn lookup<'a>(&'a self, login: &'a str) -> BoxFuture<'a, Result<Option<Attributes>, SourceError>> {
         Box::pin(async move {
-            let pooled = self.idle.lock().await.pop();
-            let mut ldap = match pooled {
-                Some(l) => l,
-                None => self.connect().await?,
-            };
+            let mut ldap = self.checkout().await?;
             let result = match tokio::time::timeout(self.timeout() * 2, self.search(&mut ldap, login)).await {
                 Ok(r) => r,
                 Err(_) => Err(self.unavailable("no answer in time")),
             };
             match &result {
-                Ok(_) => {
-                    let mut idle = self.idle.lock().await;
-                    if idle.len() < self.config.pool_size {
-                        idle.push(ldap);
-                    }
-                }
+                Ok(_) => self.give_back(ldap).await,
                 // A connection that failed is dropped, never reused.
                 Err(_) => drop(ldap),
             }
