@@ -76,10 +76,8 @@ fn benches(c: &mut Criterion) {
         signed_in: true,
         attributes: attrs,
         portal_url: "http://127.0.0.1/".into(),
-        proxy_tickets: None,
         params: Default::default(),
-        directory: None,
-        mail: None,
+        services: Default::default(),
     };
 
     // Bare path: same component, imports linked as traps (the `ok` mode calls none).

@@ -8,16 +8,17 @@
 //! * Pre-instantiation: imports are resolved once per component ([`LoadedChannel`]).
 
 use crate::bindings::ChannelPre;
-use crate::capability::{cache::ChannelCache, wasi};
+use crate::capability::cache::ChannelCache;
+use crate::ledger::HostLines;
 use crate::manifest::{ChannelManifest, ManifestError};
-use crate::render::RenderState;
+use crate::state::{Grants, RenderState};
 use sha2::{Digest, Sha256};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 /// Interval between epoch ticks: the granularity of CPU budgets.
@@ -97,6 +98,7 @@ struct Inner {
     engine: Engine,
     http: reqwest::Client,
     cache: ChannelCache,
+    host_lines: Arc<HostLines>,
     artifact_dir: Option<PathBuf>,
     runtime: Option<tokio::runtime::Handle>,
     stop_ticker: Arc<AtomicBool>,
@@ -122,6 +124,10 @@ pub struct LoadedChannel {
     pub manifest: Arc<ChannelManifest>,
     /// Hex SHA-256 of the component bytes.
     pub component_hash: String,
+    /// The manifest's channel id, shared by every render's ledger.
+    pub(crate) id: Arc<str>,
+    /// What the manifest grants, per capability.
+    pub(crate) grants: Arc<Grants>,
     pub(crate) pre: ChannelPre<RenderState>,
 }
 
@@ -180,6 +186,7 @@ impl ChannelEngine {
                 engine,
                 http,
                 cache: ChannelCache::new(options.cache_bytes),
+                host_lines: Arc::new(HostLines::default()),
                 artifact_dir: options.artifact_dir,
                 runtime: options.runtime,
                 stop_ticker: stop,
@@ -200,6 +207,11 @@ impl ChannelEngine {
         &self.inner.cache
     }
 
+    /// The rate limit of the host's lines about renders.
+    pub(crate) fn host_lines(&self) -> &Arc<HostLines> {
+        &self.inner.host_lines
+    }
+
     pub(crate) fn runtime(&self) -> Option<&tokio::runtime::Handle> {
         self.inner.runtime.as_ref()
     }
@@ -212,6 +224,7 @@ impl ChannelEngine {
 
     /// Load the component at `wasm` for an already validated manifest.
     pub fn load(&self, manifest: ChannelManifest, wasm: &Path) -> Result<LoadedChannel, LoadError> {
+        let grants = Grants::of(&manifest)?;
         let bytes = std::fs::read(wasm).map_err(|source| LoadError::Read {
             path: wasm.to_path_buf(),
             source,
@@ -228,16 +241,16 @@ impl ChannelEngine {
             reason: format!("{e:#}"),
         };
         let mut linker: Linker<RenderState> = Linker::new(&self.inner.engine);
-        crate::bindings::Channel::add_to_linker::<RenderState, HasSelf<RenderState>>(&mut linker, |s| s)
-            .map_err(link)?;
-        wasi::link_random(&mut linker, &component).map_err(link)?;
+        crate::state::link(&mut linker, &component).map_err(link)?;
         linker.define_unknown_imports_as_traps(&component).map_err(link)?;
         let pre = linker.instantiate_pre(&component).map_err(link)?;
         let pre = ChannelPre::new(pre).map_err(link)?;
         tracing::info!(channel = %manifest.channel.id, version = %manifest.channel.version, hash = %&hash[..12], "channel loaded");
         Ok(LoadedChannel {
+            id: manifest.channel.id.as_str().into(),
             manifest: Arc::new(manifest),
             component_hash: hash,
+            grants: Arc::new(grants),
             pre,
         })
     }

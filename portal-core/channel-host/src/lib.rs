@@ -9,29 +9,42 @@
 //!   configuration checked against the manifest's schema).
 //! * [`engine`]: the wasmtime engine (pooling allocator, epoch interruption, compiled
 //!   artefact cache on disk) and [`engine::LoadedChannel`] (pre-instantiated components).
-//! * [`capability`]: one module per host capability (back-end HTTP, cache, person attributes,
-//!   log), each checking the manifest in one place.
-//! * [`render`]: one render = a fresh store, a CPU budget, a memory cap, a wall-clock timeout,
-//!   and the output sanitised by [`sanitize`].
+//! * [`capability`]: one module per host capability, all of one shape
+//!   ([`capability::shape::Capability`]: grant, hook, per-render state, link).
+//! * [`state`]: the store of one render, composed of the capabilities' states and the
+//!   render's [`ledger`] (budgets and bounded records); [`services`]: what the embedder lends
+//!   to one page's renders.
+//! * [`render`]: one render = a fresh store, a CPU budget charged from the thread CPU clock
+//!   ([`cpu`]), a memory cap, a wall-clock timeout, and the output size-checked and
+//!   sanitised by [`sanitize`].
 //!
 //! Architecture invariants: a channel never sees credentials of a back-end, nor an attribute
 //! its manifest does not list; a store is never reused after a render (nor after a trap);
 //! a render never outlives its wall-clock budget.
 
 pub mod capability;
+pub mod cpu;
 pub mod engine;
+pub mod ledger;
 pub mod limits;
 pub mod manifest;
 pub mod publication;
 pub mod render;
 pub mod sanitize;
 pub mod secret;
+pub mod services;
+pub mod state;
 
 mod bindings;
 
+pub use capability::backend::ProxyTicketIssuer;
+pub use capability::directory::{DirectoryEntry, DirectoryFailure, DirectoryService};
+pub use capability::mail::{MailFailure, MailMessage, MailService, MailboxSummary};
+pub use capability::person::{Attributes, NEVER_SHOWN};
 pub use engine::{ChannelEngine, EngineOptions, LoadedChannel};
 pub use limits::Limits;
 pub use manifest::{ChannelManifest, ManifestError};
 pub use publication::{BackendAuth, BackendBinding, Publication, PublicationError};
-pub use render::{Attributes, RenderFailure, RenderRequest, Rendered};
+pub use render::{ChannelErrorKind, RenderFailure, RenderRequest, Rendered};
 pub use secret::Secret;
+pub use services::Services;

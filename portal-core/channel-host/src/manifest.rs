@@ -302,40 +302,6 @@ impl ChannelManifest {
                 ),
             ));
         }
-        for name in self.backends.keys() {
-            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-                return Err(self.error(
-                    &format!("backends.{name}"),
-                    "back-end names are made of letters, digits, '-' and '_'",
-                ));
-            }
-        }
-        if let Some(d) = &self.directory {
-            if d.attributes.is_empty() {
-                return Err(self.error(
-                    "directory.attributes",
-                    "list the attributes shown for each person found",
-                ));
-            }
-            if let Some(secret) = d
-                .attributes
-                .iter()
-                .find(|a| crate::render::NEVER_SHOWN.iter().any(|n| n.eq_ignore_ascii_case(a)))
-            {
-                return Err(self.error("directory.attributes", format!("`{secret}` is never given to channels")));
-            }
-            if !(1..=50).contains(&d.max_results) {
-                return Err(self.error("directory.max_results", "must be 1..=50"));
-            }
-        }
-        if let Some(m) = &self.mail
-            && m.mailboxes.is_empty()
-        {
-            return Err(self.error(
-                "mail.mailboxes",
-                "list the mailboxes the channel may summarise, e.g. [\"INBOX\"]",
-            ));
-        }
         for attr in &self.cache.vary_by {
             if attr != "user" && !self.attributes.read.contains(attr) {
                 return Err(self.error(
@@ -358,17 +324,6 @@ impl ChannelManifest {
             }
         }
         Ok(())
-    }
-
-    /// The message telling a channel author how to declare a back-end it tried to use.
-    pub fn missing_backend_hint(&self, backend: &str) -> String {
-        format!(
-            "back-end `{backend}` is not declared: add `[backends.{backend}]` to {}",
-            self.source
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "channel.toml".into())
-        )
     }
 }
 

@@ -1,107 +1,28 @@
-//! One render of one publication for one user: a fresh store, a guest CPU budget enforced by
-//! epoch interruption, a memory cap, a wall-clock timeout around everything (host calls
-//! included), and the output size-checked and sanitised.
+//! One render of one publication for one user: a fresh store with every capability prepared,
+//! a guest CPU budget charged from the thread CPU clock (checked at each epoch tick), a memory
+//! cap, a wall-clock timeout around everything (host calls included), and everything the
+//! channel returns size-checked; the HTML sanitised.
 
 use crate::bindings::agora::channel::types::{ErrorKind, RenderContext};
-use crate::capability::cache::ChannelCache;
+use crate::capability::backend::BackendHook;
+use crate::capability::cache::{CacheHook, ChannelCache};
+use crate::capability::person::Attributes;
+use crate::capability::request::Params;
+use crate::capability::wasi::forbidden_import;
+use crate::cpu::Metered;
 use crate::engine::{ChannelEngine, LoadedChannel};
+use crate::ledger::{Ledger, truncate};
 use crate::limits::Limits;
-use crate::manifest::ChannelManifest;
 use crate::publication::Publication;
 use crate::sanitize::sanitize;
-use std::collections::BTreeMap;
+use crate::services::Services;
+use crate::state::{Hooks, RenderState};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use wasmtime::{ResourceLimiter, Store, UpdateDeadline};
+use wasmtime::{Store, UpdateDeadline};
 
-/// A person's attributes: name → values (multi-valued, as in LDAP).
-pub type Attributes = BTreeMap<String, Vec<String>>;
-
-/// Mints CAS proxy tickets for the signed-in user (the portal holds the PGT; channels never
-/// see it, nor a ticket for another back-end).
-pub trait ProxyTicketIssuer: Send + Sync {
-    /// A proxy ticket for `target_service`, or why not.
-    fn issue<'a>(&'a self, target_service: &'a str) -> futures::future::BoxFuture<'a, Result<String, String>>;
-}
-
-/// Attributes no channel ever receives, whatever its manifest says (directory entries too).
-pub const NEVER_SHOWN: &[&str] = &[
-    "userPassword",
-    "sambaNTPassword",
-    "sambaLMPassword",
-    "supannEtuSecretariat",
-];
-
-/// One person found in the directory: attribute → values.
-pub type DirectoryEntry = Attributes;
-
-/// Why a directory search failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DirectoryFailure {
-    /// The query cannot be used (too short, only wildcards).
-    InvalidQuery(String),
-    /// The directory is down or slow.
-    Unavailable(String),
-}
-
-/// The institution's directory, as the portal reaches it (LDAP, demo LDIF).
-pub trait DirectoryService: Send + Sync {
-    /// People whose name matches `query`, at most `max`, with all their public attributes
-    /// (the host filters them down to the manifest's grant and drops red-listed people).
-    fn search<'a>(
-        &'a self,
-        query: &'a str,
-        max: u32,
-    ) -> futures::future::BoxFuture<'a, Result<Vec<DirectoryEntry>, DirectoryFailure>>;
-}
-
-/// One message in a mailbox summary.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailMessage {
-    /// IMAP UID.
-    pub uid: u32,
-    /// `From:` as sent.
-    pub from: String,
-    /// `Subject:` as sent (RFC 2047 words undecoded).
-    pub subject: String,
-    /// `Date:` as sent.
-    pub date: String,
-    /// Whether it has been read.
-    pub seen: bool,
-}
-
-/// Counts and latest messages of one mailbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailboxSummary {
-    /// Mailbox name.
-    pub mailbox: String,
-    /// Messages in it.
-    pub messages: u32,
-    /// Unread messages.
-    pub unseen: u32,
-    /// Latest messages, newest first.
-    pub latest: Vec<MailMessage>,
-}
-
-/// Why a mailbox could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MailFailure {
-    /// The server refused the credentials.
-    AuthFailed(String),
-    /// The server is down, slow, or answered something unreadable.
-    Unavailable(String),
-}
-
-/// The signed-in user's mailboxes, read by the portal (the channel never sees a socket, a
-/// password or a ticket).
-pub trait MailService: Send + Sync {
-    /// Summary of `mailbox` with at most `latest` messages.
-    fn summary<'a>(
-        &'a self,
-        mailbox: &'a str,
-        latest: u32,
-    ) -> futures::future::BoxFuture<'a, Result<MailboxSummary, MailFailure>>;
-}
+/// Longest channel error detail kept (for the logs and administrators).
+pub const MAX_DETAIL_BYTES: usize = 512;
 
 /// What the portal asks one render for.
 #[derive(Clone)]
@@ -116,26 +37,21 @@ pub struct RenderRequest {
     pub attributes: Arc<Attributes>,
     /// Public base URL of the portal.
     pub portal_url: String,
-    /// Proxy tickets for back-ends bound with `auth = cas-proxy` (none on the guest page).
-    pub proxy_tickets: Option<Arc<dyn ProxyTicketIssuer>>,
     /// Query parameters addressed to this channel (`?<publication>.<name>=`), plus `tab`.
-    pub params: std::collections::BTreeMap<String, String>,
-    /// The directory, for channels granted `[directory]`.
-    pub directory: Option<Arc<dyn DirectoryService>>,
-    /// The user's mail, for channels granted `[mail]` (none on the guest page).
-    pub mail: Option<Arc<dyn MailService>>,
+    pub params: Params,
+    /// The page's services (proxy tickets, directory, mail).
+    pub services: Services,
 }
 
 impl std::fmt::Debug for RenderRequest {
+    /// The person's attributes and the parameters are the user's data: only counted.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RenderRequest")
             .field("locale", &self.locale)
             .field("signed_in", &self.signed_in)
             .field("attributes", &self.attributes.len())
-            .field("proxy_tickets", &self.proxy_tickets.is_some())
-            .field("params", &self.params)
-            .field("directory", &self.directory.is_some())
-            .field("mail", &self.mail.is_some())
+            .field("params", &self.params.len())
+            .field("services", &self.services)
             .finish()
     }
 }
@@ -157,9 +73,13 @@ pub enum RenderFailure {
     /// The channel panicked (message from the SDK's panic hook).
     #[error("the channel panicked: {0}")]
     Panic(String),
-    /// The channel trapped for another reason.
+    /// The channel trapped for another reason (said in words: stack overflow, unreachable…).
     #[error("the channel crashed: {0}")]
     Trap(String),
+    /// The channel called a function channels may not use (a `wasi:*` import other than
+    /// randomness): its name.
+    #[error("the channel called `{0}`, which channels may not use (no files, sockets, clocks or environment)")]
+    Forbidden(String),
     /// Guest CPU budget (`limits.cpu_ms`) exceeded: an endless or very long computation.
     #[error("the channel used more than {0} ms of CPU")]
     CpuBudget(u32),
@@ -169,17 +89,21 @@ pub enum RenderFailure {
     /// The channel tried to grow its memory beyond `limits.memory_mib`.
     #[error("the channel tried to use more than {0} MiB of memory")]
     MemoryLimit(u32),
-    /// The HTML output exceeded `limits.output_bytes`.
-    #[error("the channel returned {0} bytes of HTML, more than allowed")]
+    /// The channel asked for more than `limits.requests` back-end, directory or mail calls.
+    #[error("the channel made more than {0} requests to its services")]
+    RequestBudget(u32),
+    /// What the channel returned (HTML, title, error detail) exceeded `limits.output_bytes`.
+    #[error("the channel returned {0} bytes, more than allowed")]
     OutputTooLarge(usize),
     /// The channel reported an error itself.
     #[error("the channel reported {kind:?}: {detail}")]
     Channel {
         /// Broad reason.
         kind: ChannelErrorKind,
-        /// Detail for the logs.
+        /// Detail for the logs and administrators (at most [`MAX_DETAIL_BYTES`]); never
+        /// shown verbatim to users (the WIT contract).
         detail: String,
-        /// Capability refusals seen during the render (manifest entries to add).
+        /// Capability refusals seen during the render (manifest entries to add), bounded.
         refusals: Vec<String>,
     },
     /// The component could not be instantiated (e.g. the instance pool is exhausted).
@@ -220,57 +144,16 @@ impl RenderFailure {
         match self {
             RenderFailure::Panic(_) => "panic",
             RenderFailure::Trap(_) => "trap",
+            RenderFailure::Forbidden(_) => "forbidden_import",
             RenderFailure::CpuBudget(_) => "cpu_budget",
             RenderFailure::Timeout(_) => "timeout",
             RenderFailure::MemoryLimit(_) => "memory_limit",
+            RenderFailure::RequestBudget(_) => "request_budget",
             RenderFailure::OutputTooLarge(_) => "output_too_large",
             RenderFailure::Channel { .. } => "channel_error",
             RenderFailure::Instantiate(_) => "instantiate",
         }
     }
-}
-
-/// Caps linear memory and table growth, and remembers a refusal so a later trap can be
-/// explained as "memory limit" rather than a bare `unreachable`.
-pub(crate) struct MemoryCap {
-    max_bytes: usize,
-    pub(crate) denied: bool,
-}
-
-impl ResourceLimiter for MemoryCap {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        if desired > self.max_bytes {
-            self.denied = true;
-            return Ok(false);
-        }
-        Ok(true)
-    }
-
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        Ok(desired <= 100_000)
-    }
-}
-
-/// Per-render state living in the wasmtime store; dropped with the store after the render.
-pub struct RenderState {
-    pub(crate) manifest: Arc<ChannelManifest>,
-    pub(crate) publication: Arc<Publication>,
-    pub(crate) attributes: Arc<Attributes>,
-    pub(crate) limits: Limits,
-    pub(crate) http: reqwest::Client,
-    pub(crate) cache: ChannelCache,
-    pub(crate) memory: MemoryCap,
-    pub(crate) requests_made: u32,
-    pub(crate) log_bytes: u32,
-    pub(crate) started: Instant,
-    pub(crate) host_wait: Duration,
-    pub(crate) cpu_exceeded: bool,
-    pub(crate) last_panic: Option<String>,
-    pub(crate) refusals: Vec<String>,
-    pub(crate) proxy_tickets: Option<Arc<dyn ProxyTicketIssuer>>,
-    pub(crate) params: std::collections::BTreeMap<String, String>,
-    pub(crate) directory: Option<Arc<dyn DirectoryService>>,
-    pub(crate) mail: Option<Arc<dyn MailService>>,
 }
 
 impl ChannelEngine {
@@ -305,29 +188,27 @@ impl ChannelEngine {
         request: RenderRequest,
     ) -> impl std::future::Future<Output = Result<Rendered, RenderFailure>> + Send + 'static {
         let limits = channel.manifest.limits.clone();
-        let state = RenderState {
-            manifest: channel.manifest.clone(),
-            publication: publication.clone(),
-            attributes: request.attributes.clone(),
-            limits: limits.clone(),
-            http: self.http().clone(),
-            cache: self.cache().clone(),
-            memory: MemoryCap {
-                max_bytes: limits.memory_mib as usize * 1024 * 1024,
-                denied: false,
+        let ledger = Ledger::new(
+            channel.id.clone(),
+            publication.id.as_str().into(),
+            limits.clone(),
+            self.host_lines().clone(),
+        );
+        let hooks = Hooks {
+            backend: BackendHook {
+                http: self.http().clone(),
+                publication: publication.clone(),
+                proxy_tickets: request.services.proxy_tickets.clone(),
             },
-            requests_made: 0,
-            log_bytes: 0,
-            started: Instant::now(),
-            host_wait: Duration::ZERO,
-            cpu_exceeded: false,
-            last_panic: None,
-            refusals: Vec::new(),
-            proxy_tickets: request.proxy_tickets.clone(),
-            params: request.params.clone(),
-            directory: request.directory.clone(),
-            mail: request.mail.clone(),
+            cache: CacheHook {
+                cache: self.cache().clone(),
+                namespace: ChannelCache::namespace(&publication.id, &channel.component_hash),
+            },
+            attributes: request.attributes,
+            params: request.params,
+            services: request.services,
         };
+        let state = RenderState::prepare(&channel.grants, hooks, ledger, limits.memory_mib as usize * 1024 * 1024);
         let ctx = RenderContext {
             publication: publication.id.clone(),
             locale: request.locale,
@@ -343,12 +224,11 @@ impl ChannelEngine {
             let mut store = Store::new(&engine, state);
             store.limiter(|s| &mut s.memory);
             let cpu = limits.cpu();
+            let meter = store.data().cpu.clone();
             store.set_epoch_deadline(1);
-            store.epoch_deadline_callback(move |ctx| {
-                let s = ctx.data();
-                let guest_time = s.started.elapsed().saturating_sub(s.host_wait);
-                if guest_time >= cpu {
-                    ctx.into_data_mut_cpu_exceeded();
+            store.epoch_deadline_callback(move |mut ctx| {
+                if ctx.data().cpu.used() >= cpu {
+                    ctx.data_mut().cpu_exceeded = true;
                     Ok(UpdateDeadline::Interrupt)
                 } else {
                     Ok(UpdateDeadline::Yield(1))
@@ -358,7 +238,7 @@ impl ChannelEngine {
                 let instance = pre.instantiate_async(&mut store).await.map_err(Stage::Instantiate)?;
                 instance.call_render(&mut store, &ctx).await.map_err(Stage::Call)
             };
-            let outcome = tokio::time::timeout(limits.wall(), call).await;
+            let outcome = tokio::time::timeout(limits.wall(), Metered::new(call, meter)).await;
             let state = store.data();
             let output = match outcome {
                 Err(_elapsed) => return Err(RenderFailure::Timeout(limits.wall_ms)),
@@ -367,16 +247,24 @@ impl ChannelEngine {
                 }
                 Ok(Err(Stage::Call(e))) => return Err(classify_trap(state, &limits, e)),
                 Ok(Ok(Err(err))) => {
+                    let record = state.ledger.record();
+                    if record.requests_exhausted {
+                        return Err(RenderFailure::RequestBudget(limits.requests));
+                    }
+                    if err.detail.len() > limits.output_bytes as usize {
+                        return Err(RenderFailure::OutputTooLarge(err.detail.len()));
+                    }
                     return Err(RenderFailure::Channel {
                         kind: err.kind.into(),
-                        detail: err.detail,
-                        refusals: state.refusals.clone(),
+                        detail: truncate(&err.detail, MAX_DETAIL_BYTES).to_string(),
+                        refusals: record.refusals.clone(),
                     });
                 }
                 Ok(Ok(Ok(output))) => output,
             };
-            if output.html.len() > limits.output_bytes as usize {
-                return Err(RenderFailure::OutputTooLarge(output.html.len()));
+            let returned = output.html.len() + output.title.as_ref().map_or(0, String::len);
+            if returned > limits.output_bytes as usize {
+                return Err(RenderFailure::OutputTooLarge(returned));
             }
             Ok(Rendered {
                 html: sanitize(&output.html),
@@ -392,25 +280,41 @@ enum Stage {
     Call(wasmtime::Error),
 }
 
-/// Mark the CPU budget as spent from inside the epoch callback.
-trait CpuFlag {
-    fn into_data_mut_cpu_exceeded(self);
-}
-
-impl CpuFlag for wasmtime::StoreContextMut<'_, RenderState> {
-    fn into_data_mut_cpu_exceeded(mut self) {
-        self.data_mut().cpu_exceeded = true;
-    }
-}
-
+/// Say in words why the guest trapped.
 fn classify_trap(state: &RenderState, limits: &Limits, e: wasmtime::Error) -> RenderFailure {
     if state.memory.denied {
-        RenderFailure::MemoryLimit(limits.memory_mib)
-    } else if state.cpu_exceeded {
-        RenderFailure::CpuBudget(limits.cpu_ms)
-    } else if let Some(p) = &state.last_panic {
-        RenderFailure::Panic(p.clone())
-    } else {
-        RenderFailure::Trap(format!("{e:#}").lines().next().unwrap_or("trap").to_string())
+        return RenderFailure::MemoryLimit(limits.memory_mib);
     }
+    if state.cpu_exceeded {
+        return RenderFailure::CpuBudget(limits.cpu_ms);
+    }
+    if let Some(p) = state.last_panic() {
+        return RenderFailure::Panic(p.to_string());
+    }
+    let text = format!("{e:#}");
+    if let Some(name) = forbidden_import(&text) {
+        return RenderFailure::Forbidden(truncate(name, 128).to_string());
+    }
+    if state.ledger.record().requests_exhausted {
+        return RenderFailure::RequestBudget(limits.requests);
+    }
+    let said = match e.downcast_ref::<wasmtime::Trap>() {
+        Some(wasmtime::Trap::StackOverflow) => "stack overflow (a recursion too deep)".to_string(),
+        Some(wasmtime::Trap::UnreachableCodeReached) => {
+            "reached code its author marked unreachable (an abort or a bug in the channel)".to_string()
+        }
+        Some(wasmtime::Trap::MemoryOutOfBounds) => "read or wrote outside its memory".to_string(),
+        Some(wasmtime::Trap::IntegerDivisionByZero) => "divided by zero".to_string(),
+        Some(wasmtime::Trap::IntegerOverflow) => "integer overflow".to_string(),
+        Some(wasmtime::Trap::IndirectCallToNull | wasmtime::Trap::BadSignature) => {
+            "called a function that does not exist".to_string()
+        }
+        Some(other) => other.to_string(),
+        None => text
+            .lines()
+            .find(|l| !l.trim().is_empty() && !l.contains("wasm backtrace"))
+            .unwrap_or("trap")
+            .to_string(),
+    };
+    RenderFailure::Trap(truncate(&said, 256).to_string())
 }

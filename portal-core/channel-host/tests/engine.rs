@@ -102,10 +102,8 @@ async fn a_trap_does_not_poison_the_next_render() {
         signed_in: true,
         attributes: Arc::new(Attributes::new()),
         portal_url: "http://x/".into(),
-        proxy_tickets: None,
         params: Default::default(),
-        directory: None,
-        mail: None,
+        services: Default::default(),
     };
     for _ in 0..3 {
         assert!(

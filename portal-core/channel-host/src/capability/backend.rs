@@ -1,15 +1,137 @@
 //! `agora:channel/backend`: outbound HTTP, only to the back-ends the manifest declares and
 //! the admin bound. The host resolves the name to the bound URL, keeps the request inside
-//! it, attaches the credentials, and enforces the request budget, timeout and size cap.
+//! it (refusing any segment a server could read as a way up: `..` however encoded,
+//! `..;` for Tomcat, look-alike dots, control characters), attaches the credentials, and
+//! enforces the request budget, timeout and size cap. Every call, granted or not, counts
+//! against `limits.requests`.
 
-use crate::bindings::agora::channel::backend::{FetchError, Host, Method, Request, Response};
-use crate::publication::{BackendAuth, BackendBinding};
-use crate::render::RenderState;
+use super::shape::{Capability, Getter, HasView, View, grant_error};
+use crate::bindings::agora::channel::backend::{self as wit, FetchError, Host, Method, Request, Response};
+use crate::ledger::quoted;
+use crate::manifest::{ChannelManifest, ManifestError};
+use crate::publication::{BackendAuth, BackendBinding, Publication};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Instant;
 use url::Url;
+use wasmtime::component::{Component, Linker};
 
 /// Request headers a channel may not set: the host owns identity and routing.
 const RESERVED_HEADERS: &[&str] = &["authorization", "proxy-authorization", "cookie", "host", "forwarded"];
+
+/// Mints CAS proxy tickets for the signed-in user (the portal holds the PGT; channels never
+/// see it, nor a ticket for another back-end).
+pub trait ProxyTicketIssuer: Send + Sync {
+    /// A proxy ticket for `target_service`, or why not.
+    fn issue<'a>(&'a self, target_service: &'a str) -> futures::future::BoxFuture<'a, Result<String, String>>;
+}
+
+/// The back-end capability.
+pub struct Backend;
+
+/// The back-ends a manifest declares.
+#[derive(Debug, Clone)]
+pub struct BackendGrant {
+    declared: BTreeSet<String>,
+    manifest_file: String,
+}
+
+/// What the portal provides for one render's back-end calls.
+pub struct BackendHook {
+    /// The shared HTTP client (no redirects followed).
+    pub http: reqwest::Client,
+    /// The publication, whose bindings give each name its URL and credentials.
+    pub publication: Arc<Publication>,
+    /// Proxy tickets for `auth = cas-proxy` bindings (none on the guest page).
+    pub proxy_tickets: Option<Arc<dyn ProxyTicketIssuer>>,
+}
+
+/// Per-render state of the back-end capability.
+pub struct BackendState {
+    grant: BackendGrant,
+    hook: BackendHook,
+}
+
+impl Capability for Backend {
+    const INTERFACE: &'static str = "agora:channel/backend";
+    type Grant = BackendGrant;
+    type Hook = BackendHook;
+    type State = BackendState;
+
+    fn grant(manifest: &ChannelManifest) -> Result<BackendGrant, ManifestError> {
+        for name in manifest.backends.keys() {
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return Err(grant_error(
+                    manifest,
+                    &format!("backends.{name}"),
+                    "back-end names are made of letters, digits, '-' and '_'",
+                ));
+            }
+        }
+        Ok(BackendGrant {
+            declared: manifest.backends.keys().cloned().collect(),
+            manifest_file: manifest
+                .source
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "channel.toml".into()),
+        })
+    }
+
+    fn prepare(grant: &BackendGrant, hook: BackendHook) -> BackendState {
+        BackendState {
+            grant: grant.clone(),
+            hook,
+        }
+    }
+
+    fn link<T: Send + 'static>(
+        linker: &mut Linker<T>,
+        _component: &Component,
+        get: Getter<T, BackendState>,
+    ) -> wasmtime::Result<()> {
+        wit::add_to_linker::<T, HasView<BackendState>>(linker, get)
+    }
+}
+
+/// Why a path is refused.
+fn refused_path(path: &str, why: &str) -> String {
+    format!("path `{}` {why}", quoted(path))
+}
+
+/// Check one path segment at every level of percent-decoding (a back-end may decode twice).
+fn check_segment(segment: &str) -> Result<(), &'static str> {
+    let mut current = segment.to_string();
+    for _ in 0..4 {
+        if current.chars().any(|c| c.is_control() || c == '\u{FFFD}') {
+            return Err("contains a control character or invalid encoding");
+        }
+        if current.contains(['/', '\\']) {
+            return Err("contains an encoded separator");
+        }
+        // Tomcat and other servlet containers drop `;params` from a segment: `..;x` is `..`.
+        let name = current.split(';').next().unwrap_or("");
+        let dots: String = name
+            .chars()
+            .map(|c| match c {
+                '\u{FF0E}' | '\u{2024}' | '\u{FE52}' | '\u{3002}' | '\u{FF61}' => '.',
+                other => other,
+            })
+            .collect();
+        if !dots.is_empty() && dots.chars().all(|c| c == '.' || c == ' ') {
+            return Err("tries to leave the back-end's base URL");
+        }
+        if name.len() != current.len() && name.is_empty() {
+            return Err("has an empty segment with parameters");
+        }
+        let decoded = percent_decode(&current);
+        if decoded == current {
+            return Ok(());
+        }
+        current = decoded;
+    }
+    Err("is encoded too many times")
+}
 
 /// Build the URL for `path` under `base`, refusing anything that would leave it.
 pub fn join_within(base: &Url, path: &str) -> Result<Url, String> {
@@ -17,17 +139,14 @@ pub fn join_within(base: &Url, path: &str) -> Result<Url, String> {
         return Ok(base.clone());
     }
     if !(path.starts_with('/') || path.starts_with('?')) {
-        return Err(format!("path `{path}` must be empty or start with '/' or '?'"));
+        return Err(refused_path(path, "must be empty or start with '/' or '?'"));
     }
     if path.contains(['\\', '#']) || path.chars().any(char::is_control) || path.starts_with("//") {
-        return Err(format!("path `{path}` contains a forbidden character"));
+        return Err(refused_path(path, "contains a forbidden character"));
     }
     let (route, _query) = path.split_once('?').unwrap_or((path, ""));
     for segment in route.split('/') {
-        let decoded = percent_decode(segment).to_ascii_lowercase();
-        if decoded == ".." || decoded == "." || decoded.contains('/') || decoded.contains('\\') {
-            return Err(format!("path `{path}` tries to leave the back-end's base URL"));
-        }
+        check_segment(segment).map_err(|why| refused_path(path, why))?;
     }
     let mut text = base.as_str().to_string();
     if base.query().is_some() && path.starts_with('?') {
@@ -40,12 +159,12 @@ pub fn join_within(base: &Url, path: &str) -> Result<Url, String> {
     } else {
         text.push_str(path);
     }
-    let url = Url::parse(&text).map_err(|e| format!("path `{path}` gives an invalid URL: {e}"))?;
+    let url = Url::parse(&text).map_err(|e| format!("{}: {e}", refused_path(path, "gives an invalid URL")))?;
     let same_origin = url.scheme() == base.scheme()
         && url.host() == base.host()
         && url.port_or_known_default() == base.port_or_known_default();
     if !same_origin || !url.path().starts_with(base.path().trim_end_matches('/')) {
-        return Err(format!("path `{path}` tries to leave the back-end's base URL"));
+        return Err(refused_path(path, "tries to leave the back-end's base URL"));
     }
     Ok(url)
 }
@@ -80,17 +199,19 @@ fn method(m: Method) -> reqwest::Method {
     }
 }
 
-impl RenderState {
+fn classify(e: reqwest::Error) -> FetchError {
+    if e.is_timeout() {
+        FetchError::Timeout
+    } else {
+        FetchError::Unavailable(e.without_url().to_string())
+    }
+}
+
+impl View<'_, BackendState> {
     fn refuse(&mut self, err: FetchError) -> FetchError {
-        let text = match &err {
-            FetchError::NotGranted(m) | FetchError::InvalidRequest(m) => m.clone(),
-            FetchError::BudgetExhausted => {
-                format!("more than {} back-end requests", self.limits.requests)
-            }
-            other => format!("{other:?}"),
-        };
-        tracing::warn!(channel = %self.manifest.channel.id, publication = %self.publication.id, "back-end request refused: {text}");
-        self.refusals.push(text);
+        if let FetchError::NotGranted(m) | FetchError::InvalidRequest(m) = &err {
+            self.ledger.refuse(m);
+        }
         err
     }
 
@@ -98,26 +219,30 @@ impl RenderState {
         let mut url = join_within(&binding.url, &req.path).map_err(|m| self.refuse(FetchError::InvalidRequest(m)))?;
         if let BackendAuth::CasProxy { service } = &binding.auth {
             let target = service.as_ref().unwrap_or(&binding.url).to_string();
-            let Some(issuer) = self.proxy_tickets.clone() else {
+            let Some(issuer) = self.state.hook.proxy_tickets.clone() else {
                 return Err(FetchError::Unavailable(
                     "no CAS proxy ticket can be obtained for this user (not signed in with CAS)".into(),
                 ));
             };
             let ticket = issuer.issue(&target).await.map_err(|e| {
-                tracing::warn!(channel = %self.manifest.channel.id, "cannot obtain a proxy ticket: {e}");
+                self.ledger.host_line(&format!("cannot obtain a proxy ticket: {e}"));
                 FetchError::Unavailable("the CAS server refused a proxy ticket".into())
             })?;
             url.query_pairs_mut().append_pair("ticket", &ticket);
         }
+        let limits = self.ledger.limits().clone();
         let mut builder = self
+            .state
+            .hook
             .http
             .request(method(req.method), url)
-            .timeout(binding.timeout(self.limits.request_timeout_ms));
+            .timeout(binding.timeout(limits.request_timeout_ms));
         for (name, value) in &req.headers {
             let lower = name.to_ascii_lowercase();
             if RESERVED_HEADERS.contains(&lower.as_str()) || lower.starts_with("x-forwarded") {
                 return Err(self.refuse(FetchError::InvalidRequest(format!(
-                    "header `{name}` is reserved to the portal"
+                    "header `{}` is reserved to the portal",
+                    quoted(name)
                 ))));
             }
             builder = builder.header(name.as_str(), value.as_str());
@@ -132,7 +257,7 @@ impl RenderState {
             builder = builder.body(body);
         }
         let mut resp = builder.send().await.map_err(classify)?;
-        let cap = self.limits.response_bytes as usize;
+        let cap = limits.response_bytes as usize;
         if resp.content_length().is_some_and(|l| l as usize > cap) {
             return Err(FetchError::TooLarge);
         }
@@ -153,35 +278,31 @@ impl RenderState {
     }
 }
 
-fn classify(e: reqwest::Error) -> FetchError {
-    if e.is_timeout() {
-        FetchError::Timeout
-    } else {
-        FetchError::Unavailable(e.without_url().to_string())
-    }
-}
-
-impl Host for RenderState {
+impl Host for View<'_, BackendState> {
     async fn fetch(&mut self, req: Request) -> Result<Response, FetchError> {
-        if !self.manifest.backends.contains_key(&req.backend) {
-            let hint = self.manifest.missing_backend_hint(&req.backend);
+        if self.ledger.take_request().is_err() {
+            return Err(FetchError::BudgetExhausted);
+        }
+        if !self.state.grant.declared.contains(&req.backend) {
+            let hint = format!(
+                "back-end `{}` is not declared: add `[backends.{}]` to {}",
+                quoted(&req.backend),
+                quoted(&req.backend),
+                self.state.grant.manifest_file
+            );
             return Err(self.refuse(FetchError::NotGranted(hint)));
         }
-        let Some(binding) = self.publication.backends.get(&req.backend).cloned() else {
+        let Some(binding) = self.state.hook.publication.backends.get(&req.backend).cloned() else {
             let msg = format!(
                 "back-end `{}` is not bound for publication `{}` in channels.toml",
-                req.backend, self.publication.id
+                req.backend, self.state.hook.publication.id
             );
             return Err(self.refuse(FetchError::NotGranted(msg)));
         };
-        if self.requests_made >= self.limits.requests {
-            return Err(self.refuse(FetchError::BudgetExhausted));
-        }
-        self.requests_made += 1;
         let started = Instant::now();
         let backend = req.backend.clone();
         let result = self.perform(&binding, req).await;
-        self.host_wait += started.elapsed();
+        self.ledger.waited(started);
         let outcome = match &result {
             Ok(r) if r.status < 400 => "ok",
             Ok(_) => "http_error",
@@ -189,7 +310,7 @@ impl Host for RenderState {
             Err(FetchError::TooLarge) => "too_large",
             Err(_) => "error",
         };
-        metrics::counter!("agora_backend_requests_total", "channel" => self.manifest.channel.id.clone(), "backend" => backend, "outcome" => outcome).increment(1);
+        metrics::counter!("agora_backend_requests_total", "channel" => self.ledger.channel().to_string(), "backend" => backend, "outcome" => outcome).increment(1);
         result
     }
 }
@@ -209,6 +330,10 @@ mod tests {
         assert_eq!(
             join_within(&b, "/campus.xml?x=1").unwrap().as_str(),
             "http://127.0.0.1:8080/feeds/campus.xml?x=1"
+        );
+        assert_eq!(
+            join_within(&b, "/a..b/c.d/%C3%A9t%C3%A9.xml").unwrap().as_str(),
+            "http://127.0.0.1:8080/feeds/a..b/c.d/%C3%A9t%C3%A9.xml"
         );
         let b = base("http://h/cal.jsp?projectId=4");
         assert_eq!(
@@ -233,5 +358,38 @@ mod tests {
         ] {
             assert!(join_within(&b, evil).is_err(), "{evil} must be refused");
         }
+    }
+
+    #[test]
+    fn paths_a_lenient_back_end_would_read_as_a_way_up_are_refused() {
+        let b = base("http://127.0.0.1:8080/app/feeds");
+        for evil in [
+            "/%252e%252e/admin",
+            "/%25252e%25252e/admin",
+            "/%252E%252e%252fadmin",
+            "/..;/admin",
+            "/..;jsessionid=x/admin",
+            "/.;/admin",
+            "/%2e%2e;/admin",
+            "/%09/admin",
+            "/a%0a/admin",
+            "/a%00b",
+            "/\u{FF0E}\u{FF0E}/admin",
+            "/%EF%BC%8E%EF%BC%8E/admin",
+            "/\u{2024}\u{2024}/admin",
+            "/.../admin",
+            "/%c0%ae%c0%ae/admin",
+            "/%255c..%255cadmin",
+        ] {
+            let got = join_within(&b, evil);
+            assert!(got.is_err(), "{evil} must be refused, got {got:?}");
+        }
+    }
+
+    #[test]
+    fn refusals_quote_a_long_path_briefly() {
+        let b = base("http://127.0.0.1:8080/feeds");
+        let err = join_within(&b, &format!("/../{}", "x".repeat(1 << 20))).unwrap_err();
+        assert!(err.len() < 200, "{} bytes", err.len());
     }
 }

@@ -1,13 +1,96 @@
 //! `agora:channel/directory`: search people by name, as `[directory]` grants: only the
 //! listed attributes, never a red-listed person (`supannListeRouge: TRUE`), never a secret
-//! attribute, at most `max_results` (itself at most 50).
+//! attribute, at most `max_results` (itself at most 50). Each search counts against
+//! `limits.requests`.
 
-use crate::bindings::agora::channel::directory::{DirectoryError, Entry, Host};
-use crate::render::{DirectoryFailure, NEVER_SHOWN, RenderState};
+use super::person::{Attributes, never_shown};
+use super::shape::{Capability, Getter, HasView, View, grant_error};
+use crate::bindings::agora::channel::directory::{self as wit, DirectoryError, Entry, Host};
+use crate::manifest::{ChannelManifest, DirectoryGrant, ManifestError};
+use std::sync::Arc;
 use std::time::Instant;
+use wasmtime::component::{Component, Linker};
+
+/// One person found in the directory: attribute → values.
+pub type DirectoryEntry = Attributes;
+
+/// Why a directory search failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirectoryFailure {
+    /// The query cannot be used (too short, only wildcards).
+    InvalidQuery(String),
+    /// The directory is down or slow.
+    Unavailable(String),
+}
+
+/// The institution's directory, as the portal reaches it (LDAP, demo LDIF).
+pub trait DirectoryService: Send + Sync {
+    /// People whose name matches `query`, at most `max`, with all their public attributes
+    /// (the host filters them down to the manifest's grant and drops red-listed people).
+    fn search<'a>(
+        &'a self,
+        query: &'a str,
+        max: u32,
+    ) -> futures::future::BoxFuture<'a, Result<Vec<DirectoryEntry>, DirectoryFailure>>;
+}
+
+/// The directory capability.
+pub struct Directory;
+
+/// Per-render state: the grant (if any) and the portal's directory (if any).
+pub struct DirectoryState {
+    grant: Option<DirectoryGrant>,
+    service: Option<Arc<dyn DirectoryService>>,
+}
+
+impl Capability for Directory {
+    const INTERFACE: &'static str = "agora:channel/directory";
+    type Grant = Option<DirectoryGrant>;
+    type Hook = Option<Arc<dyn DirectoryService>>;
+    type State = DirectoryState;
+
+    fn grant(manifest: &ChannelManifest) -> Result<Option<DirectoryGrant>, ManifestError> {
+        let Some(d) = &manifest.directory else {
+            return Ok(None);
+        };
+        if d.attributes.is_empty() {
+            return Err(grant_error(
+                manifest,
+                "directory.attributes",
+                "list the attributes shown for each person found",
+            ));
+        }
+        if let Some(secret) = d.attributes.iter().find(|a| never_shown(a)) {
+            return Err(grant_error(
+                manifest,
+                "directory.attributes",
+                format!("`{secret}` is never given to channels"),
+            ));
+        }
+        if !(1..=50).contains(&d.max_results) {
+            return Err(grant_error(manifest, "directory.max_results", "must be 1..=50"));
+        }
+        Ok(Some(d.clone()))
+    }
+
+    fn prepare(grant: &Option<DirectoryGrant>, service: Option<Arc<dyn DirectoryService>>) -> DirectoryState {
+        DirectoryState {
+            grant: grant.clone(),
+            service,
+        }
+    }
+
+    fn link<T: Send + 'static>(
+        linker: &mut Linker<T>,
+        _component: &Component,
+        get: Getter<T, DirectoryState>,
+    ) -> wasmtime::Result<()> {
+        wit::add_to_linker::<T, HasView<DirectoryState>>(linker, get)
+    }
+}
 
 /// Whether an entry is on the red list (any value `TRUE`, case-insensitive).
-pub fn red_listed(entry: &crate::render::DirectoryEntry) -> bool {
+pub fn red_listed(entry: &DirectoryEntry) -> bool {
     entry
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("supannListeRouge"))
@@ -29,30 +112,29 @@ pub fn check_query(query: &str) -> Result<String, String> {
     Ok(cleaned)
 }
 
-impl Host for RenderState {
+impl Host for View<'_, DirectoryState> {
     async fn search(&mut self, query: String, max: u32) -> Result<Vec<Entry>, DirectoryError> {
-        let Some(grant) = self.manifest.directory.clone() else {
+        if self.ledger.take_request().is_err() {
+            return Err(DirectoryError::Unavailable(
+                "request budget of this render spent".into(),
+            ));
+        }
+        let Some(grant) = self.state.grant.clone() else {
             let msg = "add a [directory] section (attributes = [...]) to channel.toml".to_string();
-            self.refusals.push(format!("directory search: {msg}"));
+            self.ledger.refuse(&format!("directory search: {msg}"));
             return Err(DirectoryError::NotGranted(msg));
         };
-        let Some(directory) = self.directory.clone() else {
+        let Some(directory) = self.state.service.clone() else {
             return Err(DirectoryError::Unavailable(
                 "no directory is configured on this portal".into(),
             ));
         };
         let query = check_query(&query).map_err(DirectoryError::InvalidQuery)?;
         let max = max.clamp(1, grant.max_results);
-        if self.requests_made >= self.limits.requests {
-            return Err(DirectoryError::Unavailable(
-                "request budget of this render spent".into(),
-            ));
-        }
-        self.requests_made += 1;
         let started = Instant::now();
         // Ask for a few more: red-listed people are removed after the search.
         let found = directory.search(&query, max + 10).await;
-        self.host_wait += started.elapsed();
+        self.ledger.waited(started);
         let found = found.map_err(|e| match e {
             DirectoryFailure::InvalidQuery(m) => DirectoryError::InvalidQuery(m),
             DirectoryFailure::Unavailable(m) => DirectoryError::Unavailable(m),
@@ -65,7 +147,7 @@ impl Host for RenderState {
                 attributes: grant
                     .attributes
                     .iter()
-                    .filter(|a| !NEVER_SHOWN.iter().any(|n| n.eq_ignore_ascii_case(a)))
+                    .filter(|a| !never_shown(a))
                     .filter_map(|a| {
                         e.iter()
                             .find(|(k, _)| k.eq_ignore_ascii_case(a))
@@ -92,12 +174,12 @@ mod tests {
 
     #[test]
     fn red_list_is_read_case_insensitively() {
-        let mut e = crate::render::DirectoryEntry::new();
+        let mut e = DirectoryEntry::new();
         e.insert("supannListeRouge".into(), vec!["TRUE".into()]);
         assert!(red_listed(&e));
         e.insert("supannListeRouge".into(), vec!["FALSE".into()]);
         assert!(!red_listed(&e));
-        let mut e = crate::render::DirectoryEntry::new();
+        let mut e = DirectoryEntry::new();
         e.insert("SUPANNLISTEROUGE".into(), vec!["true".into()]);
         assert!(red_listed(&e));
     }

@@ -1,25 +1,63 @@
 //! `agora:channel/log`: channel logs become tracing events tagged with the channel and
-//! publication, capped per render.
+//! publication, within the render's log budget (`limits.log_bytes`, shared with the host's
+//! own lines about the render, see [`crate::ledger`]).
 
-use crate::bindings::agora::channel::log::{Host, Level};
-use crate::render::RenderState;
+use super::shape::{Capability, Getter, HasView, View};
+use crate::bindings::agora::channel::log::{self as wit, Host, Level};
+use crate::ledger::truncate;
+use crate::manifest::{ChannelManifest, ManifestError};
+use wasmtime::component::{Component, Linker};
 
 /// Prefix the SDK's panic hook puts before a panic message.
 pub const PANIC_PREFIX: &str = "panic: ";
+/// Longest panic message kept.
+pub const MAX_PANIC_BYTES: usize = 512;
 
-impl Host for RenderState {
+/// The log capability (always granted).
+pub struct Log;
+
+/// Per-render state: the last panic message the SDK's hook reported.
+#[derive(Debug, Default)]
+pub struct LogState {
+    /// The panic message, if the channel panicked.
+    pub last_panic: Option<String>,
+}
+
+impl Capability for Log {
+    const INTERFACE: &'static str = "agora:channel/log";
+    type Grant = ();
+    type Hook = ();
+    type State = LogState;
+
+    fn grant(_manifest: &ChannelManifest) -> Result<(), ManifestError> {
+        Ok(())
+    }
+
+    fn prepare(_grant: &(), _hook: ()) -> LogState {
+        LogState::default()
+    }
+
+    fn link<T: Send + 'static>(
+        linker: &mut Linker<T>,
+        _component: &Component,
+        get: Getter<T, LogState>,
+    ) -> wasmtime::Result<()> {
+        wit::add_to_linker::<T, HasView<LogState>>(linker, get)
+    }
+}
+
+impl Host for View<'_, LogState> {
     async fn log(&mut self, level: Level, message: String) {
         if let Some(panic) = message.strip_prefix(PANIC_PREFIX) {
-            self.last_panic = Some(truncate(panic, 512).to_string());
+            self.state.last_panic = Some(truncate(panic, MAX_PANIC_BYTES).to_string());
         }
-        let budget = self.limits.log_bytes.saturating_sub(self.log_bytes) as usize;
+        let budget = self.ledger.take_log_budget(message.len());
         if budget == 0 {
             return;
         }
         let text = truncate(&message, budget);
-        self.log_bytes += text.len() as u32;
-        let channel = &self.manifest.channel.id;
-        let publication = &self.publication.id;
+        let channel = self.ledger.channel();
+        let publication = self.ledger.publication();
         match level {
             Level::Trace => tracing::trace!(target: "channel", %channel, %publication, "{text}"),
             Level::Debug => tracing::debug!(target: "channel", %channel, %publication, "{text}"),
@@ -27,27 +65,5 @@ impl Host for RenderState {
             Level::Warn => tracing::warn!(target: "channel", %channel, %publication, "{text}"),
             Level::Error => tracing::error!(target: "channel", %channel, %publication, "{text}"),
         }
-    }
-}
-
-/// The longest prefix of `s` of at most `max` bytes ending on a character boundary.
-pub(crate) fn truncate(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn truncate_respects_char_boundaries() {
-        assert_eq!(super::truncate("héllo", 2), "h");
-        assert_eq!(super::truncate("héllo", 3), "hé");
-        assert_eq!(super::truncate("abc", 10), "abc");
     }
 }

@@ -2,11 +2,47 @@
 //! randomness (hash-map seeds, UUIDs). Every other `wasi:*` import (files, sockets,
 //! environment, clocks, stdio) is linked as a trap: channels have no ambient authority.
 
-use crate::render::RenderState;
+use super::shape::{Capability, Getter};
+use crate::manifest::{ChannelManifest, ManifestError};
 use wasmtime::component::{Component, Linker};
 
-/// Link `wasi:random/*` for `component` (whatever 0.2.x version it imports).
-pub fn link_random(linker: &mut Linker<RenderState>, component: &Component) -> wasmtime::Result<()> {
+/// Prefix of the trap message wasmtime gives for an import linked as a trap; the import's
+/// name follows between backquotes.
+pub const FORBIDDEN_IMPORT_PREFIX: &str = "unknown import: `";
+
+/// The name of the forbidden import a trap message is about, if it is one.
+pub fn forbidden_import(message: &str) -> Option<&str> {
+    let rest = &message[message.find(FORBIDDEN_IMPORT_PREFIX)? + FORBIDDEN_IMPORT_PREFIX.len()..];
+    rest.split('`').next()
+}
+
+/// The WASI capability: randomness only.
+pub struct Wasi;
+
+impl Capability for Wasi {
+    const INTERFACE: &'static str = "wasi:random/*";
+    type Grant = ();
+    type Hook = ();
+    type State = ();
+
+    fn grant(_manifest: &ChannelManifest) -> Result<(), ManifestError> {
+        Ok(())
+    }
+
+    fn prepare(_grant: &(), _hook: ()) {}
+
+    /// Link `wasi:random/*` for `component` (whatever 0.2.x version it imports); every other
+    /// `wasi:*` import is left to be linked as a trap.
+    fn link<T: Send + 'static>(
+        linker: &mut Linker<T>,
+        component: &Component,
+        _get: Getter<T, ()>,
+    ) -> wasmtime::Result<()> {
+        link_random(linker, component)
+    }
+}
+
+fn link_random<T: Send + 'static>(linker: &mut Linker<T>, component: &Component) -> wasmtime::Result<()> {
     let engine = linker.engine().clone();
     let names: Vec<String> = component
         .component_type()
@@ -40,4 +76,17 @@ fn random_bytes(len: u64) -> Vec<u8> {
     let mut v = vec![0u8; len];
     rand::fill(&mut v[..]);
     v
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn forbidden_imports_are_named_from_the_trap_message() {
+        let msg = "error while executing: unknown import: `wasi:filesystem/preopens@0.2.3#get-directories` has not been defined";
+        assert_eq!(
+            super::forbidden_import(msg),
+            Some("wasi:filesystem/preopens@0.2.3#get-directories")
+        );
+        assert_eq!(super::forbidden_import("wasm trap: unreachable"), None);
+    }
 }

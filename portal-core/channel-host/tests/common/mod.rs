@@ -1,0 +1,62 @@
+//! Shared set-up of the host's integration tests: the misbehaving test channel, published in
+//! a given mode, rendered on an engine of its own.
+
+#![allow(dead_code)]
+
+use agora_channel_host::publication::PublicationSpec;
+use agora_channel_host::{Attributes, ChannelEngine, EngineOptions, LoadedChannel, Publication, RenderRequest};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Where `cargo xtask` installed the channel packages.
+pub fn packages() -> PathBuf {
+    let dir = std::env::var_os("AGORA_CHANNEL_PACKAGES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/channels"));
+    assert!(
+        dir.join("misbehaving/channel.wasm").exists(),
+        "channels are not built: run `cargo xtask test`"
+    );
+    dir
+}
+
+/// An engine and the misbehaving channel loaded on it.
+pub fn engine() -> (ChannelEngine, LoadedChannel) {
+    let engine = ChannelEngine::new(EngineOptions {
+        max_instances: 32,
+        ..Default::default()
+    })
+    .expect("engine");
+    let channel = engine.load_package(&packages().join("misbehaving")).expect("loads");
+    (engine, channel)
+}
+
+/// Publication `id` of the misbehaving channel in `mode`, with extra config `extra`
+/// (TOML inline-table entries, e.g. `iterations = 5`).
+pub fn publish(channel: &LoadedChannel, id: &str, mode: &str, extra: &str) -> Arc<Publication> {
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!(", {extra}")
+    };
+    let spec: PublicationSpec = toml::from_str(&format!(
+        "package = \"misbehaving\"\nconfig = {{ mode = \"{mode}\"{extra} }}\nbackends.slow = {{ url = \"http://127.0.0.1:9/\" }}\nbackends.echo = {{ url = \"http://127.0.0.1:9/base\" }}"
+    ))
+    .expect("spec");
+    Arc::new(Publication::new(id, &spec, &channel.manifest).expect("publication"))
+}
+
+/// A signed-in request with a display name.
+pub fn request() -> RenderRequest {
+    let mut attributes = Attributes::new();
+    attributes.insert("displayName".into(), vec!["Alice Martin".into()]);
+    RenderRequest {
+        locale: "en".into(),
+        now_unix_ms: 0,
+        signed_in: true,
+        attributes: Arc::new(attributes),
+        portal_url: "http://127.0.0.1/".into(),
+        params: Default::default(),
+        services: Default::default(),
+    }
+}
