@@ -20,9 +20,26 @@ async fn storage_round_trip_on_postgres() {
         title: Some("T".into()),
         rendered_at_ms: 42,
     };
-    storage.save_render("k", &r).await.expect("saves");
-    storage.save_render("k", &r).await.expect("upserts");
-    assert_eq!(storage.load_render("k").await.expect("loads"), Some(r));
+    storage.save_render("k", "alice", &r, 8).await.expect("saves");
+    storage.save_render("k", "alice", &r, 8).await.expect("upserts");
+    assert_eq!(storage.load_render("k").await.expect("loads"), Some(r.clone()));
+    // Bounded per publication and owner, the oldest evicted (the same SQL as on SQLite).
+    for i in 0..20 {
+        let newer = StoredRender {
+            rendered_at_ms: 100 + i,
+            ..r.clone()
+        };
+        storage
+            .save_render(&format!("q{i}"), "alice", &newer, 8)
+            .await
+            .expect("saves");
+    }
+    assert_eq!(storage.count_renders().await.expect("counts"), 8);
+    assert!(
+        storage.load_render("k").await.expect("loads").is_none(),
+        "oldest evicted"
+    );
+    assert!(storage.load_render("q19").await.expect("loads").is_some());
     storage.ping().await.expect("pings");
     // Migrations are idempotent: opening again works.
     Storage::open(&pg.url, std::path::Path::new("/nonexistent"))

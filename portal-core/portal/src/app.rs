@@ -41,7 +41,7 @@ pub struct PortalState {
     /// People and attributes.
     pub people: PersonResolver,
     /// The directory channels may search (`[directory]` grant), over the attribute sources.
-    pub directory: Arc<dyn agora_channel_host::render::DirectoryService>,
+    pub directory: Arc<dyn agora_channel_host::DirectoryService>,
     /// The IMAP server settings, shared by every user's mail service.
     pub mail: Arc<crate::config::MailConfig>,
     /// The demo directory, when demo mode is on.
@@ -142,7 +142,7 @@ impl Portal {
         } else {
             None
         };
-        let directory: Arc<dyn agora_channel_host::render::DirectoryService> =
+        let directory: Arc<dyn agora_channel_host::DirectoryService> =
             Arc::new(crate::person::SourcesDirectory::new(sources.clone()));
         let people = PersonResolver::new(sources, Duration::from_secs(config.directory.cache_seconds.max(1)))
             .with_signon_wins(config.directory.signon_wins.clone());

@@ -349,13 +349,14 @@ pub async fn view_as_page(
         tab: query.tab.clone(),
         csrf_token: csrf_token(&session),
         notices,
-        proxy_tickets: None,
         customise: false,
         focus: None,
         view_as: Some(uid.to_string()),
         query: Vec::new(),
-        directory: Some(state.directory.clone()),
-        mail: None,
+        services: agora_channel_host::Services {
+            directory: Some(state.directory.clone()),
+            ..Default::default()
+        },
     };
     let person = person.with_populations(&memberships);
     match stream_page(state.clone().into_inner(), person, page.layout, request) {

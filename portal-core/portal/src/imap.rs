@@ -7,7 +7,7 @@
 //! credentials (a CAS proxy ticket, or a master user); the channel only sees the summary.
 
 use crate::config::MailConfig;
-use agora_channel_host::render::{MailFailure, MailMessage, MailService, MailboxSummary, ProxyTicketIssuer};
+use agora_channel_host::{MailFailure, MailMessage, MailService, MailboxSummary, ProxyTicketIssuer};
 use futures::future::BoxFuture;
 use std::sync::Arc;
 use std::time::Duration;

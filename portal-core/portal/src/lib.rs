@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod app;
+pub mod breaker;
 pub mod catalogue;
 pub mod config;
 pub mod customise;

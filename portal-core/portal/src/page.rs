@@ -27,18 +27,14 @@ pub struct PageRequest {
     pub csrf_token: String,
     /// Messages for the user, already in their language.
     pub notices: Vec<String>,
-    /// CAS proxy tickets for this user's channels, when signed in with CAS.
-    pub proxy_tickets: Option<std::sync::Arc<dyn agora_channel_host::render::ProxyTicketIssuer>>,
     /// Show the customisation controls.
     pub customise: bool,
     /// The control to focus (`publication:action`) after a customisation form.
     pub focus: Option<String>,
     /// The page's query parameters; each channel gets those named `<publication>.<name>`.
     pub query: Vec<(String, String)>,
-    /// The directory, for channels granted `[directory]`.
-    pub directory: Option<Arc<dyn agora_channel_host::render::DirectoryService>>,
-    /// The user's mail, for channels granted `[mail]`.
-    pub mail: Option<Arc<dyn agora_channel_host::render::MailService>>,
+    /// What the page's channels may use: proxy tickets, directory, mail.
+    pub services: agora_channel_host::Services,
     /// An administrator previews this uid's page (read only, with a banner).
     pub view_as: Option<String>,
 }
@@ -256,9 +252,7 @@ pub fn stream_page(
                 let inputs = crate::slot::SlotInputs {
                     preferences: layout.preferences.get(&publication).cloned().unwrap_or_default(),
                     params,
-                    proxy_tickets: req.proxy_tickets.clone(),
-                    directory: req.directory.clone(),
-                    mail: req.mail.clone(),
+                    services: req.services.clone(),
                 };
                 slots.push((name, entry.clone(), inputs));
             }

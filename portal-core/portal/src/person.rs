@@ -117,13 +117,13 @@ impl SourcesDirectory {
     }
 }
 
-impl agora_channel_host::render::DirectoryService for SourcesDirectory {
+impl agora_channel_host::DirectoryService for SourcesDirectory {
     fn search<'a>(
         &'a self,
         query: &'a str,
         max: u32,
-    ) -> BoxFuture<'a, Result<Vec<Attributes>, agora_channel_host::render::DirectoryFailure>> {
-        use agora_channel_host::render::DirectoryFailure;
+    ) -> BoxFuture<'a, Result<Vec<Attributes>, agora_channel_host::DirectoryFailure>> {
+        use agora_channel_host::DirectoryFailure;
         Box::pin(async move {
             let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
             if words.is_empty() {

@@ -75,6 +75,23 @@ impl Registry {
                     let loaded = engine
                         .load_package(&dir)
                         .map_err(|e| ConfigError::new(&file, format!("{key}.package"), e.to_string()))?;
+                    // A channel id names one package: a second package claiming it (by mistake
+                    // or to pass for it in logs, metrics and the catalogue) is refused.
+                    let id = &loaded.manifest.channel.id;
+                    if let Some((other, _)) = packages
+                        .iter()
+                        .find(|(name, c)| c.manifest.channel.id == *id && **name != spec.package)
+                    {
+                        return Err(ConfigError::new(
+                            &file,
+                            format!("{key}.package"),
+                            format!(
+                                "package `{}` declares channel id `{id}`, already declared by package `{other}` ({}): channel ids must be unique",
+                                spec.package,
+                                loaded.manifest.source.display()
+                            ),
+                        ));
+                    }
                     packages.insert(spec.package.clone(), loaded.clone());
                     loaded
                 }

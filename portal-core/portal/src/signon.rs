@@ -5,7 +5,7 @@
 use crate::config::PortalConfig;
 use agora_cas::service::canonical_service;
 use agora_cas::{CasClient, CasError, LoginOptions};
-use agora_channel_host::render::ProxyTicketIssuer;
+use agora_channel_host::ProxyTicketIssuer;
 use futures::future::BoxFuture;
 use std::time::Duration;
 

@@ -5,11 +5,12 @@
 //! Cache keys follow the manifest's `[cache] vary_by`: publication + language + the user
 //! and/or the listed attribute values, hashed.
 
+use crate::breaker::{Breakers, Decision};
 use crate::person::Person;
 use crate::registry::Entry;
 use crate::storage::{Storage, StoredRender};
-use agora_channel_host::render::{ChannelErrorKind, ProxyTicketIssuer};
-use agora_channel_host::{ChannelEngine, RenderFailure, RenderRequest};
+use agora_channel_host::ledger::HostLines;
+use agora_channel_host::{ChannelEngine, ChannelErrorKind, RenderFailure, RenderRequest, Services};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -57,6 +58,9 @@ pub struct SlotRenderer {
     engine: ChannelEngine,
     storage: Storage,
     cache: moka::future::Cache<String, Arc<CachedRender>>,
+    remembered: moka::future::Cache<String, Arc<Remembered>>,
+    breakers: Arc<Breakers>,
+    warnings: Arc<HostLines>,
     portal_url: String,
 }
 
@@ -70,12 +74,8 @@ pub struct SlotInputs {
     pub preferences: Preferences,
     /// Query parameters addressed to this channel, plus `tab`.
     pub params: std::collections::BTreeMap<String, String>,
-    /// CAS proxy tickets, when signed in with CAS.
-    pub proxy_tickets: Option<Arc<dyn ProxyTicketIssuer>>,
-    /// The directory, for channels granted `[directory]`.
-    pub directory: Option<Arc<dyn agora_channel_host::render::DirectoryService>>,
-    /// The user's mail, for channels granted `[mail]`.
-    pub mail: Option<Arc<dyn agora_channel_host::render::MailService>>,
+    /// What the channel may use: proxy tickets, directory, mail.
+    pub services: Services,
 }
 
 /// Current time in ms since the Unix epoch.
@@ -94,6 +94,8 @@ pub fn failure_key(f: &RenderFailure) -> &'static str {
         RenderFailure::Timeout(_) => "slot.error.timeout",
         RenderFailure::MemoryLimit(_) => "slot.error.memory",
         RenderFailure::OutputTooLarge(_) => "slot.error.output",
+        RenderFailure::RequestBudget(_) => "slot.error.requests",
+        RenderFailure::Forbidden(_) => "slot.error.forbidden",
         RenderFailure::Instantiate(_) => "slot.error.busy",
         RenderFailure::Channel { kind, refusals, .. }
             if !refusals.is_empty() && *kind != ChannelErrorKind::BackendUnavailable =>
@@ -110,14 +112,53 @@ pub fn failure_key(f: &RenderFailure) -> &'static str {
     }
 }
 
+/// The detail a user may unfold under an error card: what happened and what was refused,
+/// never the channel's own error detail (the WIT contract keeps it for logs and
+/// administrators).
 fn failure_detail(f: &RenderFailure) -> String {
     match f {
-        RenderFailure::Channel { refusals, .. } if !refusals.is_empty() => {
-            format!("{f}. Refused: {}", refusals.join("; "))
+        RenderFailure::Channel { kind, refusals, .. } => {
+            let mut text = format!("the channel reported {kind:?}");
+            if !refusals.is_empty() {
+                text.push_str(". Refused: ");
+                text.push_str(&refusals.join("; "));
+            }
+            text
         }
         other => other.to_string(),
     }
 }
+
+/// What is remembered of a failing slot variant (or publication) while its breaker is open.
+#[derive(Debug, Clone)]
+struct Remembered {
+    reason_key: &'static str,
+    detail: String,
+    last_good: Option<CachedRender>,
+}
+
+impl Remembered {
+    fn view(&self, now: i64) -> SlotView {
+        match &self.last_good {
+            Some(c) => SlotView::Stale {
+                html: c.html.clone(),
+                title: c.title.clone(),
+                age_seconds: (now - c.rendered_at_ms).max(0) / 1000,
+                reason_key: self.reason_key,
+            },
+            None => SlotView::Failed {
+                reason_key: self.reason_key,
+                detail: self.detail.clone(),
+            },
+        }
+    }
+}
+
+/// Most last good renders kept in the database per publication and user (per-user variants:
+/// channel parameters, preferences, languages); older ones are evicted.
+pub const STORED_PER_USER: u32 = 8;
+/// Most last good renders kept per publication for renders shared between users.
+pub const STORED_SHARED: u32 = 256;
 
 impl SlotRenderer {
     /// A renderer keeping up to `entries` renders in memory.
@@ -126,10 +167,27 @@ impl SlotRenderer {
             engine,
             storage,
             cache: moka::future::Cache::new(entries),
+            remembered: moka::future::Cache::builder()
+                .max_capacity(entries)
+                .time_to_idle(std::time::Duration::from_secs(600))
+                .build(),
+            breakers: Arc::new(Breakers::default()),
+            warnings: Arc::new(HostLines::default()),
             portal_url,
         }
     }
 
+    /// Whose renders these are in the database: the user's, when the variant is personal,
+    /// else shared (`""`).
+    fn owner(entry: &Entry, person: &Person) -> String {
+        let personal = entry.channel.manifest.cache.vary_by.iter().any(|v| v == "user")
+            || entry
+                .publication
+                .backends
+                .values()
+                .any(|b| matches!(b.auth, agora_channel_host::BackendAuth::CasProxy { .. }));
+        if personal { person.uid.clone() } else { String::new() }
+    }
     /// The cache key of `entry` for `person` in `locale`, with the person's preferences and
     /// the channel's query parameters.
     pub fn cache_key(
@@ -196,16 +254,24 @@ impl SlotRenderer {
                 title: c.title.clone(),
             };
         }
+        let publication_key = format!("publication\u{1f}{}", entry.publication.id);
+        let decision = match self.breakers.decide(&publication_key, now) {
+            Decision::Probe => Decision::Probe,
+            Decision::Remembered => Decision::Remembered,
+            Decision::Render => self.breakers.decide(&key, now),
+        };
+        if decision == Decision::Remembered {
+            metrics::counter!("agora_slot_breaker_open_total").increment(1);
+            return self.remembered_view(&key, &publication_key, cached, now).await;
+        }
         let request = RenderRequest {
             locale: locale.to_string(),
             now_unix_ms: now,
             signed_in: person.is_signed_in(),
             attributes: person.attributes.clone(),
             portal_url: self.portal_url.clone(),
-            proxy_tickets: inputs.proxy_tickets.clone(),
             params: inputs.params.clone(),
-            directory: inputs.directory.clone(),
-            mail: inputs.mail.clone(),
+            services: inputs.services.clone(),
         };
         let publication = if preferences.is_empty() {
             entry.publication.clone()
@@ -214,6 +280,9 @@ impl SlotRenderer {
         };
         match self.engine.render(&entry.channel, &publication, request).await {
             Ok(rendered) => {
+                self.breakers.succeeded(&key);
+                self.breakers.succeeded(&publication_key);
+                self.remembered.invalidate(&key).await;
                 let c = Arc::new(CachedRender {
                     html: rendered.html.clone(),
                     title: rendered.title.clone(),
@@ -227,8 +296,14 @@ impl SlotRenderer {
                     title: rendered.title.clone(),
                     rendered_at_ms: now,
                 };
+                let owner = Self::owner(entry, person);
+                let keep = if owner.is_empty() {
+                    STORED_SHARED
+                } else {
+                    STORED_PER_USER
+                };
                 tokio::spawn(async move {
-                    if let Err(e) = storage.save_render(&key, &stored).await {
+                    if let Err(e) = storage.save_render(&key, &owner, &stored, keep).await {
                         tracing::warn!("cannot keep last good render: {e}");
                     }
                 });
@@ -237,36 +312,95 @@ impl SlotRenderer {
                     title: rendered.title,
                 }
             }
-            Err(failure) => {
-                tracing::warn!(publication = %entry.publication.id, channel = %entry.channel.manifest.channel.id, outcome = failure.label(), "render failed: {failure}");
-                let reason_key = failure_key(&failure);
-                let last_good = match cached {
-                    Some(c) => Some((*c).clone()),
-                    None => match self.storage.load_render(&key).await {
-                        Ok(Some(s)) => Some(CachedRender {
-                            html: s.html,
-                            title: s.title,
-                            rendered_at_ms: s.rendered_at_ms,
-                        }),
-                        Ok(None) => None,
-                        Err(e) => {
-                            tracing::warn!("cannot read last good render: {e}");
-                            None
-                        }
-                    },
-                };
-                match last_good {
-                    Some(c) => SlotView::Stale {
-                        html: c.html,
-                        title: c.title,
-                        age_seconds: (now - c.rendered_at_ms).max(0) / 1000,
-                        reason_key,
-                    },
-                    None => SlotView::Failed {
-                        reason_key,
-                        detail: failure_detail(&failure),
-                    },
-                }
+            Err(failure) => self.failed(entry, &key, &publication_key, cached, failure, now).await,
+        }
+    }
+
+    /// Remember a failed render, open its breakers, and say what to show.
+    async fn failed(
+        &self,
+        entry: &Entry,
+        key: &str,
+        publication_key: &str,
+        cached: Option<Arc<CachedRender>>,
+        failure: RenderFailure,
+        now: i64,
+    ) -> SlotView {
+        let answer = matches!(
+            failure,
+            RenderFailure::Channel {
+                kind: ChannelErrorKind::NotApplicable,
+                ..
+            }
+        );
+        let opened = self.breakers.failed(key, now, answer);
+        let publication_open = !answer && self.breakers.publication_failed(publication_key, now);
+        let publication: Arc<str> = entry.publication.id.as_str().into();
+        if opened && !answer && self.warnings.admit(&publication).is_some() {
+            tracing::warn!(publication = %entry.publication.id, channel = %entry.channel.manifest.channel.id, outcome = failure.label(), "render failed: {failure}");
+        } else {
+            tracing::debug!(publication = %entry.publication.id, outcome = failure.label(), "render failed: {failure}");
+        }
+        let remembered = Remembered {
+            reason_key: failure_key(&failure),
+            detail: failure_detail(&failure),
+            last_good: self.last_good(key, cached).await,
+        };
+        if publication_open {
+            let whole = Remembered {
+                last_good: None,
+                ..remembered.clone()
+            };
+            self.remembered
+                .insert(publication_key.to_string(), Arc::new(whole))
+                .await;
+        }
+        let view = remembered.view(now);
+        self.remembered.insert(key.to_string(), Arc::new(remembered)).await;
+        view
+    }
+
+    /// The view of an open slot variant: remembered, else built once from the last good
+    /// render and the publication's failure.
+    async fn remembered_view(
+        &self,
+        key: &str,
+        publication_key: &str,
+        cached: Option<Arc<CachedRender>>,
+        now: i64,
+    ) -> SlotView {
+        if let Some(r) = self.remembered.get(key).await {
+            return r.view(now);
+        }
+        let (reason_key, detail) = match self.remembered.get(publication_key).await {
+            Some(p) => (p.reason_key, p.detail.clone()),
+            None => ("slot.error.backend", String::new()),
+        };
+        let remembered = Remembered {
+            reason_key,
+            detail,
+            last_good: self.last_good(key, cached).await,
+        };
+        let view = remembered.view(now);
+        self.remembered.insert(key.to_string(), Arc::new(remembered)).await;
+        view
+    }
+
+    /// The last good render of `key`: in memory, else in the database.
+    async fn last_good(&self, key: &str, cached: Option<Arc<CachedRender>>) -> Option<CachedRender> {
+        if let Some(c) = cached {
+            return Some((*c).clone());
+        }
+        match self.storage.load_render(key).await {
+            Ok(Some(s)) => Some(CachedRender {
+                html: s.html,
+                title: s.title,
+                rendered_at_ms: s.rendered_at_ms,
+            }),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!("cannot read last good render: {e}");
+                None
             }
         }
     }

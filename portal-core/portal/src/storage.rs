@@ -146,18 +146,36 @@ impl Storage {
         Ok(on_pool!(self, pool => sqlx::query("SELECT COUNT(*) FROM last_good_render").fetch_one(pool).await?.get(0)))
     }
 
-    /// Keep the last good render under `key`.
-    pub async fn save_render(&self, key: &str, render: &StoredRender) -> Result<(), StorageError> {
+    /// Keep the last good render under `key`, owned by `owner` (a uid, or `""` when shared),
+    /// and evict that owner's oldest renders of the publication beyond `keep`.
+    pub async fn save_render(
+        &self,
+        key: &str,
+        owner: &str,
+        render: &StoredRender,
+        keep: u32,
+    ) -> Result<(), StorageError> {
         on_pool!(self, pool => {
             sqlx::query(
-                "INSERT INTO last_good_render (cache_key, publication, html, title, rendered_at) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (cache_key) DO UPDATE SET publication = $2, html = $3, title = $4, rendered_at = $5",
+                "INSERT INTO last_good_render (cache_key, publication, html, title, rendered_at, owner) VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (cache_key) DO UPDATE SET publication = $2, html = $3, title = $4, rendered_at = $5, owner = $6",
             )
             .bind(key)
             .bind(&render.publication)
             .bind(&render.html)
             .bind(&render.title)
             .bind(render.rendered_at_ms)
+            .bind(owner)
+            .execute(pool)
+            .await?;
+            sqlx::query(
+                "DELETE FROM last_good_render WHERE publication = $1 AND owner = $2 AND cache_key NOT IN
+                 (SELECT cache_key FROM last_good_render WHERE publication = $1 AND owner = $2
+                  ORDER BY rendered_at DESC, cache_key LIMIT $3)",
+            )
+            .bind(&render.publication)
+            .bind(owner)
+            .bind(i64::from(keep))
             .execute(pool)
             .await?;
         });
@@ -302,12 +320,50 @@ mod tests {
             title: None,
             rendered_at_ms: 42,
         };
-        s.save_render("k", &r).await.expect("saves");
+        s.save_render("k", "alice", &r, 8).await.expect("saves");
         drop(s);
         let s = Storage::open_sqlite(&file).await.expect("reopens");
         assert_eq!(s.load_render("k").await.expect("loads"), Some(r));
         assert_eq!(s.load_render("other").await.expect("loads"), None);
         s.ping().await.expect("pings");
+    }
+
+    #[tokio::test]
+    async fn last_good_renders_are_bounded_per_publication_and_owner() {
+        let file = std::env::temp_dir().join(format!("agora-storage-bound-{}/portal.db", std::process::id()));
+        let _ = std::fs::remove_file(&file);
+        let s = Storage::open_sqlite(&file).await.expect("opens");
+        let render = |publication: &str, at: i64| StoredRender {
+            publication: publication.into(),
+            html: format!("<p>{at}</p>"),
+            title: None,
+            rendered_at_ms: at,
+        };
+        // 300 distinct `?directory.q=` values for one user: only the newest 8 stay.
+        for i in 0..300 {
+            s.save_render(&format!("alice-q{i}"), "alice", &render("directory", i), 8)
+                .await
+                .expect("saves");
+        }
+        s.save_render("bob-q", "bob", &render("directory", 1), 8)
+            .await
+            .expect("saves");
+        s.save_render("shared", "", &render("news", 1), 256)
+            .await
+            .expect("saves");
+        assert_eq!(s.count_renders().await.expect("counts"), 8 + 1 + 1);
+        assert!(
+            s.load_render("alice-q299").await.expect("loads").is_some(),
+            "newest kept"
+        );
+        assert!(
+            s.load_render("alice-q0").await.expect("loads").is_none(),
+            "oldest evicted"
+        );
+        assert!(
+            s.load_render("bob-q").await.expect("loads").is_some(),
+            "other users untouched"
+        );
     }
 
     #[tokio::test]

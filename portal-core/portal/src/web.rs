@@ -331,7 +331,7 @@ async fn home(
     let (person, mut notices) = current.unwrap_or_else(|| (Person::guest(), Vec::new()));
     let proxy_tickets = match (&state.cas, session.get::<String>(SESSION_PGT).ok().flatten()) {
         (Some(cas), Some(pgt)) if person.is_signed_in() => {
-            Some(Arc::new(cas.issuer(pgt)) as Arc<dyn agora_channel_host::render::ProxyTicketIssuer>)
+            Some(Arc::new(cas.issuer(pgt)) as Arc<dyn agora_channel_host::ProxyTicketIssuer>)
         }
         _ => None,
     };
@@ -369,7 +369,6 @@ async fn home(
         tab: query.tab.clone(),
         csrf_token: csrf_token(&session),
         notices: messages,
-        proxy_tickets: proxy_tickets.clone(),
         customise: query.customise.as_deref() == Some("1"),
         focus: query.focus.clone(),
         view_as: None,
@@ -377,14 +376,17 @@ async fn home(
             .into_owned()
             .take(32)
             .collect(),
-        directory: person.is_signed_in().then(|| state.directory.clone()),
-        mail: (person.is_signed_in() && state.mail.enabled()).then(|| {
-            Arc::new(crate::imap::ImapMail::new(
-                state.mail.clone(),
-                person.uid.clone(),
-                proxy_tickets.clone(),
-            )) as Arc<dyn agora_channel_host::render::MailService>
-        }),
+        services: agora_channel_host::Services {
+            directory: person.is_signed_in().then(|| state.directory.clone()),
+            mail: (person.is_signed_in() && state.mail.enabled()).then(|| {
+                Arc::new(crate::imap::ImapMail::new(
+                    state.mail.clone(),
+                    person.uid.clone(),
+                    proxy_tickets.clone(),
+                )) as Arc<dyn agora_channel_host::MailService>
+            }),
+            proxy_tickets,
+        },
     };
     let person = person.with_populations(&populations);
     match stream_page(state.clone().into_inner(), person, layout, page) {

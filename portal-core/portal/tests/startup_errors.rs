@@ -186,3 +186,41 @@ fn a_bad_fragment_names_its_file_key_and_reason() {
         "{err}"
     );
 }
+
+#[test]
+fn two_packages_declaring_one_channel_id_are_refused() {
+    // A copy of the news package under another name still declares `id = "news"`: it could
+    // pass for the news channel in logs, metrics and the catalogue. Refused, with both names.
+    let root = site("duplicate-id", "");
+    let shipped = std::env::var_os("AGORA_CHANNEL_PACKAGES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("target/channels"));
+    assert!(
+        shipped.join("news/channel.wasm").exists(),
+        "run `cargo xtask test` to build the channels"
+    );
+    let packages = root.join("packages");
+    for name in ["news", "news-impostor"] {
+        std::fs::create_dir_all(packages.join(name)).expect("mkdir");
+        for file in ["channel.toml", "channel.wasm"] {
+            std::fs::copy(shipped.join("news").join(file), packages.join(name).join(file)).expect("copy");
+        }
+    }
+    std::fs::write(
+        root.join("config/channels.toml"),
+        "[channels.a]\npackage = \"news\"\nbackends.feed = { url = \"http://127.0.0.1:9/\" }\n\
+         [channels.b]\npackage = \"news-impostor\"\nbackends.feed = { url = \"http://127.0.0.1:9/\" }\n",
+    )
+    .expect("write");
+    std::fs::write(root.join("config/portal.toml"), paths(&root, &packages)).expect("write");
+    let (code, err) = check(&root);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("config/channels.toml") && err.contains("[channels.b.package]"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`news`") && err.contains("news-impostor") && err.contains("unique"),
+        "{err}"
+    );
+}
