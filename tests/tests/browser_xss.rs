@@ -33,9 +33,13 @@ use tokio::net::TcpListener;
 /// The trusted part of every page: records hits, in `<head>` before any vector.
 const HARNESS: &str = r#"<script>
 var __xss_hits = [];
+// Vectors may clobber properties of forms (<input name=closest>…): the harness uses the
+// prototypes' own methods and getters, never the elements' properties.
+var __xss_closest = Element.prototype.closest, __xss_get_attribute = Element.prototype.getAttribute;
+var __xss_getter = function (proto, name) { return Object.getOwnPropertyDescriptor(proto, name).get; };
 function __xss_vector(el) {
-  var v = el && el.closest ? el.closest('[data-v]') : null;
-  return v ? v.getAttribute('data-v') : '?';
+  var v = el instanceof Element ? __xss_closest.call(el, '[data-v]') : null;
+  return v ? __xss_get_attribute.call(v, 'data-v') : '?';
 }
 function __xss_record(kind, el, detail) {
   __xss_hits.push({ kind: kind, vector: __xss_vector(el), detail: String(detail) });
@@ -55,14 +59,13 @@ if (window.navigation) {
     if (e.cancelable) { e.preventDefault(); }
   });
 }
-var __xss_getter = function (proto, name) { return Object.getOwnPropertyDescriptor(proto, name).get; };
 var __xss_form_action = __xss_getter(HTMLFormElement.prototype, 'action');
 var __xss_form_method = __xss_getter(HTMLFormElement.prototype, 'method');
 document.addEventListener('submit', function (e) {
   var form = e.target, by = e.submitter;
   var action = by ? by.formAction : __xss_form_action.call(form);
   var method = (by && by.formMethod) || __xss_form_method.call(form);
-  var target = (by && by.formTarget) || form.getAttribute('target') || '';
+  var target = (by && by.formTarget) || __xss_get_attribute.call(form, 'target') || '';
   var url = new URL(action, document.baseURI);
   if (url.origin !== location.origin || method !== 'get' || target !== '') {
     __xss_record('form', form, 'submits ' + method + ' to ' + url.href + (target ? ' in ' + target : ''));
@@ -75,6 +78,7 @@ document.addEventListener('submit', function (e) {
 /// handler could have (focus, events, clicks on unsafe links and on submit buttons).
 const PROBE: &str = r#"
 const root = document.getElementById('vectors');
+if (!root) { return { elements: 0, clicked: 0 }; }
 const XHTML = 'http://www.w3.org/1999/xhtml';
 const FORBIDDEN = new Set(['script', 'style', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet',
   'base', 'meta', 'link', 'svg', 'math', 'template', 'noscript', 'textarea', 'select', 'portal', 'fencedframe',
@@ -85,12 +89,18 @@ const URL_ATTRIBUTES = new Set(['href', 'src', 'action', 'formaction', 'cite', '
   'longdesc', 'codebase', 'manifest', 'icon', 'xlink:href']);
 const SAFE = new Set(['http:', 'https:', 'mailto:', 'tel:']);
 const inputType = __xss_getter(HTMLInputElement.prototype, 'type');
+const buttonType = __xss_getter(HTMLButtonElement.prototype, 'type');
+const localName = __xss_getter(Element.prototype, 'localName');
+const namespace = __xss_getter(Element.prototype, 'namespaceURI');
+const attributes = __xss_getter(Element.prototype, 'attributes');
+const { focus, click } = HTMLElement.prototype;
+const dispatch = EventTarget.prototype.dispatchEvent;
 const all = Array.from(root.querySelectorAll('*'));
 for (const el of all) {
-  const name = el.localName;
-  if (el.namespaceURI !== XHTML) { __xss_record('dom', el, 'element ' + name + ' in ' + el.namespaceURI); }
+  const name = localName.call(el);
+  if (namespace.call(el) !== XHTML) { __xss_record('dom', el, 'element ' + name + ' in ' + namespace.call(el)); }
   if (FORBIDDEN.has(name)) { __xss_record('dom', el, 'element <' + name + '>'); }
-  for (const a of Array.from(el.attributes)) {
+  for (const a of Array.from(attributes.call(el))) {
     const n = a.name.toLowerCase();
     if (n.startsWith('on')) { __xss_record('dom', el, 'handler ' + n + '=' + a.value); }
     if (FORBIDDEN_ATTRIBUTES.has(n)) { __xss_record('dom', el, 'attribute ' + n + '=' + a.value); }
@@ -124,24 +134,25 @@ const EVENTS = ['mouseover', 'mouseenter', 'mousemove', 'mousedown', 'mouseup', 
   'cancel', 'resize', 'message', 'hashchange', 'popstate', 'pageshow', 'readystatechange'];
 const NOT_CLICKED = new Set(['a', 'area', 'button', 'input', 'label', 'summary', 'form', 'select', 'option']);
 for (const el of all) {
-  try { if (typeof el.focus === 'function') { el.focus(); } } catch (e) {}
+  try { if (el instanceof HTMLElement) { focus.call(el); } } catch (e) {}
   for (const type of EVENTS) {
-    try { el.dispatchEvent(new MouseEvent(type, { bubbles: false, cancelable: true })); } catch (e) {}
+    try { dispatch.call(el, new MouseEvent(type, { bubbles: false, cancelable: true })); } catch (e) {}
   }
-  if (!NOT_CLICKED.has(el.localName)) {
-    try { el.dispatchEvent(new MouseEvent('click', { bubbles: false, cancelable: true })); } catch (e) {}
+  if (!NOT_CLICKED.has(localName.call(el))) {
+    try { dispatch.call(el, new MouseEvent('click', { bubbles: false, cancelable: true })); } catch (e) {}
   }
 }
 if (document.activeElement && document.activeElement.blur) { document.activeElement.blur(); }
 let clicked = 0;
 for (const el of all) {
+  const name = localName.call(el), href = __xss_get_attribute.call(el, 'href');
   let unsafe = false;
-  if (el.href !== undefined && typeof el.href === 'string' && el.getAttribute('href') !== null) {
-    try { unsafe = !SAFE.has(new URL(el.href).protocol); } catch (e) { unsafe = true; }
+  if (href !== null && (name === 'a' || name === 'area')) {
+    try { unsafe = !SAFE.has(new URL(href, document.baseURI).protocol); } catch (e) { unsafe = true; }
   }
-  const submits = (el.localName === 'button' && el.type === 'submit')
-    || (el.localName === 'input' && (el.type === 'submit' || el.type === 'image'));
-  if (unsafe || submits) { try { el.click(); clicked++; } catch (e) {} }
+  const submits = (name === 'button' && buttonType.call(el) === 'submit')
+    || (name === 'input' && ['submit', 'image'].includes(inputType.call(el)));
+  if ((unsafe || submits) && el instanceof HTMLElement) { try { click.call(el); clicked++; } catch (e) {} }
 }
 window.scrollTo(0, 0);
 return { elements: all.length, clicked: clicked };
@@ -304,21 +315,21 @@ impl Chromium {
     }
 
     /// A command, retried after recording and dismissing any dialog that blocks it.
-    async fn call(&mut self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    async fn try_call(&mut self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value, String> {
         for _ in 0..10 {
             match self.raw(method.clone(), path, body.clone()).await {
-                Ok(value) => return value,
+                Ok(value) => return Ok(value),
                 Err((error, _)) if error == "unexpected alert open" => {
                     self.take_dialog().await;
                 }
-                Err((error, message)) => panic!("WebDriver {path}: {error}: {message}"),
+                Err((error, message)) => return Err(format!("WebDriver {path}: {error}: {message}")),
             }
         }
-        panic!("WebDriver {path}: dialogs keep opening");
+        Err(format!("WebDriver {path}: dialogs keep opening"))
     }
 
-    async fn script(&mut self, script: &str) -> Value {
-        self.call(
+    async fn try_script(&mut self, script: &str) -> Result<Value, String> {
+        self.try_call(
             reqwest::Method::POST,
             "/execute/sync",
             Some(json!({ "script": script, "args": [] })),
@@ -336,7 +347,7 @@ impl Chromium {
             assert_eq!(error, "unexpected alert open", "WebDriver /url: {message}");
             while self.take_dialog().await {}
             for _ in 0..100 {
-                if self.script("return document.readyState;").await == "complete" {
+                if self.try_script("return document.readyState;").await == Ok(json!("complete")) {
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -344,11 +355,13 @@ impl Chromium {
         }
     }
 
-    /// Give every handler of the page at `url` its chance, then say what happened.
+    /// Give every handler of the page at `url` its chance, then say what happened. A page
+    /// that navigates away meanwhile (the navigation control) makes some of these calls
+    /// fail: that is seen at the end, from what the page says (or no longer says).
     async fn visit(&mut self, url: &str) -> Visit {
         self.dialogs.clear();
         self.goto(url).await;
-        let probed = self.script(PROBE).await;
+        let probed = self.try_script(PROBE).await.unwrap_or_default();
         // The keyboard: Tab through the page (focus moves for real).
         let tabs: Vec<Value> = (0..60)
             .flat_map(|_| {
@@ -358,32 +371,51 @@ impl Chromium {
                 ]
             })
             .collect();
-        self.call(
-            reqwest::Method::POST,
-            "/actions",
-            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": tabs}]})),
-        )
-        .await;
-        // The pointer: a sweep over the window, at three scroll positions.
-        for scroll in ["0", "document.body.scrollHeight / 2", "document.body.scrollHeight"] {
-            self.script(&format!("window.scrollTo(0, {scroll}); return null;"))
-                .await;
-            let moves: Vec<Value> = (0..64)
-                .map(
-                    |i| json!({"type": "pointerMove", "duration": 0, "x": 10 + (i % 8) * 155, "y": 10 + (i / 8) * 110}),
-                )
-                .collect();
-            self.call(
+        let keyboard = json!({"type": "key", "id": "keyboard", "actions": tabs});
+        let _ = self
+            .try_call(
                 reqwest::Method::POST,
                 "/actions",
-                Some(json!({"actions": [{"type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"}, "actions": moves}]})),
+                Some(json!({ "actions": [keyboard] })),
             )
             .await;
+        // The pointer: a sweep over the viewport, at three scroll positions.
+        for scroll in ["0", "document.body.scrollHeight / 2", "document.body.scrollHeight"] {
+            let size = self
+                .try_script(&format!(
+                    "window.scrollTo(0, {scroll}); return [window.innerWidth, window.innerHeight];"
+                ))
+                .await
+                .unwrap_or_default();
+            let (width, height) = (size[0].as_u64().unwrap_or(0), size[1].as_u64().unwrap_or(0));
+            if width < 16 || height < 16 {
+                continue;
+            }
+            let moves: Vec<Value> = (0..24)
+                .map(|i| {
+                    let (x, y) = ((i % 4) * (width - 2) / 4 + 1, (i / 4) * (height - 2) / 6 + 1);
+                    json!({"type": "pointerMove", "duration": 0, "x": x, "y": y})
+                })
+                .collect();
+            let pointer =
+                json!({"type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"}, "actions": moves});
+            let _ = self
+                .try_call(reqwest::Method::POST, "/actions", Some(json!({ "actions": [pointer] })))
+                .await;
         }
         let _ = self.raw(reqwest::Method::DELETE, "/actions", None).await;
         // Timers, late loads and errors.
         tokio::time::sleep(Duration::from_millis(800)).await;
-        let collected = self.script(COLLECT).await;
+        let mut collected = Value::Null;
+        for _ in 0..20 {
+            match self.try_script(COLLECT).await {
+                Ok(value) => {
+                    collected = value;
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
         while self.take_dialog().await {}
         Visit {
             hits: collected["hits"].as_array().cloned().unwrap_or_default(),
