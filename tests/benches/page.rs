@@ -276,6 +276,161 @@ async fn directory() {
     );
 }
 
+/// The session cookie (`name=value`) of demo persona `uid`, for an external load tool.
+async fn session_cookie(portal: &agora_tests::RunningPortal, uid: &str) -> String {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let cookie_of = |res: &reqwest::Response| {
+        res.headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next())
+            .find(|c| !c.starts_with("agora_lang"))
+            .map(str::to_string)
+    };
+    let login = client
+        .get(format!("{}/login", portal.url))
+        .send()
+        .await
+        .expect("GET /login");
+    let first = cookie_of(&login).expect("a session cookie for the sign-in form");
+    let body = login.text().await.expect("body");
+    let csrf = agora_tests::page::csrf_token(&body).expect("CSRF token");
+    let res = client
+        .post(format!("{}/login/demo", portal.url))
+        .header(reqwest::header::COOKIE, &first)
+        .form(&[("uid", uid), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("POST /login/demo");
+    assert_eq!(res.status().as_u16(), 303, "demo sign-in");
+    cookie_of(&res).unwrap_or(first)
+}
+
+/// `wrk` (Debian's) against `url` with `cookie`: requests per second.
+fn wrk(url: &str, cookie: &str, connections: u32, seconds: u32) -> f64 {
+    let out = std::process::Command::new("wrk")
+        .args([
+            "-t2",
+            &format!("-c{connections}"),
+            &format!("-d{seconds}s"),
+            "-H",
+            &format!("Cookie: {cookie}"),
+            url,
+        ])
+        .output()
+        .expect("run wrk (apt-get install wrk; `cargo xtask bench` installs it)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no figure in wrk's output:\n{text}"))
+}
+
+/// The student page with every back-end healthy, and the same page with the mail server
+/// down, side by side under `wrk` (issue 10: ≥ 80 % of the healthy throughput).
+async fn failing_backend() {
+    use agora_tests::peers::{Dovecot, DovecotAuth};
+    let dovecot = Dovecot::start(
+        &[("alice.martin", "unused")],
+        DovecotAuth::Master {
+            user: "portal".into(),
+            password: "bench".into(),
+        },
+    );
+    dovecot.deliver(
+        "alice.martin",
+        "From: ENT <ent@univ-agora.fr>\r\nSubject: Bienvenue\r\nDate: Mon, 23 Nov 2026 08:00:00 +0100\r\n\r\nx\r\n",
+        false,
+    );
+    let dead = agora_tests::peers::free_port();
+    let mut portals = Vec::new();
+    for (name, port) in [("bench-healthy", dovecot.port), ("bench-mail-down", dead)] {
+        let (site, backend) = agora_tests::api::shipped_site(name).await;
+        site.append_config(&format!(
+            "[mail]\nimap_host = \"127.0.0.1\"\nimap_port = {port}\ntls = \"none\"\nauth = \"master\"\nmaster_user = \"portal\"\nmaster_password = \"bench\"\ntimeout_ms = 1000\n"
+        ));
+        let portal = site.start().await;
+        let cookie = session_cookie(&portal, "alice.martin").await;
+        // Warm the caches (and, for the second, meet the failing mail server once).
+        let client = reqwest::Client::new();
+        for _ in 0..3 {
+            client
+                .get(format!("{}/", portal.url))
+                .header(reqwest::header::COOKIE, &cookie)
+                .send()
+                .await
+                .expect("GET")
+                .bytes()
+                .await
+                .expect("body");
+        }
+        portals.push((name, portal, cookie, backend));
+    }
+    let mut figures = Vec::new();
+    for (name, portal, cookie, _) in &portals {
+        let url = format!("{}/", portal.url);
+        let cookie = cookie.clone();
+        let rps = tokio::task::spawn_blocking(move || wrk(&url, &cookie, 16, 10))
+            .await
+            .expect("wrk");
+        figures.push(rps);
+        println!("failing-backend: {name}: {rps:.0} pages/s (wrk, 16 connections, 10 s)");
+    }
+    println!(
+        "failing-backend: mail down at {:.0} % of the healthy throughput",
+        100.0 * figures[1] / figures[0]
+    );
+    for (_, portal, _, _) in portals {
+        portal.stop().await;
+    }
+}
+
+/// 16 concurrent page loads on 2 cores with a channel that burns its whole CPU budget on
+/// every render next to six well-behaved ones doing real work, render caches off: how many
+/// renders of the well-behaved channels failed (issue 10: 0).
+async fn saturated() {
+    let channels: String = (1..=6)
+        .map(|i| {
+            format!(
+                "[channels.work-{i}]\npackage = \"misbehaving\"\nconfig = {{ mode = \"busy\", iterations = 300000 }}\nbackends.slow = {{ url = \"http://127.0.0.1:9/\" }}\nbackends.echo = {{ url = \"http://127.0.0.1:9/\" }}\n\n"
+            )
+        })
+        .chain(std::iter::once(agora_tests::misbehaving("spinner", "loop", "http://127.0.0.1:9")))
+        .collect();
+    let ids = ["work-1", "work-2", "work-3", "work-4", "work-5", "work-6", "spinner"];
+    let site = agora_tests::Site::new("bench-saturated", &channels, &agora_tests::one_column_layout(&ids));
+    let portal = site.start().await;
+    let cookie = session_cookie(&portal, "alice.martin").await;
+    let url = format!("{}/", portal.url);
+    let rps = {
+        let cookie = cookie.clone();
+        tokio::task::spawn_blocking(move || wrk(&url, &cookie, 16, 10))
+            .await
+            .expect("wrk")
+    };
+    let metrics = portal.portal.state.metrics.render();
+    let (mut ok, mut failed) = (0u64, 0u64);
+    for line in metrics.lines().filter(|l| l.starts_with("agora_slot_renders_total{")) {
+        if !line.contains("publication=\"work-") {
+            continue;
+        }
+        let n: u64 = line.rsplit(' ').next().and_then(|v| v.parse().ok()).unwrap_or(0);
+        if line.contains("outcome=\"ok\"") {
+            ok += n;
+        } else {
+            failed += n;
+        }
+    }
+    println!(
+        "saturated (16 connections, 2 cores, a CPU-budget spinner on every page, 10 s): {rps:.0} pages/s; well-behaved renders {ok} ok, {failed} failed or not run"
+    );
+    portal.stop().await;
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument picks one benchmark.
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
@@ -296,6 +451,12 @@ fn main() {
         }
         if filter.as_deref().is_none_or(|f| "directory".contains(f)) {
             directory().await;
+        }
+        if filter.as_deref().is_none_or(|f| "failing-backend".contains(f)) {
+            failing_backend().await;
+        }
+        if filter.as_deref().is_none_or(|f| "saturated".contains(f)) {
+            saturated().await;
         }
     });
 }

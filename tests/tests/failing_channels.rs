@@ -116,7 +116,7 @@ async fn what_a_channel_returns_is_capped_and_its_detail_stays_in_the_log() {
     assert!(!deep.contains("backtrace"), "{deep}");
     let files = publication_chunk(&page, "files");
     assert!(
-        files.contains("may not do") && files.contains("wasi:filesystem/"),
+        files.contains("may not do") && files.contains("wasi:filesystem&#x2F;"),
         "{files}"
     );
     portal.stop().await;

@@ -280,6 +280,8 @@ fn bench(root: &Path, args: &[String]) -> Result<()> {
     build_channels(root)?;
     ensure_python_peers(root)?;
     ensure_debian_packages(DEBIAN_PEERS)?;
+    // The external load tool of the side-by-side page benchmarks.
+    ensure_debian_packages(&[("wrk", "/usr/bin/wrk")])?;
     let mut cmd = cargo();
     cmd.args([
         "bench",

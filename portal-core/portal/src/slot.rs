@@ -261,7 +261,7 @@ impl SlotRenderer {
             Decision::Render => self.breakers.decide(&key, now),
         };
         if decision == Decision::Remembered {
-            metrics::counter!("agora_slot_breaker_open_total").increment(1);
+            metrics::counter!("agora_slot_renders_total", "publication" => entry.publication.id.clone(), "outcome" => "remembered").increment(1);
             return self.remembered_view(&key, &publication_key, cached, now).await;
         }
         let request = RenderRequest {
@@ -280,6 +280,7 @@ impl SlotRenderer {
         };
         match self.engine.render(&entry.channel, &publication, request).await {
             Ok(rendered) => {
+                metrics::counter!("agora_slot_renders_total", "publication" => entry.publication.id.clone(), "outcome" => "ok").increment(1);
                 self.breakers.succeeded(&key);
                 self.breakers.succeeded(&publication_key);
                 self.remembered.invalidate(&key).await;
@@ -333,6 +334,7 @@ impl SlotRenderer {
                 ..
             }
         );
+        metrics::counter!("agora_slot_renders_total", "publication" => entry.publication.id.clone(), "outcome" => failure.label()).increment(1);
         let opened = self.breakers.failed(key, now, answer);
         let publication_open = !answer && self.breakers.publication_failed(publication_key, now);
         let publication: Arc<str> = entry.publication.id.as_str().into();

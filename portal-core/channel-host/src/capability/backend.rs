@@ -48,17 +48,17 @@ pub struct BackendHook {
 
 /// Per-render state of the back-end capability.
 pub struct BackendState {
-    grant: BackendGrant,
+    grant: Arc<BackendGrant>,
     hook: BackendHook,
 }
 
 impl Capability for Backend {
     const INTERFACE: &'static str = "agora:channel/backend";
-    type Grant = BackendGrant;
+    type Grant = Arc<BackendGrant>;
     type Hook = BackendHook;
     type State = BackendState;
 
-    fn grant(manifest: &ChannelManifest) -> Result<BackendGrant, ManifestError> {
+    fn grant(manifest: &ChannelManifest) -> Result<Arc<BackendGrant>, ManifestError> {
         for name in manifest.backends.keys() {
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
                 return Err(grant_error(
@@ -68,17 +68,17 @@ impl Capability for Backend {
                 ));
             }
         }
-        Ok(BackendGrant {
+        Ok(Arc::new(BackendGrant {
             declared: manifest.backends.keys().cloned().collect(),
             manifest_file: manifest
                 .source
                 .file_name()
                 .map(|f| f.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "channel.toml".into()),
-        })
+        }))
     }
 
-    fn prepare(grant: &BackendGrant, hook: BackendHook) -> BackendState {
+    fn prepare(grant: &Arc<BackendGrant>, hook: BackendHook) -> BackendState {
         BackendState {
             grant: grant.clone(),
             hook,

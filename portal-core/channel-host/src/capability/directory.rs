@@ -39,17 +39,17 @@ pub struct Directory;
 
 /// Per-render state: the grant (if any) and the portal's directory (if any).
 pub struct DirectoryState {
-    grant: Option<DirectoryGrant>,
+    grant: Option<Arc<DirectoryGrant>>,
     service: Option<Arc<dyn DirectoryService>>,
 }
 
 impl Capability for Directory {
     const INTERFACE: &'static str = "agora:channel/directory";
-    type Grant = Option<DirectoryGrant>;
+    type Grant = Option<Arc<DirectoryGrant>>;
     type Hook = Option<Arc<dyn DirectoryService>>;
     type State = DirectoryState;
 
-    fn grant(manifest: &ChannelManifest) -> Result<Option<DirectoryGrant>, ManifestError> {
+    fn grant(manifest: &ChannelManifest) -> Result<Option<Arc<DirectoryGrant>>, ManifestError> {
         let Some(d) = &manifest.directory else {
             return Ok(None);
         };
@@ -70,10 +70,10 @@ impl Capability for Directory {
         if !(1..=50).contains(&d.max_results) {
             return Err(grant_error(manifest, "directory.max_results", "must be 1..=50"));
         }
-        Ok(Some(d.clone()))
+        Ok(Some(Arc::new(d.clone())))
     }
 
-    fn prepare(grant: &Option<DirectoryGrant>, service: Option<Arc<dyn DirectoryService>>) -> DirectoryState {
+    fn prepare(grant: &Option<Arc<DirectoryGrant>>, service: Option<Arc<dyn DirectoryService>>) -> DirectoryState {
         DirectoryState {
             grant: grant.clone(),
             service,

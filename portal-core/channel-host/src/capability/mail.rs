@@ -64,28 +64,28 @@ pub struct Mail;
 
 /// Per-render state: the grant (if any) and the user's mail (if any).
 pub struct MailState {
-    grant: Option<MailGrant>,
+    grant: Option<Arc<MailGrant>>,
     service: Option<Arc<dyn MailService>>,
 }
 
 impl Capability for Mail {
     const INTERFACE: &'static str = "agora:channel/mail";
-    type Grant = Option<MailGrant>;
+    type Grant = Option<Arc<MailGrant>>;
     type Hook = Option<Arc<dyn MailService>>;
     type State = MailState;
 
-    fn grant(manifest: &ChannelManifest) -> Result<Option<MailGrant>, ManifestError> {
+    fn grant(manifest: &ChannelManifest) -> Result<Option<Arc<MailGrant>>, ManifestError> {
         match &manifest.mail {
             Some(m) if m.mailboxes.is_empty() => Err(grant_error(
                 manifest,
                 "mail.mailboxes",
                 "list the mailboxes the channel may summarise, e.g. [\"INBOX\"]",
             )),
-            other => Ok(other.clone()),
+            other => Ok(other.clone().map(Arc::new)),
         }
     }
 
-    fn prepare(grant: &Option<MailGrant>, service: Option<Arc<dyn MailService>>) -> MailState {
+    fn prepare(grant: &Option<Arc<MailGrant>>, service: Option<Arc<dyn MailService>>) -> MailState {
         MailState {
             grant: grant.clone(),
             service,
