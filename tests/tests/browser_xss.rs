@@ -426,23 +426,56 @@ impl Chromium {
             dialogs: self.dialogs.clone(),
         }
     }
+}
 
-    async fn quit(mut self) {
-        let _ = self
-            .http
-            .delete(format!("{}/session/{}", self.base, self.session))
-            .send()
-            .await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
+impl Chromium {
+    /// End the session, so that Chromium exits with it: a plain blocking request, as this
+    /// runs in `drop`, maybe while a panic unwinds.
+    fn end_session(&self) {
+        use std::io::{Read, Write};
+        let address = self.base.trim_start_matches("http://");
+        let Ok(mut stream) = std::net::TcpStream::connect(address) else {
+            return;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+        let request = format!(
+            "DELETE /session/{} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            self.session
+        );
+        if stream.write_all(request.as_bytes()).is_err() {
+            return;
+        }
+        // Wait for the whole answer (chromedriver keeps the connection open).
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = stream.read(&mut buf) {
+            answer.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&answer);
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().to_string())
+                    })
+                    .and_then(|v| v.parse::<usize>().ok());
+                if length.is_none_or(|length| body.len() >= length) {
+                    return;
+                }
+            }
+        }
     }
 }
 
 impl Drop for Chromium {
+    /// The session first (killing chromedriver alone leaves Chromium running, e.g. when the
+    /// test failed), then chromedriver.
     fn drop(&mut self) {
+        self.end_session();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
@@ -545,7 +578,7 @@ async fn run() {
     // The corpus, sanitised.
     let page_url = format!("{url}/xss");
     let visit = chromium.visit(&page_url).await;
-    chromium.quit().await;
+    drop(chromium);
     let by_line: HashMap<String, &corpus::Vector> = vectors.iter().map(|v| (v.line.to_string(), v)).collect();
     let report: Vec<String> = visit
         .hits
