@@ -128,39 +128,25 @@ impl RenderState {
     }
 }
 
+/// Link capability `$cap` through a getter giving its field `$field` and the ledger.
+macro_rules! link_capability {
+    ($linker:expr, $component:expr, $cap:ty, $field:ident) => {
+        <$cap>::link($linker, $component, |s: &mut RenderState| View {
+            state: &mut s.$field,
+            ledger: &mut s.ledger,
+        })?
+    };
+}
+
 /// Add every capability's interface to `linker` for `component`.
 pub fn link(linker: &mut Linker<RenderState>, component: &Component) -> wasmtime::Result<()> {
-    Backend::link(linker, component, |s| View {
-        state: &mut s.backend,
-        ledger: &mut s.ledger,
-    })?;
-    Cache::link(linker, component, |s| View {
-        state: &mut s.cache,
-        ledger: &mut s.ledger,
-    })?;
-    Person::link(linker, component, |s| View {
-        state: &mut s.person,
-        ledger: &mut s.ledger,
-    })?;
-    Log::link(linker, component, |s| View {
-        state: &mut s.log,
-        ledger: &mut s.ledger,
-    })?;
-    Request::link(linker, component, |s| View {
-        state: &mut s.request,
-        ledger: &mut s.ledger,
-    })?;
-    Directory::link(linker, component, |s| View {
-        state: &mut s.directory,
-        ledger: &mut s.ledger,
-    })?;
-    Mail::link(linker, component, |s| View {
-        state: &mut s.mail,
-        ledger: &mut s.ledger,
-    })?;
-    Wasi::link(linker, component, |s| View {
-        state: &mut s.wasi,
-        ledger: &mut s.ledger,
-    })?;
+    link_capability!(linker, component, Backend, backend);
+    link_capability!(linker, component, Cache, cache);
+    link_capability!(linker, component, Person, person);
+    link_capability!(linker, component, Log, log);
+    link_capability!(linker, component, Request, request);
+    link_capability!(linker, component, Directory, directory);
+    link_capability!(linker, component, Mail, mail);
+    link_capability!(linker, component, Wasi, wasi);
     Ok(())
 }

@@ -1,22 +1,13 @@
 //! The engine keeps compiled artefacts keyed by component hash, refuses what is not a
 //! component with the file named, and gives each render a fresh store.
 
+mod common;
+
 use agora_channel_host::engine::LoadError;
 use agora_channel_host::publication::PublicationSpec;
 use agora_channel_host::{Attributes, ChannelEngine, EngineOptions, Publication, RenderRequest};
 use std::path::PathBuf;
 use std::sync::Arc;
-
-fn packages() -> PathBuf {
-    let dir = std::env::var_os("AGORA_CHANNEL_PACKAGES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/channels"));
-    assert!(
-        dir.join("misbehaving/channel.wasm").exists(),
-        "channels are not built: run `cargo xtask test`"
-    );
-    dir
-}
 
 fn temp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("agora-engine-{name}-{}", std::process::id()));
@@ -33,7 +24,9 @@ fn compiled_artefacts_are_kept_by_component_hash_and_reused() {
         ..Default::default()
     })
     .expect("engine");
-    let first = engine.load_package(&packages().join("misbehaving")).expect("loads");
+    let first = engine
+        .load_package(&common::packages().join("misbehaving"))
+        .expect("loads");
     let files: Vec<_> = std::fs::read_dir(&artefacts)
         .expect("dir")
         .flatten()
@@ -55,7 +48,9 @@ fn compiled_artefacts_are_kept_by_component_hash_and_reused() {
         ..Default::default()
     })
     .expect("engine");
-    let second = engine.load_package(&packages().join("misbehaving")).expect("loads");
+    let second = engine
+        .load_package(&common::packages().join("misbehaving"))
+        .expect("loads");
     assert_eq!(first.component_hash, second.component_hash);
     assert_eq!(
         std::fs::metadata(artefacts.join(&files[0]))
@@ -69,7 +64,11 @@ fn compiled_artefacts_are_kept_by_component_hash_and_reused() {
 fn a_file_that_is_not_a_component_is_refused_with_its_name() {
     let dir = temp("garbage");
     std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::copy(packages().join("misbehaving/channel.toml"), dir.join("channel.toml")).expect("copy");
+    std::fs::copy(
+        common::packages().join("misbehaving/channel.toml"),
+        dir.join("channel.toml"),
+    )
+    .expect("copy");
     std::fs::write(dir.join("channel.wasm"), b"definitely not wasm").expect("write");
     let engine = ChannelEngine::new(EngineOptions {
         max_instances: 4,
@@ -88,7 +87,9 @@ async fn a_trap_does_not_poison_the_next_render() {
         ..Default::default()
     })
     .expect("engine");
-    let channel = engine.load_package(&packages().join("misbehaving")).expect("loads");
+    let channel = engine
+        .load_package(&common::packages().join("misbehaving"))
+        .expect("loads");
     let publish = |mode: &str| {
         let spec: PublicationSpec = toml::from_str(&format!(
             "package = \"misbehaving\"\nconfig = {{ mode = \"{mode}\" }}\nbackends.slow = {{ url = \"http://127.0.0.1:9/\" }}\nbackends.echo = {{ url = \"http://127.0.0.1:9/\" }}"

@@ -9,71 +9,27 @@ mod common;
 
 use agora_channel_host::RenderFailure;
 use agora_channel_host::ledger::{MAX_RECORD_BYTES, MAX_REFUSALS};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: delegates to the system allocator; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: same contract as the caller's.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
+use common::{CURRENT, LogBytes, PEAK};
+use std::sync::atomic::Ordering;
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-/// A log sink counting the bytes written.
-#[derive(Clone, Default)]
-struct LogBytes(Arc<Mutex<usize>>);
-
-impl Write for LogBytes {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        *self.0.lock().expect("lock") += buf.len();
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+static ALLOCATOR: common::Counting = common::Counting;
 
 /// Peak heap above the level before `f`, and log bytes written during `f`.
 async fn measure<F: std::future::Future<Output = T>, T>(log: &LogBytes, f: F) -> (T, usize, usize) {
-    let logged_before = *log.0.lock().expect("lock");
+    let logged_before = log.written();
     let base = CURRENT.load(Ordering::Relaxed);
     PEAK.store(base, Ordering::Relaxed);
     let out = f.await;
     let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
-    let logged = *log.0.lock().expect("lock") - logged_before;
+    let logged = log.written() - logged_before;
     (out, peak, logged)
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn floods_leave_host_memory_and_log_bounded() {
     let log = LogBytes::default();
-    let sink = log.clone();
-    tracing_subscriber::fmt()
-        .with_env_filter("warn,agora_channel_host=trace,channel=trace")
-        .with_writer(move || sink.clone())
-        .init();
+    log.install();
     let (engine, channel) = common::engine();
     const MIB: usize = 1 << 20;
 

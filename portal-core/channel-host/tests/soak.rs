@@ -17,50 +17,16 @@ mod common;
 
 use agora_channel_host::publication::PublicationSpec;
 use agora_channel_host::{ChannelEngine, EngineOptions, Publication};
+use common::{CURRENT, LogBytes};
 use futures::StreamExt;
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-struct Counting;
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: delegates to the system allocator; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: same contract as the caller's.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            CURRENT.fetch_add(layout.size(), Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-#[derive(Clone, Default)]
-struct LogBytes(Arc<Mutex<usize>>);
-
-impl Write for LogBytes {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        *self.0.lock().expect("lock") += buf.len();
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+static ALLOCATOR: common::Counting = common::Counting;
 
 /// A loopback HTTP back-end answering `body` after `delay`.
 async fn backend(delay: Duration, body: &'static str) -> String {
@@ -125,11 +91,7 @@ fn thousands_of_hostile_renders_leave_the_host_whole() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(400);
     let log = LogBytes::default();
-    let sink = log.clone();
-    tracing_subscriber::fmt()
-        .with_env_filter("warn,agora_channel_host=trace,channel=trace")
-        .with_writer(move || sink.clone())
-        .init();
+    log.install();
     let render_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -181,7 +143,7 @@ fn thousands_of_hostile_renders_leave_the_host_whole() {
             let _ = engine.render(&channel, p, common::request()).await;
         }
         let heap_before = CURRENT.load(Ordering::Relaxed);
-        let log_before = *log.0.lock().expect("lock");
+        let log_before = log.written();
         let started = Instant::now();
 
         let outcomes: Vec<(usize, bool, Result<(), String>)> = futures::stream::iter(0..renders)
@@ -215,7 +177,7 @@ fn thousands_of_hostile_renders_leave_the_host_whole() {
         // Let the pool and caches settle, then measure.
         tokio::time::sleep(Duration::from_millis(200)).await;
         let heap_after = CURRENT.load(Ordering::Relaxed);
-        let logged = *log.0.lock().expect("lock") - log_before;
+        let logged = log.written() - log_before;
         let heap_growth = heap_after.saturating_sub(heap_before);
         eprintln!(
             "soak: {renders} renders in {elapsed:.1?}, 8 concurrent; heap {} → {} KiB (+{} KiB); log {} KiB",

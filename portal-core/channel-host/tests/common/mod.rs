@@ -5,8 +5,11 @@
 
 use agora_channel_host::publication::PublicationSpec;
 use agora_channel_host::{Attributes, ChannelEngine, EngineOptions, LoadedChannel, Publication, RenderRequest};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Where `cargo xtask` installed the channel packages.
 pub fn packages() -> PathBuf {
@@ -58,5 +61,63 @@ pub fn request() -> RenderRequest {
         portal_url: "http://127.0.0.1/".into(),
         params: Default::default(),
         services: Default::default(),
+    }
+}
+
+/// Counts the process's heap, for the tests that bound it (each declares it as its
+/// `#[global_allocator]`).
+pub struct Counting;
+
+/// Bytes allocated now.
+pub static CURRENT: AtomicUsize = AtomicUsize::new(0);
+/// Highest [`CURRENT`] since it was last reset.
+pub static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: delegates to the system allocator; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: same contract as the caller's.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) };
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+/// A log sink counting the bytes written.
+#[derive(Clone, Default)]
+pub struct LogBytes(pub Arc<Mutex<usize>>);
+
+impl LogBytes {
+    /// Bytes written so far.
+    pub fn written(&self) -> usize {
+        *self.0.lock().expect("lock")
+    }
+
+    /// Install a global subscriber writing the host's and channels' lines into this sink.
+    pub fn install(&self) {
+        let sink = self.clone();
+        tracing_subscriber::fmt()
+            .with_env_filter("warn,agora_channel_host=trace,channel=trace")
+            .with_writer(move || sink.clone())
+            .init();
+    }
+}
+
+impl Write for LogBytes {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        *self.0.lock().expect("lock") += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
