@@ -21,20 +21,32 @@ async fn a_down_back_end_is_asked_once_per_back_off_not_once_per_view() {
     let portal = site.start().await;
     let client = portal.client();
     portal.sign_in(&client, "alice.martin").await;
+    let started = std::time::Instant::now();
     for _ in 0..20 {
         let slot = publication_chunk(&portal.get_page(&client, "/?lang=en").await, "echo-down");
         assert!(slot.contains("unavailable for now"), "every view says why: {slot}");
     }
+    // One render, then at most one probe per back-off (1 s, 2 s, 4 s …) on a slow machine.
+    let allowed = 2 + started.elapsed().as_secs() as u32;
     let hits = backend.hits("/echo");
-    assert!(hits <= 2, "20 page views asked the dead back-end {hits} times");
+    assert!(hits <= allowed, "20 page views asked the dead back-end {hits} times");
     let warnings = logs.lines_with(&["WARN", "echo-down", "render failed"]);
     assert_eq!(warnings.len(), 1, "one warning, not one per view: {warnings:#?}");
 
-    // The back-end is back: after the back-off, one view probes and the slot recovers.
+    // The back-end is back: after the back-off, a view probes and the slot recovers.
     backend.route("/echo", Answer::ok("text/html", "<p class=\"marker\">back again</p>"));
-    tokio::time::sleep(Duration::from_millis(1_100)).await;
-    let slot = publication_chunk(&portal.get_page(&client, "/?lang=en").await, "echo-down");
-    assert!(slot.contains("back again"), "{slot}");
+    let mut slot = String::new();
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        slot = publication_chunk(&portal.get_page(&client, "/?lang=en").await, "echo-down");
+        if slot.contains("back again") {
+            break;
+        }
+    }
+    assert!(
+        slot.contains("back again"),
+        "the slot recovers after its back-off: {slot}"
+    );
     portal.stop().await;
 }
 

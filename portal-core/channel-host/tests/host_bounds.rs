@@ -53,7 +53,7 @@ async fn floods_leave_host_memory_and_log_bounded() {
     assert!(peak < 8 * MIB, "path flood: host peak grew by {} MiB", peak / MIB);
     assert!(logged < 16 * 1024, "path flood: {logged} bytes of log");
 
-    // 100 undeclared 1 MiB back-end names: they count against `limits.requests` (8).
+    // 24 undeclared 1 MiB back-end names: they count against `limits.requests` (8).
     let p = common::publish(&channel, "name-flood", "name-flood", "");
     let (result, peak, logged) = measure(&log, engine.render(&channel, &p, common::request())).await;
     assert_eq!(result.unwrap_err(), RenderFailure::RequestBudget(8));

@@ -5,7 +5,7 @@
 //! `flaky` back-end says so), `echo` (returns the `echo` back-end's body as HTML) and `ok`.
 //!
 //! Floods and tricks aimed at the host's bounds: `attr-flood` (200 attribute names of 1 MiB),
-//! `path-flood` (32 invalid 1 MiB paths), `name-flood` (100 undeclared 1 MiB back-end names),
+//! `path-flood` (32 invalid 1 MiB paths), `name-flood` (24 undeclared 1 MiB back-end names, three times the request budget),
 //! `log-flood` (1,000 lines of 1 MiB), `cache-flood` (1,000 entries under 1 MiB keys),
 //! `big-title` and `big-detail` (5 MB each), `cache-write` / `cache-read` (the key
 //! `feed:/rss.xml`, value from `value`), `busy` (`iterations` rounds of arithmetic, then
@@ -105,7 +105,7 @@ impl Channel for Misbehaving {
             }
             "name-flood" => {
                 let name = huge('n');
-                for _ in 0..100 {
+                for _ in 0..24 {
                     let _ = backend::get(&name, "/");
                 }
                 Err(ChannelError::internal("flooded back-end names"))
