@@ -9,8 +9,6 @@
 //! * **Log**: the channel's own lines *and* the host's lines about this render share the
 //!   channel's `limits.log_bytes`; host lines are also rate-limited per publication across
 //!   renders ([`HostLines`]), so a flood of refused calls cannot fill the portal's log.
-//! * **Host wait**: time spent waiting on host calls (for the metrics; the CPU budget is
-//!   charged from a CPU clock, see [`crate::cpu`]).
 //!
 //! Invariant: nothing a guest passes to the host is kept beyond [`MAX_RECORD_BYTES`] per
 //! record, and the number of records is fixed, whatever the guest does.
@@ -118,7 +116,6 @@ pub struct Ledger {
     host_lines: Arc<HostLines>,
     requests_made: u32,
     log_bytes: u32,
-    host_wait: Duration,
     record: Record,
 }
 
@@ -136,7 +133,6 @@ impl Ledger {
             host_lines,
             requests_made: 0,
             log_bytes: 0,
-            host_wait: Duration::ZERO,
             record: Record::default(),
         }
     }
@@ -215,16 +211,6 @@ impl Ledger {
         let granted = wanted.min(left);
         self.log_bytes += granted as u32;
         granted
-    }
-
-    /// Note time spent waiting on a host call.
-    pub fn waited(&mut self, since: Instant) {
-        self.host_wait += since.elapsed();
-    }
-
-    /// Time spent waiting on host calls so far.
-    pub fn host_wait(&self) -> Duration {
-        self.host_wait
     }
 
     /// What the render recorded.

@@ -18,14 +18,6 @@ pub struct Services {
     pub mail: Option<Arc<dyn MailService>>,
 }
 
-impl Services {
-    /// Whether a render with these services may use the user's own credentials (a proxy
-    /// ticket or their mailbox): such renders are personal and never shown to anybody else.
-    pub fn personal_credentials(&self) -> bool {
-        self.proxy_tickets.is_some() || self.mail.is_some()
-    }
-}
-
 impl std::fmt::Debug for Services {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Services")

@@ -79,7 +79,8 @@ impl Breakers {
     }
 
     /// Whether `key` is open (would not render now), without taking a probe.
-    pub fn is_open(&self, key: &str, now_ms: i64) -> bool {
+    #[cfg(test)]
+    fn is_open(&self, key: &str, now_ms: i64) -> bool {
         let states = self.states.lock().unwrap_or_else(|p| p.into_inner());
         states.get(key).is_some_and(|s| now_ms < s.open_until || s.probing)
     }

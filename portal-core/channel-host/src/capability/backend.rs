@@ -12,7 +12,6 @@ use crate::manifest::{ChannelManifest, ManifestError};
 use crate::publication::{BackendAuth, BackendBinding, Publication};
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Instant;
 use url::Url;
 use wasmtime::component::{Component, Linker};
 
@@ -299,10 +298,8 @@ impl Host for View<'_, BackendState> {
             );
             return Err(self.refuse(FetchError::NotGranted(msg)));
         };
-        let started = Instant::now();
         let backend = req.backend.clone();
         let result = self.perform(&binding, req).await;
-        self.ledger.waited(started);
         let outcome = match &result {
             Ok(r) if r.status < 400 => "ok",
             Ok(_) => "http_error",

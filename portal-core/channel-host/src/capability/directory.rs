@@ -8,7 +8,6 @@ use super::shape::{Capability, Getter, HasView, View, grant_error};
 use crate::bindings::agora::channel::directory::{self as wit, DirectoryError, Entry, Host};
 use crate::manifest::{ChannelManifest, DirectoryGrant, ManifestError};
 use std::sync::Arc;
-use std::time::Instant;
 use wasmtime::component::{Component, Linker};
 
 /// One person found in the directory: attribute → values.
@@ -131,10 +130,8 @@ impl Host for View<'_, DirectoryState> {
         };
         let query = check_query(&query).map_err(DirectoryError::InvalidQuery)?;
         let max = max.clamp(1, grant.max_results);
-        let started = Instant::now();
         // Ask for a few more: red-listed people are removed after the search.
         let found = directory.search(&query, max + 10).await;
-        self.ledger.waited(started);
         let found = found.map_err(|e| match e {
             DirectoryFailure::InvalidQuery(m) => DirectoryError::InvalidQuery(m),
             DirectoryFailure::Unavailable(m) => DirectoryError::Unavailable(m),

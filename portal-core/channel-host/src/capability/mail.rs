@@ -8,7 +8,6 @@ use crate::bindings::agora::channel::mail::{self as wit, Host, MailError, Messag
 use crate::ledger::quoted;
 use crate::manifest::{ChannelManifest, MailGrant, ManifestError};
 use std::sync::Arc;
-use std::time::Instant;
 use wasmtime::component::{Component, Linker};
 
 /// One message in a mailbox summary.
@@ -122,9 +121,7 @@ impl Host for View<'_, MailState> {
                 "no mail server is configured on this portal ([mail] in portal.toml), or nobody is signed in".into(),
             ));
         };
-        let started = Instant::now();
         let result = mail.summary(&mailbox, latest.min(50)).await;
-        self.ledger.waited(started);
         let outcome = match &result {
             Ok(_) => "ok",
             Err(MailFailure::AuthFailed(_)) => "auth_failed",
