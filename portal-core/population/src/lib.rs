@@ -1,27 +1,34 @@
 //! # agora-population — populations that explain themselves
 //!
-//! A [`PopulationSet`] is loaded from TOML (see the crate README), validated (unknown
-//! populations in `include`, include cycles, bad regexes, bad level ranges are errors naming
-//! the population and the reason), then evaluated for a person's attributes:
-//! [`PopulationSet::memberships`] for speed, [`PopulationSet::explain`] for people.
+//! A [`PopulationSet`] is loaded from TOML (see `docs/populations.md`), validated (unknown
+//! tests, unknown populations in `include`, include cycles, bad regexes, bad level ranges,
+//! malformed tagged values are errors naming the population, where and why; attribute
+//! names no directory is likely to hold are [`Warning`]s, in [`PopulationSet::warnings`]),
+//! then evaluated for a person's attributes: [`PopulationSet::memberships`] for speed,
+//! [`PopulationSet::explain`] for people.
 
 mod explain;
+mod lint;
+mod load;
 mod rule;
 mod subject;
 
-pub use explain::{Explanation, Outcome};
+pub use explain::{Explanation, Malformed, Outcome};
+pub use lint::{KNOWN_ATTRIBUTES, Warning, WarningKind};
 pub use rule::{InscriptionTest, LevelRange, RoleTest, Rule};
 pub use subject::Subject;
 
+use load::Definition;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 
 /// Person attributes: name → values.
 pub type Attributes = BTreeMap<String, Vec<String>>;
 
-/// A population definition that cannot be used.
+/// A population definition that cannot be used. Displayed as ``population `id`: reason``
+/// (or the reason alone for file-level errors).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("[populations.{population}]: {reason}")]
+#[error("{}{reason}", if population.is_empty() { String::new() } else { format!("population `{population}`: ") })]
 pub struct PopulationError {
     /// The population at fault (empty for file-level errors).
     pub population: String,
@@ -37,28 +44,6 @@ pub struct Label {
     pub fr: String,
     /// English.
     pub en: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Definition {
-    #[serde(default)]
-    label: Label,
-    rule: Rule,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct File {
-    /// Month (1–12) when the academic year starts (September in France).
-    #[serde(default = "september")]
-    academic_year_starts: u32,
-    #[serde(default)]
-    populations: BTreeMap<String, Definition>,
-}
-
-fn september() -> u32 {
-    9
 }
 
 /// One validated population.
@@ -80,23 +65,16 @@ pub struct PopulationSet {
     populations: Vec<Population>,
     index: HashMap<String, usize>,
     academic_year_starts: u32,
+    warnings: Vec<Warning>,
 }
 
 impl PopulationSet {
-    /// Parse and validate a TOML document.
+    /// Parse and validate a TOML document. What loads but looks wrong (an attribute name
+    /// no directory is likely to hold) is kept in [`PopulationSet::warnings`].
     pub fn from_toml(text: &str) -> Result<Self, PopulationError> {
-        let file: File = toml::from_str(text).map_err(|e| PopulationError {
-            population: String::new(),
-            reason: e.to_string().trim_end().replace('\n', " "),
-        })?;
-        if !(1..=12).contains(&file.academic_year_starts) {
-            return Err(PopulationError {
-                population: String::new(),
-                reason: "academic_year_starts must be 1..=12".into(),
-            });
-        }
+        let file = load::read(text)?;
         // Topological order over includes, so each population is evaluated after those it includes.
-        let ids: Vec<&String> = file.populations.keys().collect();
+        let ids: Vec<&String> = file.definitions.keys().collect();
         let mut order: Vec<String> = Vec::new();
         let mut state: HashMap<&str, u8> = HashMap::new(); // 1 = visiting, 2 = done
         fn visit<'a>(
@@ -140,15 +118,20 @@ impl PopulationSet {
             Ok(())
         }
         for id in &ids {
-            visit(id, &file.populations, &mut state, &mut order, &mut Vec::new())?;
+            visit(id, &file.definitions, &mut state, &mut order, &mut Vec::new())?;
         }
         let mut set = PopulationSet {
             populations: Vec::new(),
             index: HashMap::new(),
             academic_year_starts: file.academic_year_starts,
+            warnings: file
+                .definitions
+                .iter()
+                .flat_map(|(id, def)| lint::check(id, &def.rule, &file.local_attributes))
+                .collect(),
         };
         for id in order {
-            let def = &file.populations[&id];
+            let def = &file.definitions[&id];
             let compiled = def.rule.compile(&set.index).map_err(|reason| PopulationError {
                 population: id.clone(),
                 reason,
@@ -162,6 +145,12 @@ impl PopulationSet {
             });
         }
         Ok(set)
+    }
+
+    /// What loaded but is most likely a mistake (a misspelt attribute name…), by population
+    /// id then in the order written. Worth logging at load time; empty when all is well.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
     }
 
     /// Populations, in evaluation order.

@@ -1,8 +1,9 @@
 //! The rule language: what admins write, and its compiled form.
 
 use crate::Population;
-use crate::explain::Outcome;
+use crate::explain::{Malformed, Outcome};
 use crate::subject::Subject;
+use agora_supann::{SupannError, Tagged};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -42,6 +43,10 @@ pub enum YearSpec {
 pub struct LevelRange(pub String);
 
 /// An inscription test: true when one of the person's inscriptions satisfies every field given.
+///
+/// `etape`, `diplome` and `typedip` are SupAnn tagged values: written bare (`L2DROIT`) they
+/// match the code whatever its label; written as the directory writes them
+/// (`{UAI:0751717J}L2DROIT`), label and code must both match.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct InscriptionTest {
@@ -51,11 +56,11 @@ pub struct InscriptionTest {
     pub levels: Option<LevelRange>,
     /// Unit (`affect`), e.g. `UFR27`.
     pub affect: Option<String>,
-    /// Step code (the part after the label), e.g. `L1MATH`.
+    /// Step (étape), e.g. `L1MATH` or `{UAI:0751717J}L1MATH`.
     pub etape: Option<String>,
-    /// Diploma code.
+    /// Diploma, e.g. `2500256` or `{SISE}2500256`.
     pub diplome: Option<String>,
-    /// Diploma type code.
+    /// Diploma type, e.g. `XB` or `{SISE}XB`.
     pub typedip: Option<String>,
 }
 
@@ -63,7 +68,7 @@ pub struct InscriptionTest {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoleTest {
-    /// Role code, e.g. `D30` (the `{SUPANN}` label is not written).
+    /// Role code, e.g. `D30` (any label) or `{SUPANN}D30` (that label only).
     pub role: String,
     /// Entity code, e.g. `UFR27`.
     pub entity: Option<String>,
@@ -165,7 +170,10 @@ impl Rule {
             Rule::Affiliation(a) => Compiled::Has("eduPersonAffiliation".into(), a.clone()),
             Rule::PrimaryAffiliation(a) => Compiled::Equals("eduPersonPrimaryAffiliation".into(), a.clone()),
             Rule::Entity(e) => Compiled::Has("supannEntiteAffectation".into(), e.clone()),
-            Rule::Role(r) => Compiled::Role(r.clone()),
+            Rule::Role(r) => Compiled::Role {
+                role: tag("role", &r.role)?,
+                test: r.clone(),
+            },
             Rule::Inscription(t) => {
                 let year = match &t.year {
                     None => None,
@@ -176,14 +184,36 @@ impl Rule {
                     }
                 };
                 let levels = t.levels.as_ref().map(|l| parse_levels(&l.0)).transpose()?;
-                Compiled::Inscription {
+                let tagged = |field: &str, value: &Option<String>| {
+                    value
+                        .as_ref()
+                        .map(|v| tag(&format!("inscription {field}"), v))
+                        .transpose()
+                };
+                Compiled::Inscription(Box::new(InscriptionFilter {
                     year,
                     levels,
+                    etape: tagged("etape", &t.etape)?,
+                    diplome: tagged("diplome", &t.diplome)?,
+                    typedip: tagged("typedip", &t.typedip)?,
                     test: t.clone(),
-                }
+                }))
             }
         })
     }
+}
+
+/// A rule value read as a SupAnn tagged value (`{SISE}2000123` or a bare `2000123`).
+fn tag(what: &str, value: &str) -> Result<Tagged, String> {
+    value
+        .parse()
+        .map_err(|e: SupannError| format!("{what} `{value}`: {}", e.reason))
+}
+
+/// Whether the person's `have` is the rule's `want`: same code, and same label when the rule
+/// writes one.
+fn tag_matches(want: &Tagged, have: &Tagged) -> bool {
+    have.code == want.code && want.label.as_ref().is_none_or(|l| have.label.as_ref() == Some(l))
 }
 
 fn parse_level(s: &str) -> Option<(char, u8)> {
@@ -226,16 +256,31 @@ pub enum Compiled {
     /// Numeric comparison.
     Compare(String, CompareOp, f64),
     /// Role on entity.
-    Role(RoleTest),
-    /// Inscription; `year`: None = any, Some(None) = current, Some(Some(y)) = y.
-    Inscription {
-        /// Year filter.
-        year: Option<Option<i32>>,
-        /// Cycle, first and last year.
-        levels: Option<(char, u8, u8)>,
+    Role {
+        /// The role, read as a tagged value.
+        role: Tagged,
         /// The test as written.
-        test: InscriptionTest,
+        test: RoleTest,
     },
+    /// Inscription.
+    Inscription(Box<InscriptionFilter>),
+}
+
+/// A compiled inscription test.
+#[derive(Debug, Clone)]
+pub struct InscriptionFilter {
+    /// Year: None = any, Some(None) = current, Some(Some(y)) = y.
+    pub year: Option<Option<i32>>,
+    /// Cycle, first and last year.
+    pub levels: Option<(char, u8, u8)>,
+    /// Step, read as a tagged value.
+    pub etape: Option<Tagged>,
+    /// Diploma, read as a tagged value.
+    pub diplome: Option<Tagged>,
+    /// Diploma type, read as a tagged value.
+    pub typedip: Option<Tagged>,
+    /// The test as written.
+    pub test: InscriptionTest,
 }
 
 fn compare(op: CompareOp, a: f64, b: f64) -> bool {
@@ -265,10 +310,22 @@ impl Compiled {
                 .values(a)
                 .iter()
                 .any(|x| x.trim().parse::<f64>().is_ok_and(|x| compare(*op, x, *n))),
-            Compiled::Role(t) => s.roles.iter().any(|r| {
-                r.role.code == t.role && t.entity.as_ref().is_none_or(|e| r.code.as_deref() == Some(e.as_str()))
+            Compiled::Role { role, test } => s.roles.iter().any(|r| {
+                tag_matches(role, &r.role)
+                    && test
+                        .entity
+                        .as_ref()
+                        .is_none_or(|e| r.code.as_deref() == Some(e.as_str()))
             }),
-            Compiled::Inscription { year, levels, test } => s.inscriptions.iter().any(|i| {
+            Compiled::Inscription(filter) => s.inscriptions.iter().any(|i| {
+                let InscriptionFilter {
+                    year,
+                    levels,
+                    etape,
+                    diplome,
+                    typedip,
+                    test,
+                } = &**filter;
                 let want_year = year.map(|y| y.unwrap_or(s.current_year));
                 want_year.is_none_or(|y| i32::from(i.anneeinsc) == y)
                     && levels.is_none_or(|(c, lo, hi)| {
@@ -278,15 +335,13 @@ impl Compiled {
                         .affect
                         .as_ref()
                         .is_none_or(|a| i.affect.as_deref() == Some(a.as_str()))
-                    && test
-                        .etape
+                    && etape
                         .as_ref()
-                        .is_none_or(|e| i.etape.as_ref().is_some_and(|x| &x.code == e))
-                    && test
-                        .diplome
+                        .is_none_or(|e| i.etape.as_ref().is_some_and(|x| tag_matches(e, x)))
+                    && diplome
                         .as_ref()
-                        .is_none_or(|d| i.diplome.as_ref().is_some_and(|x| &x.code == d))
-                    && test.typedip.as_ref().is_none_or(|d| &i.typedip.code == d)
+                        .is_none_or(|d| i.diplome.as_ref().is_some_and(|x| tag_matches(d, x)))
+                    && typedip.as_ref().is_none_or(|d| tag_matches(d, &i.typedip))
             }),
         }
     }
@@ -317,7 +372,7 @@ impl Compiled {
             Compiled::Matches(a, re) => (format!("{a} matches /{re}/"), seen(a), Vec::new()),
             Compiled::Present(a) => (format!("{a} is present"), seen(a), Vec::new()),
             Compiled::Compare(a, op, n) => (format!("{a} {op:?} {n}"), seen(a), Vec::new()),
-            Compiled::Role(t) => (
+            Compiled::Role { test: t, .. } => (
                 format!(
                     "role {}{}",
                     t.role,
@@ -326,7 +381,8 @@ impl Compiled {
                 seen("supannRoleEntite"),
                 Vec::new(),
             ),
-            Compiled::Inscription { test, year, .. } => {
+            Compiled::Inscription(filter) => {
+                let InscriptionFilter { test, year, .. } = &**filter;
                 let y = match year {
                     None => "any year".to_string(),
                     Some(None) => format!("current year ({})", s.current_year),
@@ -346,18 +402,43 @@ impl Compiled {
                         parts.push(format!("{k} {v}"));
                     }
                 }
-                let mut detail = seen("supannEtuInscription");
-                for (attr, e) in s.malformed.iter().filter(|(a, _)| a == "supannEtuInscription") {
-                    detail.push_str(&format!("; malformed {attr}: {e}"));
-                }
-                (format!("an inscription with {}", parts.join(", ")), detail, Vec::new())
+                (
+                    format!("an inscription with {}", parts.join(", ")),
+                    seen("supannEtuInscription"),
+                    Vec::new(),
+                )
             }
+        };
+        let malformed = match self.attribute() {
+            Some(a) => s
+                .malformed
+                .iter()
+                .filter(|(attribute, _)| attribute == a)
+                .map(|(attribute, e)| Malformed::new(attribute, e))
+                .collect(),
+            None => Vec::new(),
         };
         Outcome {
             matched,
             rule,
             detail,
+            malformed,
             children,
+        }
+    }
+
+    /// The attribute this test looks at itself (none for `all`, `any`, `not`, `include`).
+    fn attribute(&self) -> Option<&str> {
+        match self {
+            Compiled::All(_) | Compiled::Any(_) | Compiled::Not(_) | Compiled::Include(_) => None,
+            Compiled::Equals(a, _)
+            | Compiled::Has(a, _)
+            | Compiled::OneOf(a, _)
+            | Compiled::Matches(a, _)
+            | Compiled::Present(a)
+            | Compiled::Compare(a, _, _) => Some(a),
+            Compiled::Role { .. } => Some("supannRoleEntite"),
+            Compiled::Inscription(_) => Some("supannEtuInscription"),
         }
     }
 }

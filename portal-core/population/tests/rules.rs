@@ -197,3 +197,104 @@ fn invalid_definitions_are_refused_with_the_population_and_reason() {
     let e = PopulationSet::from_toml("[populations.a]\nrule = { sometimes = true }").unwrap_err();
     assert!(e.to_string().contains("sometimes"), "{e}");
 }
+
+const L2_DROIT: &str = "[etab={UAI}0751717J][anneeinsc=2026][regimeinsc={SISE}10][sectdisc={SISE}01][typedip={SISE}XB][cursusann={SUPANN}L2][affect=UFR01][diplome={SISE}2000123][etape={UAI:0751717J}L2DROIT]";
+
+#[test]
+fn rule_values_may_be_written_as_the_directory_writes_them() {
+    let set = PopulationSet::from_toml(
+        r#"
+[populations.bare-diplome]
+rule = { inscription = { diplome = "2000123" } }
+[populations.tagged-diplome]
+rule = { inscription = { diplome = "{SISE}2000123" } }
+[populations.tagged-etape]
+rule = { inscription = { etape = "{UAI:0751717J}L2DROIT", year = 2026 } }
+[populations.bare-etape]
+rule = { inscription = { etape = "L2DROIT" } }
+[populations.tagged-typedip]
+rule = { inscription = { typedip = "{SISE}XB" } }
+[populations.tagged-role]
+rule = { role = { role = "{SUPANN}D30", entity = "UFR01" } }
+[populations.other-etab]
+rule = { inscription = { etape = "{UAI:0000000X}L2DROIT" } }
+[populations.other-label]
+rule = { inscription = { diplome = "{UAI}2000123" } }
+[populations.other-code]
+rule = { inscription = { diplome = "{SISE}2000124" } }
+"#,
+    )
+    .expect("valid rules");
+    let attrs = person(&[
+        ("supannEtuInscription", L2_DROIT),
+        ("supannRoleEntite", "[role={SUPANN}D30][type={SUPANN}S302][code=UFR01]"),
+    ]);
+    assert_eq!(
+        memberships(&set, &attrs),
+        [
+            "bare-diplome",
+            "bare-etape",
+            "tagged-diplome",
+            "tagged-etape",
+            "tagged-role",
+            "tagged-typedip"
+        ]
+    );
+    // A tagged value that cannot be one is refused, naming the population.
+    let e = PopulationSet::from_toml("[populations.l2]\nrule = { inscription = { diplome = \"{SISE2000123\" } }")
+        .unwrap_err();
+    assert_eq!(e.population, "l2", "{e}");
+    assert!(e.reason.contains("diplome `{SISE2000123`"), "{e}");
+}
+
+#[test]
+fn explanations_flag_malformed_values_in_text_and_json() {
+    let set = PopulationSet::from_toml(
+        r#"
+[populations.students]
+rule = { affiliation = "student" }
+[populations.l1]
+rule = { all = [{ include = "students" }, { inscription = { levels = "L1" } }] }
+[populations.directors]
+rule = { role = { role = "D30" } }
+[populations.enrolled]
+rule = { present = "supannEtuInscription" }
+"#,
+    )
+    .expect("valid rules");
+    let attrs = person(&[
+        ("eduPersonAffiliation", "student"),
+        ("supannEtuInscription", "[etab={UAI}0751717J][anneeinsc=20"),
+        ("supannRoleEntite", "[role={SUPANN}D30][code=UFR27"),
+    ]);
+    let explanations = set.explain(&Subject::new(&attrs, 2026));
+    let find = |id: &str| explanations.iter().find(|e| e.population == id).expect("explained");
+
+    let text = find("directors").to_text();
+    assert!(
+        text.contains("⚠ malformed supannRoleEntite `[role={SUPANN}D30][code=UFR27`: `[` not closed by `]`"),
+        "{text}"
+    );
+    let text = find("enrolled").to_text();
+    assert!(text.contains("⚠ malformed supannEtuInscription"), "{text}");
+    assert!(
+        !text.contains("supannRoleEntite"),
+        "only what the rule looked at: {text}"
+    );
+
+    let json = serde_json::to_value(find("l1")).expect("serialisable");
+    let inscription = &json["outcome"]["children"][1];
+    assert_eq!(
+        inscription["malformed"],
+        serde_json::json!([{
+            "attribute": "supannEtuInscription",
+            "value": "[etab={UAI}0751717J][anneeinsc=20",
+            "position": 20,
+            "reason": "`[` not closed by `]`",
+        }]),
+        "{json}"
+    );
+    assert!(json["outcome"]["children"][0].get("malformed").is_none(), "{json}");
+    let json = serde_json::to_value(find("students")).expect("serialisable");
+    assert!(json["outcome"].get("malformed").is_none(), "{json}");
+}
