@@ -230,8 +230,8 @@ async fn signon() {
 /// Person resolution: a cold LDAP fetch from the local slapd (new connection, bind-less
 /// search), a fetch on a pooled connection, and resolution with a warm person cache.
 async fn directory() {
-    use agora_portal::ldap_directory::LdapDirectory;
-    use agora_portal::person::{AttributeSource, PersonResolver};
+    use agora_portal::people::ldap::LdapDirectory;
+    use agora_portal::people::{AttributeSource, PersonResolver};
     use std::sync::Arc;
     let slapd = agora_tests::peers::Slapd::start();
     let mut config = agora_portal::PortalConfig::default().ldap;

@@ -69,7 +69,7 @@ async fn saved_renders_stay_bounded_whatever_the_parameters() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rows = portal.portal.state.storage.count_renders().await.expect("count");
     assert!(
-        (1..=agora_portal::slot::STORED_PER_USER as i64).contains(&rows),
+        (1..=agora_portal::page::slot::STORED_PER_USER as i64).contains(&rows),
         "40 searches kept {rows} renders"
     );
     portal.stop().await;

@@ -4,8 +4,8 @@
 
 use agora_population::{PopulationSet, Subject};
 use agora_portal::config::LdapConfig;
-use agora_portal::ldap_directory::LdapDirectory;
-use agora_portal::person::AttributeSource;
+use agora_portal::people::AttributeSource;
+use agora_portal::people::ldap::LdapDirectory;
 use agora_tests::page::publication_chunk;
 use agora_tests::peers::{Slapd, black_hole};
 use agora_tests::{Site, one_column_layout, repo_root};

@@ -40,7 +40,7 @@ mod bindings;
 pub use capability::backend::ProxyTicketIssuer;
 pub use capability::directory::{DirectoryEntry, DirectoryFailure, DirectoryService};
 pub use capability::mail::{MailFailure, MailMessage, MailService, MailboxSummary};
-pub use capability::person::{Attributes, NEVER_SHOWN};
+pub use capability::person::{Attributes, NEVER_SHOWN, never_shown};
 pub use engine::{ChannelEngine, EngineOptions, LoadedChannel};
 pub use limits::Limits;
 pub use manifest::{ChannelManifest, ManifestError};

@@ -1,13 +1,17 @@
 //! Assembling the portal from its configuration, and running it.
 
 use crate::config::{ConfigError, PortalConfig};
-use crate::person::{AttributeSource, LdifDirectory, PersonResolver};
-use crate::registry::Registry;
-use crate::slot::SlotRenderer;
+use crate::live::Live;
+use crate::live::registry::Registry;
+use crate::page::{EditStore, SlotRenderer};
+use crate::people::{AttributeSource, LdifDirectory, PersonResolver, SourcesDirectory};
+use crate::session::store::MemorySessionStore;
+use crate::signon::cas::CasSignOn;
+use crate::signon::oidc::OidcSignOn;
 use crate::storage::Storage;
 use crate::theme::Theme;
+use crate::web::PortalState;
 use agora_channel_host::{ChannelEngine, EngineOptions};
-use metrics_exporter_prometheus::PrometheusHandle;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,42 +28,6 @@ pub enum StartError {
     /// Anything else at start-up (engine, runtime, socket).
     #[error("{0}")]
     Other(String),
-}
-
-/// Everything a request handler needs, shared by all workers.
-pub struct PortalState {
-    /// The configuration.
-    pub config: PortalConfig,
-    /// Templates and strings.
-    pub theme: Theme,
-    /// Publications.
-    pub registry: Registry,
-    /// Populations, layout fragments and catalogue, hot-reloaded.
-    pub live: crate::live::Live,
-    /// Slot rendering with cache and fallbacks.
-    pub slots: SlotRenderer,
-    /// People and attributes.
-    pub people: PersonResolver,
-    /// The directory channels may search (`[directory]` grant), over the attribute sources.
-    pub directory: Arc<dyn agora_channel_host::DirectoryService>,
-    /// The IMAP server settings, shared by every user's mail service.
-    pub mail: Arc<crate::config::MailConfig>,
-    /// The demo directory, when demo mode is on.
-    pub demo_directory: Option<Arc<LdifDirectory>>,
-    /// Database.
-    pub storage: Storage,
-    /// Users' layout edits (cached reads over `storage`).
-    pub edits: crate::personal::EditStore,
-    /// Prometheus exposition.
-    pub metrics: PrometheusHandle,
-    /// Signing and encryption key of the session cookie.
-    pub session_key: actix_web::cookie::Key,
-    /// Server-side sessions.
-    pub sessions: crate::session_store::MemorySessionStore,
-    /// CAS sign-on, when configured.
-    pub cas: Option<crate::signon::CasSignOn>,
-    /// OpenID Connect sign-on, when configured.
-    pub oidc: Option<crate::signon_oidc::OidcSignOn>,
 }
 
 /// The render runtime: channels run on threads of their own, never on the HTTP workers.
@@ -115,35 +83,21 @@ impl Portal {
             &config.resolve(&config.paths.channels),
             &config.resolve(&config.paths.channel_packages),
         )?;
-        let live = crate::live::Live::start(&config, &registry)?;
+        let live = Live::start(&config, &registry)?;
 
         let mut sources: Vec<Arc<dyn AttributeSource>> = Vec::new();
         if !config.ldap.url.is_empty() {
-            sources.push(Arc::new(crate::ldap_directory::LdapDirectory::new(config.ldap.clone())));
+            sources.push(Arc::new(crate::people::ldap::LdapDirectory::new(config.ldap.clone())));
         }
         let demo_directory = if config.demo.enabled {
-            let path = config.resolve(&config.demo.directory);
-            let dir = LdifDirectory::load(&path)
-                .map_err(|e| ConfigError::new(&config.source, "demo.directory", e.to_string()))?;
-            for uid in &config.demo.personas {
-                if !dir.uids().contains(uid) {
-                    return Err(ConfigError::new(
-                        &config.source,
-                        "demo.personas",
-                        format!("`{uid}` is not in {}", path.display()),
-                    )
-                    .into());
-                }
-            }
-            let dir = Arc::new(dir);
+            let dir = Arc::new(demo_directory(&config)?);
             sources.push(dir.clone());
             tracing::warn!("demo mode is on: anyone can sign in as a demo persona; never enable it in production");
             Some(dir)
         } else {
             None
         };
-        let directory: Arc<dyn agora_channel_host::DirectoryService> =
-            Arc::new(crate::person::SourcesDirectory::new(sources.clone()));
+        let directory: Arc<dyn agora_channel_host::DirectoryService> = Arc::new(SourcesDirectory::new(sources.clone()));
         let people = PersonResolver::new(sources, Duration::from_secs(config.directory.cache_seconds.max(1)))
             .with_signon_wins(config.directory.signon_wins.clone());
         let slots = SlotRenderer::new(
@@ -153,9 +107,9 @@ impl Portal {
             config.channels.render_cache_entries,
         );
         let session_key = load_or_create_session_key(&data_dir.join("session.key"))?;
-        let cas = crate::signon::CasSignOn::from_config(&config)
+        let cas = CasSignOn::from_config(&config)
             .map_err(|e| ConfigError::new(&config.source, "cas.server_url", e.to_string()))?;
-        let oidc = crate::signon_oidc::OidcSignOn::from_config(&config.oidc, &config.public_url());
+        let oidc = OidcSignOn::from_config(&config.oidc, &config.public_url());
         if cas.is_none() && oidc.is_none() && !config.trusted_headers.enabled && !config.demo.enabled {
             tracing::warn!(
                 "no sign-on is configured ([cas] server_url is empty, demo off): only the guest page is served"
@@ -165,18 +119,18 @@ impl Portal {
         let state = PortalState {
             mail,
             config,
-            theme,
-            registry,
-            live,
-            slots,
+            theme: Arc::new(theme),
+            registry: Arc::new(registry),
+            live: Arc::new(live),
+            slots: Arc::new(slots),
             people,
             demo_directory,
             directory,
-            edits: crate::personal::EditStore::new(storage.clone(), 100_000),
+            edits: EditStore::new(storage.clone(), 100_000),
             storage,
             metrics: crate::telemetry::metrics_handle(),
             session_key,
-            sessions: crate::session_store::MemorySessionStore::default(),
+            sessions: MemorySessionStore::default(),
             cas,
             oidc,
         };
@@ -184,7 +138,9 @@ impl Portal {
         let state = Arc::new(state);
         if state.config.admin.reload_seconds > 0 {
             crate::live::watch(
-                Arc::downgrade(&state),
+                Arc::downgrade(&state.live),
+                state.config.clone(),
+                Arc::downgrade(&state.registry),
                 Duration::from_secs(state.config.admin.reload_seconds),
             );
         }
@@ -192,6 +148,33 @@ impl Portal {
             state,
             _render_runtime: Arc::new(runtime),
         })
+    }
+
+    /// Check `config` as [`Portal::build`] would load it, writing nothing: no database is
+    /// created or migrated, no session key written, no compiled channel stored (channels
+    /// are compiled in memory to be checked). Returns the number of publications.
+    pub fn check(config: &PortalConfig) -> Result<usize, StartError> {
+        Theme::load(config)?;
+        let engine = ChannelEngine::new(EngineOptions {
+            artifact_dir: None,
+            max_instances: 1,
+            max_memory_mib: agora_channel_host::Limits::CEILING.memory_mib,
+            cache_bytes: 1024 * 1024,
+            runtime: None,
+        })
+        .map_err(|e| StartError::Other(e.to_string()))?;
+        let registry = Registry::load(
+            &engine,
+            &config.resolve(&config.paths.channels),
+            &config.resolve(&config.paths.channel_packages),
+        )?;
+        Live::start(config, &registry)?;
+        if config.demo.enabled {
+            demo_directory(config)?;
+        }
+        CasSignOn::from_config(config)
+            .map_err(|e| ConfigError::new(&config.source, "cas.server_url", e.to_string()))?;
+        Ok(registry.len())
     }
 
     /// Serve on `listener` until the returned server is stopped.
@@ -213,6 +196,24 @@ impl Portal {
         .run();
         Ok(server)
     }
+}
+
+/// The demo directory, with every configured persona in it.
+fn demo_directory(config: &PortalConfig) -> Result<LdifDirectory, StartError> {
+    let path = config.resolve(&config.demo.directory);
+    let dir =
+        LdifDirectory::load(&path).map_err(|e| ConfigError::new(&config.source, "demo.directory", e.to_string()))?;
+    for uid in &config.demo.personas {
+        if !dir.uids().contains(uid) {
+            return Err(ConfigError::new(
+                &config.source,
+                "demo.personas",
+                format!("`{uid}` is not in {}", path.display()),
+            )
+            .into());
+        }
+    }
+    Ok(dir)
 }
 
 /// Read the session key, or create one (64 random bytes, mode 0600).

@@ -6,7 +6,7 @@
 //! It backs the `mail` capability of channels: the portal holds the connection and the
 //! credentials (a CAS proxy ticket, or a master user); the channel only sees the summary.
 
-use crate::config::MailConfig;
+use crate::config::{MailAuth, MailConfig, MailTls};
 use agora_channel_host::{MailFailure, MailMessage, MailService, MailboxSummary, ProxyTicketIssuer};
 use futures::future::BoxFuture;
 use std::sync::Arc;
@@ -325,15 +325,15 @@ impl ImapMail {
     }
 
     async fn credentials(&self) -> Result<(String, String), MailFailure> {
-        match self.config.auth.as_str() {
-            "master" => Ok((
+        match self.config.auth {
+            MailAuth::Master => Ok((
                 format!(
                     "{}{}{}",
                     self.uid, self.config.master_separator, self.config.master_user
                 ),
-                self.config.master_password.clone(),
+                self.config.master_password.expose().to_string(),
             )),
-            _ => {
+            MailAuth::CasProxy => {
                 let issuer = self.proxy_tickets.as_ref().ok_or_else(|| {
                     MailFailure::AuthFailed("no CAS proxy-granting ticket in this session (sign in with CAS)".into())
                 })?;
@@ -352,8 +352,8 @@ impl ImapMail {
         let tcp = TcpStream::connect(address)
             .await
             .map_err(|e| MailFailure::Unavailable(format!("cannot reach {}: {e}", self.config.imap_host)))?;
-        let result = match self.config.tls.as_str() {
-            "none" => {
+        let result = match self.config.tls {
+            MailTls::None => {
                 converse(
                     Session::start(tcp).await.map_err(failure)?,
                     &user,
@@ -363,7 +363,7 @@ impl ImapMail {
                 )
                 .await
             }
-            "starttls" => {
+            MailTls::Starttls => {
                 let mut plain = Session::start(tcp).await.map_err(failure)?;
                 plain.command("STARTTLS").await.map_err(failure)?;
                 let tls = self.handshake(plain.into_inner()).await?;
@@ -373,7 +373,7 @@ impl ImapMail {
                 };
                 converse(session, &user, &password, mailbox, latest).await
             }
-            _ => {
+            MailTls::Tls => {
                 let tls = self.handshake(tcp).await?;
                 converse(
                     Session::start(tls).await.map_err(failure)?,

@@ -8,31 +8,21 @@
 //! [`slot`] (one render per channel, concurrently, each under its budget) → [`page`]
 //! (tera theme, streamed shell then slots).
 
-pub mod api;
+pub mod admin;
 pub mod app;
-pub mod breaker;
-pub mod catalogue;
+pub mod clock;
 pub mod config;
-pub mod customise;
 pub mod i18n;
 pub mod imap;
-pub mod ldap_directory;
-pub mod ldif;
 pub mod live;
 pub mod page;
-pub mod person;
-pub mod personal;
-pub mod populations;
-pub mod registry;
-pub mod session_limits;
-pub mod session_store;
+pub mod people;
+pub mod session;
 pub mod signon;
-pub mod signon_oidc;
-pub mod slot;
 pub mod storage;
 pub mod telemetry;
+pub mod text;
 pub mod theme;
-pub mod trusted_headers;
 pub mod web;
 
 pub use app::Portal;

@@ -42,6 +42,19 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the runtime")?;
+    if command == "check" {
+        // Read-only: nothing is created, migrated or written.
+        return match Portal::check(&config) {
+            Ok(n) => {
+                println!("configuration OK: {n} publications");
+                Ok(())
+            }
+            Err(e) => {
+                eprintln!("configuration error: {e}");
+                std::process::exit(2);
+            }
+        };
+    }
     runtime.block_on(async move {
         let portal = match Portal::build(config).await {
             Ok(p) => p,
@@ -52,21 +65,20 @@ fn main() -> anyhow::Result<()> {
         };
         if let Some(uid) = explain_uid {
             let state = &portal.state;
-            let resolved = state.people.resolve(&uid, Default::default()).await;
-            for source in &resolved.failed_sources {
+            let view = match agora_portal::admin::PersonView::of(&state.people, state.live.get(), &uid).await {
+                Ok(v) => v,
+                Err(e) => {
+                    eprintln!("{e}");
+                    std::process::exit(1);
+                }
+            };
+            for source in &view.resolved.failed_sources {
                 eprintln!("warning: attribute source {source} failed; explaining with what is known");
             }
-            if resolved.failed_sources.is_empty() && resolved.person.attributes.keys().all(|k| k == "uid") {
-                eprintln!("warning: no source knows `{uid}`; explaining with the login alone");
+            if view.resolved.person.uid != uid {
+                eprintln!("note: `{uid}` is a login of uid `{}`", view.resolved.person.uid);
             }
-            let now = agora_portal::slot::now_ms();
-            for e in agora_portal::populations::explain(&state.live.get().populations, &resolved.person, now) {
-                print!("{}", e.to_text());
-            }
-            return Ok(());
-        }
-        if command == "check" {
-            println!("configuration OK: {} publications", portal.state.registry.len());
+            print!("{}", view.text());
             return Ok(());
         }
         let listen = portal.state.config.server.listen;

@@ -66,17 +66,6 @@ pub enum Storage {
     Postgres(PgPool),
 }
 
-/// Hide the password of a database URL for messages.
-pub(crate) fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => url.to_string(),
-    }
-}
-
 impl Storage {
     /// Open (creating if needed) the SQLite database `file` and apply migrations.
     pub async fn open_sqlite(file: &Path) -> Result<Self, StorageError> {
@@ -116,7 +105,7 @@ impl Storage {
         if url.is_empty() {
             return Self::open_sqlite(default_file).await;
         }
-        let location = redact(url);
+        let location = crate::config::redact(url);
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(std::time::Duration::from_secs(5))
@@ -230,7 +219,7 @@ impl Storage {
             sqlx::query("INSERT INTO layout_edit (uid, edit, created_at) VALUES ($1, $2, $3) RETURNING id")
                 .bind(uid)
                 .bind(&json)
-                .bind(crate::slot::now_ms())
+                .bind(crate::clock::now_ms())
                 .fetch_one(pool)
                 .await?
                 .get::<i64, _>(0)
@@ -283,7 +272,7 @@ impl Storage {
 
     /// Replace every edit of `uid` with `edits` (layout import), in one transaction.
     pub async fn replace_edits(&self, uid: &str, edits: &[agora_layout::Edit]) -> Result<(), StorageError> {
-        let now = crate::slot::now_ms();
+        let now = crate::clock::now_ms();
         let mut rows = Vec::new();
         for e in edits {
             rows.push(serde_json::to_string(e).map_err(|e| StorageError::Query(sqlx::Error::Encode(Box::new(e))))?);

@@ -1,6 +1,6 @@
 //! Structured logs (tracing) and Prometheus metrics.
 
-use crate::config::LogConfig;
+use crate::config::{LogConfig, LogFormat};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 use tracing_subscriber::EnvFilter;
@@ -8,14 +8,19 @@ use tracing_subscriber::EnvFilter;
 /// Install the log subscriber (once per process; later calls do nothing).
 pub fn init_logs(config: &LogConfig) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.filter));
-    let result = if config.format == "json" {
+    // Logs go to stderr: stdout is for command output (`explain UID > file`).
+    let result = if config.format == LogFormat::Json {
         tracing_subscriber::fmt()
             .with_env_filter(filter)
+            .with_writer(std::io::stderr)
             .json()
             .with_current_span(false)
             .try_init()
     } else {
-        tracing_subscriber::fmt().with_env_filter(filter).try_init()
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .try_init()
     };
     if result.is_err() {
         tracing::debug!("log subscriber already installed");

@@ -2,7 +2,7 @@
 //! strings under `<theme>/i18n`. An institution overrides any template by putting a file of
 //! the same name in `paths.theme_overrides`, without forking the theme.
 
-use crate::config::{ConfigError, PortalConfig};
+use crate::config::{ConfigError, PortalConfig, SkinConfig};
 use crate::i18n::Catalog;
 use std::path::PathBuf;
 use tera::Tera;
@@ -15,6 +15,10 @@ pub struct Theme {
     pub catalog: Catalog,
     /// Directory of static files served under `/static/`.
     pub static_dir: PathBuf,
+    /// The institution's name, logo and colours.
+    pub skin: SkinConfig,
+    /// Whether the demo banner shows.
+    pub demo: bool,
 }
 
 impl Theme {
@@ -43,6 +47,7 @@ impl Theme {
             "login.html",
             "error.html",
             "catalogue.html",
+            "admin.html",
         ] {
             if !tera.get_template_names().any(|n| n == required) {
                 return Err(ConfigError::new(
@@ -57,6 +62,8 @@ impl Theme {
             tera,
             catalog,
             static_dir: dir.join("static"),
+            skin: config.skin.clone(),
+            demo: config.demo.enabled,
         })
     }
 }

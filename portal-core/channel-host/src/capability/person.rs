@@ -12,11 +12,14 @@ use wasmtime::component::{Component, Linker};
 /// A person's attributes: name → values (multi-valued, as in LDAP).
 pub type Attributes = BTreeMap<String, Vec<String>>;
 
-/// Attributes no channel ever receives, whatever its manifest says (directory entries too).
+/// Attributes no channel ever receives, whatever its manifest says (directory entries too),
+/// and that the portal never keeps from any source (directory, sign-on assertion, proxy
+/// headers): credentials and the person's private address. The one list of the project.
 pub const NEVER_SHOWN: &[&str] = &[
     "userPassword",
     "sambaNTPassword",
     "sambaLMPassword",
+    "supannMailPerso",
     "supannEtuSecretariat",
 ];
 

@@ -4,11 +4,11 @@
 //! (`GET /api/v1/layout` returns it). Errors are JSON: `{"error": "...", "message": "..."}`,
 //! the message in the user's language.
 
-use crate::app::PortalState;
-use crate::personal::{EditError, personal_page, refusal_text, submit_edit};
-use crate::slot::now_ms;
-use crate::web::{csrf_ok, csrf_token, current_person, is_admin, locale_of};
-use actix_session::Session;
+use super::extract::{current_person, is_admin, locale_of};
+use super::session::PortalSession;
+use super::state::PortalState;
+use crate::clock::now_ms;
+use crate::page::personal::{EditError, personal_page, refusal_text, submit_edit};
 use actix_web::{HttpRequest, HttpResponse, web};
 use agora_layout::Edit;
 use serde::Deserialize;
@@ -51,11 +51,11 @@ fn admins_only(state: &PortalState, locale: &str) -> HttpResponse {
     )
 }
 
-fn header_csrf_ok(req: &HttpRequest, session: &Session) -> bool {
+fn header_csrf_ok(req: &HttpRequest, session: &PortalSession) -> bool {
     req.headers()
         .get("X-CSRF-Token")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| csrf_ok(session, t))
+        .is_some_and(|t| session.csrf_ok(t))
 }
 
 /// How the JSON extractor reports a body it cannot read.
@@ -76,14 +76,14 @@ pub async fn openapi() -> HttpResponse {
 
 /// `GET /api/v1/layout`: the user's page, their edits (set-aside ones with the reason) and
 /// the CSRF token for changes.
-pub async fn get_layout(req: HttpRequest, state: web::Data<PortalState>, session: Session) -> HttpResponse {
+pub async fn get_layout(req: HttpRequest, state: web::Data<PortalState>, session: PortalSession) -> HttpResponse {
     let locale = locale_of(&req, &state);
     let Some((person, _)) = current_person(&session, &state).await else {
         return not_signed_in(&state, &locale);
     };
     let live = state.live.get();
-    let memberships = crate::populations::memberships(&live.populations, &person, now_ms());
-    match personal_page(&state, &live, &person, &memberships, &locale, false).await {
+    let memberships = crate::people::populations::memberships(&live.populations, &person, now_ms());
+    match personal_page(state.site(), &live, &person, &memberships, &locale, false).await {
         Ok(page) => HttpResponse::Ok()
             .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
             .json(json!({
@@ -91,7 +91,7 @@ pub async fn get_layout(req: HttpRequest, state: web::Data<PortalState>, session
                 "populations": memberships,
                 "layout": page.layout,
                 "edits": page.edits,
-                "csrf_token": csrf_token(&session),
+                "csrf_token": session.csrf_token(),
             })),
         Err(e) => storage_down(&state, &locale, "cannot read the user's layout", e),
     }
@@ -102,7 +102,7 @@ pub async fn get_layout(req: HttpRequest, state: web::Data<PortalState>, session
 pub async fn post_layout(
     req: HttpRequest,
     state: web::Data<PortalState>,
-    session: Session,
+    session: PortalSession,
     edit: web::Json<Edit>,
 ) -> HttpResponse {
     let locale = locale_of(&req, &state);
@@ -115,14 +115,14 @@ pub async fn post_layout(
     let mut edit = edit.into_inner();
     if let Edit::AddTab { id, .. } = &mut edit {
         // The portal chooses ids of new tabs.
-        *id = crate::customise::new_tab_id();
+        *id = super::customise::new_tab_id();
     }
     let live = state.live.get();
-    let memberships = crate::populations::memberships(&live.populations, &person, now_ms());
-    match submit_edit(&state, &live, &person, &memberships, edit.clone()).await {
+    let memberships = crate::people::populations::memberships(&live.populations, &person, now_ms());
+    match submit_edit(state.site(), &live, &person, &memberships, edit.clone()).await {
         Ok(layout) => HttpResponse::Ok().json(json!({ "layout": layout })),
         Err(EditError::Refused(refusal, current)) => {
-            let message = refusal_text(&state, &current, &locale, &edit, &refusal);
+            let message = refusal_text(state.site(), &current, &locale, &edit, &refusal);
             HttpResponse::Conflict().json(json!({
                 "error": "refused",
                 "refusal": refusal,
@@ -135,7 +135,7 @@ pub async fn post_layout(
 }
 
 /// `POST /api/v1/layout/reset`: back to the institution's page.
-pub async fn reset_layout(req: HttpRequest, state: web::Data<PortalState>, session: Session) -> HttpResponse {
+pub async fn reset_layout(req: HttpRequest, state: web::Data<PortalState>, session: PortalSession) -> HttpResponse {
     let locale = locale_of(&req, &state);
     if !header_csrf_ok(&req, &session) {
         return problem(403, "csrf", state.theme.catalog.get(&locale, "error.csrf"));
@@ -159,7 +159,7 @@ pub struct CatalogueQuery {
 pub async fn get_catalogue(
     req: HttpRequest,
     state: web::Data<PortalState>,
-    session: Session,
+    session: PortalSession,
     query: web::Query<CatalogueQuery>,
 ) -> HttpResponse {
     let locale = locale_of(&req, &state);
@@ -167,7 +167,7 @@ pub async fn get_catalogue(
         return not_signed_in(&state, &locale);
     };
     let live = state.live.get();
-    let memberships = crate::populations::memberships(&live.populations, &person, now_ms());
+    let memberships = crate::people::populations::memberships(&live.populations, &person, now_ms());
     let items = live.catalogue.search(
         &state.registry,
         &memberships,
@@ -183,7 +183,7 @@ pub async fn get_catalogue(
 
 /// `GET /api/v1/registry`: the publications of the portal, their channels and what their
 /// manifests grant (signed-in users only).
-pub async fn get_registry(req: HttpRequest, state: web::Data<PortalState>, session: Session) -> HttpResponse {
+pub async fn get_registry(req: HttpRequest, state: web::Data<PortalState>, session: PortalSession) -> HttpResponse {
     let locale = locale_of(&req, &state);
     if current_person(&session, &state).await.is_none() {
         return not_signed_in(&state, &locale);
@@ -213,7 +213,7 @@ pub async fn get_registry(req: HttpRequest, state: web::Data<PortalState>, sessi
 pub async fn admin_view_as(
     req: HttpRequest,
     state: web::Data<PortalState>,
-    session: Session,
+    session: PortalSession,
     uid: web::Path<String>,
 ) -> HttpResponse {
     let locale = locale_of(&req, &state);
@@ -223,7 +223,7 @@ pub async fn admin_view_as(
     let resolved = state.people.resolve(&uid, Default::default()).await;
     let live = state.live.get();
     let now = now_ms();
-    let explanations = crate::populations::explain(&live.populations, &resolved.person, now);
+    let explanations = crate::people::populations::explain(&live.populations, &resolved.person, now);
     let memberships: Vec<String> = explanations
         .iter()
         .filter(|e| e.outcome.matched)
@@ -247,7 +247,7 @@ pub async fn admin_view_as(
             })
         })
         .collect();
-    match personal_page(&state, &live, &resolved.person, &memberships, &locale, false).await {
+    match personal_page(state.site(), &live, &resolved.person, &memberships, &locale, false).await {
         Ok(page) => HttpResponse::Ok().json(json!({
             "uid": resolved.person.uid,
             "failed_sources": resolved.failed_sources,
@@ -267,7 +267,7 @@ pub async fn admin_view_as(
 pub async fn admin_export(
     req: HttpRequest,
     state: web::Data<PortalState>,
-    session: Session,
+    session: PortalSession,
     uid: web::Path<String>,
 ) -> HttpResponse {
     let locale = locale_of(&req, &state);
@@ -301,7 +301,7 @@ pub struct Import {
 pub async fn admin_import(
     req: HttpRequest,
     state: web::Data<PortalState>,
-    session: Session,
+    session: PortalSession,
     uid: web::Path<String>,
     body: web::Json<Import>,
 ) -> HttpResponse {

@@ -6,31 +6,14 @@
 //! session so `logoutRequest` finds it. A shared store (Redis) plugs in behind the same
 //! methods when several nodes run.
 
-use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
-use actix_web::cookie::time::Duration;
+use super::{AUTH_KEYS, cas_ticket_of};
 use moka::Expiry;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-/// Session state key holding the CAS service ticket that opened the session.
-pub const CAS_TICKET_KEY: &str = "cas_st";
-
-/// Session keys that make a session signed in; never carried over to a new session key.
-pub const AUTH_KEYS: &[&str] = &[
-    "uid",
-    CAS_TICKET_KEY,
-    "signon_attributes",
-    "pgt",
-    "signed_in_at",
-    OIDC_ID_TOKEN_KEY,
-];
-
-/// Session state key holding the OIDC ID token of the sign-in (the `id_token_hint` of
-/// sign-out).
-pub const OIDC_ID_TOKEN_KEY: &str = "oidc_id_token";
-
-type State = HashMap<String, String>;
+/// A session's state: key → JSON value.
+pub type State = HashMap<String, String>;
 
 #[derive(Clone)]
 struct Entry {
@@ -89,13 +72,11 @@ impl MemorySessionStore {
         hex::encode(bytes)
     }
 
-    async fn put(&self, key: &str, state: State, ttl: &Duration) {
-        if let Some(st) = state.get(CAS_TICKET_KEY) {
-            // Stored as a JSON string by actix-session.
-            let st = serde_json::from_str::<String>(st).unwrap_or_else(|_| st.clone());
+    async fn put(&self, key: &str, state: State, ttl: Duration) {
+        if let Some(st) = cas_ticket_of(&state) {
             self.by_ticket.insert(st, key.to_string()).await;
         }
-        let ttl = std::time::Duration::from_secs(ttl.whole_seconds().max(1) as u64);
+        let ttl = ttl.max(Duration::from_secs(1));
         self.sessions
             .insert(
                 key.to_string(),
@@ -127,49 +108,42 @@ impl MemorySessionStore {
     }
 }
 
-impl SessionStore for MemorySessionStore {
-    async fn load(&self, session_key: &SessionKey) -> Result<Option<State>, LoadError> {
-        Ok(self
-            .sessions
-            .get(session_key.as_ref())
-            .await
-            .map(|e| (*e.state).clone()))
+impl MemorySessionStore {
+    /// The state of session `key`, if it is alive.
+    pub async fn load(&self, key: &str) -> Option<State> {
+        self.sessions.get(key).await.map(|e| (*e.state).clone())
     }
 
-    async fn save(&self, session_state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
+    /// Store a new session; returns its new random id.
+    pub async fn save(&self, state: State, ttl: Duration) -> String {
         let key = Self::new_key();
-        self.put(&key, session_state, ttl).await;
-        SessionKey::try_from(key).map_err(|e| SaveError::Other(anyhow::anyhow!("{e}")))
+        self.put(&key, state, ttl).await;
+        key
     }
 
-    async fn update(
-        &self,
-        session_key: SessionKey,
-        session_state: State,
-        ttl: &Duration,
-    ) -> Result<SessionKey, UpdateError> {
-        if self.sessions.get(session_key.as_ref()).await.is_none() {
+    /// Store the state of session `key`; returns the id it now lives under (a new one when
+    /// the session ended meanwhile).
+    pub async fn update(&self, key: String, state: State, ttl: Duration) -> String {
+        if self.sessions.get(&key).await.is_none() {
             // Ended meanwhile (single logout) while a request was in flight: never resurrect
             // the sign-in, under this key or another.
-            let mut state = session_state;
+            let mut state = state;
             state.retain(|k, _| !AUTH_KEYS.contains(&k.as_str()));
-            let key = Self::new_key();
-            self.put(&key, state, ttl).await;
-            return SessionKey::try_from(key).map_err(|e| UpdateError::Other(anyhow::anyhow!("{e}")));
+            return self.save(state, ttl).await;
         }
-        self.put(session_key.as_ref(), session_state, ttl).await;
-        Ok(session_key)
+        self.put(&key, state, ttl).await;
+        key
     }
 
-    async fn update_ttl(&self, session_key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
-        if let Some(e) = self.sessions.get(session_key.as_ref()).await {
-            self.put(session_key.as_ref(), (*e.state).clone(), ttl).await;
+    /// Keep session `key` alive for `ttl` more.
+    pub async fn update_ttl(&self, key: &str, ttl: Duration) {
+        if let Some(e) = self.sessions.get(key).await {
+            self.put(key, (*e.state).clone(), ttl).await;
         }
-        Ok(())
     }
 
-    async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
-        self.sessions.remove(session_key.as_ref()).await;
-        Ok(())
+    /// End session `key`.
+    pub async fn delete(&self, key: &str) {
+        self.sessions.remove(key).await;
     }
 }

@@ -4,8 +4,24 @@
 //! secret header; any identity header from elsewhere is refused, never ignored silently.
 
 use crate::config::TrustedHeadersConfig;
-use actix_web::HttpRequest;
 use agora_channel_host::Attributes;
+use std::net::IpAddr;
+
+/// The headers of a request, as the judge reads them (names case-insensitive).
+pub trait Headers {
+    /// Every value of header `name`, raw bytes, in order.
+    fn values(&self, name: &str) -> Vec<&[u8]>;
+}
+
+/// Header lists, for tests and tools: `(name, value)` pairs.
+impl Headers for [(&str, &str)] {
+    fn values(&self, name: &str) -> Vec<&[u8]> {
+        self.iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_bytes())
+            .collect()
+    }
+}
 
 /// What the headers of one request say.
 #[derive(Debug, PartialEq, Eq)]
@@ -57,32 +73,27 @@ fn split_values(header: &str) -> Vec<String> {
         .collect()
 }
 
-/// Judge the identity headers of `req`.
-pub fn judge(config: &TrustedHeadersConfig, req: &HttpRequest) -> Verdict {
-    let headers = req.headers();
-    let user = headers
-        .get(config.user_header.as_str())
-        .and_then(|v| std::str::from_utf8(v.as_bytes()).ok()) // mod_shib passes UTF-8 bytes
+/// Judge the identity headers of a request from TCP peer `peer`.
+pub fn judge<H: Headers + ?Sized>(config: &TrustedHeadersConfig, peer: Option<IpAddr>, headers: &H) -> Verdict {
+    let first = |name: &str| headers.values(name).first().copied();
+    let user = first(config.user_header.as_str())
+        .and_then(|v| std::str::from_utf8(v).ok()) // mod_shib passes UTF-8 bytes
         .map(str::trim)
         .unwrap_or("");
     let any_attribute = config
         .attributes
         .keys()
-        .any(|h| headers.contains_key(header_name(h).as_str()));
+        .any(|h| !headers.values(header_name(h).as_str()).is_empty());
     if user.is_empty() && !any_attribute {
         return Verdict::Anonymous;
     }
-    let peer = req.peer_addr().map(|a| a.ip());
     if !peer.is_some_and(|ip| config.proxies.contains(&ip)) {
         return Verdict::Refused(format!(
             "identity headers from {peer:?}, which is not a configured proxy"
         ));
     }
-    let secret = headers
-        .get(config.secret_header.as_str())
-        .map(|v| v.as_bytes())
-        .unwrap_or(b"");
-    if !constant_time_eq(secret, config.secret.as_bytes()) {
+    let secret = first(config.secret_header.as_str()).unwrap_or(b"");
+    if !constant_time_eq(secret, config.secret.expose().as_bytes()) {
         return Verdict::Refused("identity headers without the right shared secret".into());
     }
     if user.is_empty() || user.len() > 256 || user.chars().any(char::is_control) {
@@ -91,8 +102,9 @@ pub fn judge(config: &TrustedHeadersConfig, req: &HttpRequest) -> Verdict {
     let mut attributes = Attributes::new();
     for (header, name) in &config.attributes {
         for value in headers
-            .get_all(header_name(header).as_str())
-            .filter_map(|v| std::str::from_utf8(v.as_bytes()).ok())
+            .values(header_name(header).as_str())
+            .into_iter()
+            .filter_map(|v| std::str::from_utf8(v).ok())
         {
             attributes.entry(name.clone()).or_default().extend(split_values(value));
         }
@@ -106,14 +118,13 @@ pub fn judge(config: &TrustedHeadersConfig, req: &HttpRequest) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actix_web::test::TestRequest;
 
     fn config() -> TrustedHeadersConfig {
         TrustedHeadersConfig {
             enabled: true,
             proxies: vec!["10.0.0.5".parse().expect("ip")],
             secret_header: "X-Agora-Proxy-Secret".into(),
-            secret: "0123456789abcdef0123".into(),
+            secret: crate::config::Secret::from("0123456789abcdef0123"),
             user_header: "REMOTE_USER".into(),
             attributes: [(
                 "urn:oid:1.3.6.1.4.1.5923.1.1.1.1".to_string(),
@@ -135,47 +146,36 @@ mod tests {
 
     #[test]
     fn accepted_from_the_proxy_with_the_secret_and_refused_otherwise() {
-        let good = TestRequest::default()
-            .peer_addr("10.0.0.5:4000".parse().expect("addr"))
-            .insert_header(("REMOTE_USER", "alice"))
-            .insert_header(("X-Agora-Proxy-Secret", "0123456789abcdef0123"))
-            .insert_header(("urn_oid_1.3.6.1.4.1.5923.1.1.1.1", "student;member"))
-            .to_http_request();
-        match judge(&config(), &good) {
+        let proxy = Some("10.0.0.5".parse().expect("ip"));
+        let elsewhere = Some("192.0.2.1".parse().expect("ip"));
+        let secret = ("X-Agora-Proxy-Secret", "0123456789abcdef0123");
+        let good: &[(&str, &str)] = &[
+            ("REMOTE_USER", "alice"),
+            secret,
+            ("urn_oid_1.3.6.1.4.1.5923.1.1.1.1", "student;member"),
+        ];
+        match judge(&config(), proxy, good) {
             Verdict::SignedOn { user, attributes } => {
                 assert_eq!(user, "alice");
                 assert_eq!(attributes["eduPersonAffiliation"], vec!["student", "member"]);
             }
             other => panic!("{other:?}"),
         }
-        let wrong_peer = TestRequest::default()
-            .peer_addr("192.0.2.1:4000".parse().expect("addr"))
-            .insert_header(("REMOTE_USER", "alice"))
-            .insert_header(("X-Agora-Proxy-Secret", "0123456789abcdef0123"))
-            .to_http_request();
-        assert!(matches!(judge(&config(), &wrong_peer), Verdict::Refused(_)));
-        let no_secret = TestRequest::default()
-            .peer_addr("10.0.0.5:4000".parse().expect("addr"))
-            .insert_header(("REMOTE_USER", "alice"))
-            .to_http_request();
-        assert!(matches!(judge(&config(), &no_secret), Verdict::Refused(_)));
+        let wrong_peer: &[(&str, &str)] = &[("REMOTE_USER", "alice"), secret];
+        assert!(matches!(judge(&config(), elsewhere, wrong_peer), Verdict::Refused(_)));
+        let no_secret: &[(&str, &str)] = &[("remote_user", "alice")];
+        assert!(matches!(judge(&config(), proxy, no_secret), Verdict::Refused(_)));
         // mod_shib passes UTF-8 bytes.
-        let utf8 = TestRequest::default()
-            .peer_addr("10.0.0.5:4000".parse().expect("addr"))
-            .insert_header(("REMOTE_USER", "lea"))
-            .insert_header(("X-Agora-Proxy-Secret", "0123456789abcdef0123"))
-            .insert_header((
-                "urn_oid_1.3.6.1.4.1.5923.1.1.1.1",
-                actix_web::http::header::HeaderValue::from_bytes("étudiante".as_bytes()).expect("bytes"),
-            ))
-            .to_http_request();
-        match judge(&config(), &utf8) {
+        let utf8: &[(&str, &str)] = &[
+            ("REMOTE_USER", "lea"),
+            secret,
+            ("urn_oid_1.3.6.1.4.1.5923.1.1.1.1", "étudiante"),
+        ];
+        match judge(&config(), proxy, utf8) {
             Verdict::SignedOn { attributes, .. } => assert_eq!(attributes["eduPersonAffiliation"], vec!["étudiante"]),
             other => panic!("{other:?}"),
         }
-        let anonymous = TestRequest::default()
-            .peer_addr("192.0.2.1:4000".parse().expect("addr"))
-            .to_http_request();
-        assert_eq!(judge(&config(), &anonymous), Verdict::Anonymous);
+        let anonymous: &[(&str, &str)] = &[];
+        assert_eq!(judge(&config(), elsewhere, anonymous), Verdict::Anonymous);
     }
 }

@@ -14,8 +14,9 @@
 //! A publication absent from the catalogue can still be placed by a fragment; users just
 //! cannot add it themselves.
 
+use super::registry::Registry;
 use crate::config::ConfigError;
-use crate::registry::Registry;
+use crate::text::fold;
 use agora_channel_host::manifest::LocalizedText;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -91,23 +92,6 @@ pub struct CategoryView {
     pub id: String,
     /// Title.
     pub title: String,
-}
-
-/// Lower-case and strip French accents, for search.
-fn fold(text: &str) -> String {
-    text.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'à' | 'â' | 'ä' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'î' | 'ï' => 'i',
-            'ô' | 'ö' => 'o',
-            'ù' | 'û' | 'ü' => 'u',
-            'ç' => 'c',
-            'œ' => 'o',
-            other => other,
-        })
-        .collect()
 }
 
 impl Catalogue {

@@ -4,12 +4,15 @@
 //! started with); a broken edit is rejected with file, key and reason, and the previous set
 //! stays live.
 
-use crate::catalogue::Catalogue;
+pub mod catalogue;
+pub mod registry;
+
 use crate::config::{ConfigError, PortalConfig};
-use crate::registry::Registry;
 use agora_layout::{FragmentSet, Known};
 use agora_population::PopulationSet;
 use arc_swap::ArcSwap;
+use catalogue::Catalogue;
+use registry::Registry;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, SystemTime};
@@ -44,7 +47,7 @@ impl Known for KnownIds<'_> {
 impl LiveConfig {
     /// Load and check the files named by `config`.
     pub fn load(config: &PortalConfig, registry: &Registry, generation: u64) -> Result<Self, ConfigError> {
-        let populations = crate::populations::load(&config.resolve(&config.paths.populations))?;
+        let populations = crate::people::populations::load(&config.resolve(&config.paths.populations))?;
         for p in &config.admin.populations {
             if populations.get(p).is_none() {
                 return Err(ConfigError::new(
@@ -170,16 +173,16 @@ impl Live {
 }
 
 /// Check for changes every `period` while the portal lives (the thread ends with it).
-pub fn watch(state: Weak<crate::app::PortalState>, period: Duration) {
+pub fn watch(live: Weak<Live>, config: PortalConfig, registry: Weak<Registry>, period: Duration) {
     let spawned = std::thread::Builder::new()
         .name("agora-config-watch".into())
         .spawn(move || {
             loop {
                 std::thread::sleep(period);
-                let Some(state) = state.upgrade() else {
+                let (Some(live), Some(registry)) = (live.upgrade(), registry.upgrade()) else {
                     return;
                 };
-                state.live.check(&state.config, &state.registry);
+                live.check(&config, &registry);
             }
         });
     if let Err(e) = spawned {

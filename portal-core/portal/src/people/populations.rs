@@ -1,7 +1,7 @@
 //! The portal's populations (`config/populations.toml`), evaluated for each person.
 
+use super::Person;
 use crate::config::ConfigError;
-use crate::person::Person;
 use agora_population::{Explanation, PopulationSet, Subject};
 use std::path::Path;
 
@@ -9,14 +9,19 @@ use std::path::Path;
 pub fn load(path: &Path) -> Result<PopulationSet, ConfigError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError::new(&file, "", format!("cannot read: {e}")))?;
-    PopulationSet::from_toml(&text).map_err(|e| {
+    let set = PopulationSet::from_toml(&text).map_err(|e| {
         let key = if e.population.is_empty() {
             String::new()
         } else {
             format!("populations.{}", e.population)
         };
         ConfigError::new(&file, key, e.reason)
-    })
+    })?;
+    // A misspelt attribute matches nobody: say so, with the nearest known name.
+    for w in set.warnings() {
+        tracing::warn!(file = %file, population = %w.population, path = %w.path, "{w}");
+    }
+    Ok(set)
 }
 
 /// (year, month) of a Unix time in ms, UTC (civil calendar, proleptic Gregorian).

@@ -1,9 +1,9 @@
 //! A person's own page: the merge of their fragments plus their stored edits, with edits
 //! that no longer apply kept aside and announced once, in their language.
 
-use crate::app::PortalState;
+use super::Site;
 use crate::live::LiveConfig;
-use crate::person::Person;
+use crate::people::Person;
 use crate::storage::{Storage, StorageError, StoredEdit};
 use agora_layout::{Edit, Layout, Policy, Refusal, apply, replay};
 use std::sync::Arc;
@@ -83,16 +83,16 @@ impl EditStore {
 /// What a person may do beyond the layout: add what their catalogue offers, set the
 /// preferences channels declare.
 pub struct UserPolicy<'a> {
-    state: &'a PortalState,
+    site: Site<'a>,
     live: &'a LiveConfig,
     memberships: &'a [String],
 }
 
 impl<'a> UserPolicy<'a> {
     /// The policy for a member of `memberships`.
-    pub fn new(state: &'a PortalState, live: &'a LiveConfig, memberships: &'a [String]) -> Self {
+    pub fn new(site: Site<'a>, live: &'a LiveConfig, memberships: &'a [String]) -> Self {
         UserPolicy {
-            state,
+            site,
             live,
             memberships,
         }
@@ -106,7 +106,7 @@ impl Policy for UserPolicy<'_> {
 
     fn check_preference(&self, publication: &str, key: &str, value: &str) -> Result<(), String> {
         let entry = self
-            .state
+            .site
             .registry
             .get(publication)
             .ok_or_else(|| "no such channel".to_string())?;
@@ -134,7 +134,7 @@ pub struct PersonalPage {
 /// apply are stored as set aside and their notices marked as shown; without (view as), the
 /// store is left untouched.
 pub async fn personal_page(
-    state: &PortalState,
+    site: Site<'_>,
     live: &LiveConfig,
     person: &Person,
     memberships: &[String],
@@ -149,17 +149,17 @@ pub async fn personal_page(
             notices: Vec::new(),
         });
     }
-    let mut edits: Vec<StoredEdit> = state.edits.edits(&person.uid).await?.as_ref().clone();
+    let mut edits: Vec<StoredEdit> = site.edits.edits(&person.uid).await?.as_ref().clone();
     let active: Vec<&StoredEdit> = edits.iter().filter(|e| e.set_aside.is_none()).collect();
     let ops: Vec<Edit> = active.iter().map(|e| e.edit.clone()).collect();
-    let policy = UserPolicy::new(state, live, memberships);
+    let policy = UserPolicy::new(site, live, memberships);
     let replayed = replay(base, &ops, &policy);
     let mut newly: Vec<(i64, Refusal)> = Vec::new();
     for conflict in &replayed.conflicts {
         let id = active[conflict.index].id;
         tracing::info!(uid = %person.uid, edit = id, reason = %conflict.refusal, "edit no longer applies, set aside");
         if commit {
-            state.edits.set_aside(&person.uid, id, &conflict.refusal).await?;
+            site.edits.set_aside(&person.uid, id, &conflict.refusal).await?;
         }
         newly.push((id, conflict.refusal.clone()));
     }
@@ -174,11 +174,11 @@ pub async fn personal_page(
         .filter_map(|e| {
             e.set_aside
                 .as_ref()
-                .map(|r| set_aside_notice(state, &replayed.layout, locale, &e.edit, r))
+                .map(|r| set_aside_notice(site, &replayed.layout, locale, &e.edit, r))
         })
         .collect();
     if commit && !notices.is_empty() {
-        state.edits.mark_noticed(&person.uid).await?;
+        site.edits.mark_noticed(&person.uid).await?;
     }
     Ok(PersonalPage {
         layout: replayed.layout,
@@ -204,7 +204,7 @@ pub enum EditError {
 /// Check `edit` against `person`'s page as it is now, and store it if it applies. Returns
 /// the page after the edit.
 pub async fn submit_edit(
-    state: &PortalState,
+    site: Site<'_>,
     live: &LiveConfig,
     person: &Person,
     memberships: &[String],
@@ -213,12 +213,12 @@ pub async fn submit_edit(
     if !person.is_signed_in() {
         return Err(EditError::NotSignedIn);
     }
-    let page = personal_page(state, live, person, memberships, "fr", false).await?;
+    let page = personal_page(site, live, person, memberships, "fr", false).await?;
     let mut layout = page.layout;
-    if let Err(refusal) = apply(&mut layout, &edit, &UserPolicy::new(state, live, memberships)) {
+    if let Err(refusal) = apply(&mut layout, &edit, &UserPolicy::new(site, live, memberships)) {
         return Err(EditError::Refused(refusal, Box::new(layout)));
     }
-    state.edits.add(&person.uid, &edit).await?;
+    site.edits.add(&person.uid, &edit).await?;
     metrics::counter!("agora_layout_edits_total", "op" => op_name(&edit)).increment(1);
     Ok(layout)
 }
@@ -240,9 +240,8 @@ pub fn op_name(edit: &Edit) -> &'static str {
 }
 
 /// The title of a publication in `locale` (its id if unknown).
-pub fn channel_title(state: &PortalState, locale: &str, publication: &str) -> String {
-    state
-        .registry
+pub fn channel_title(site: Site<'_>, locale: &str, publication: &str) -> String {
+    site.registry
         .get(publication)
         .map(|e| e.publication.title.get(locale).to_string())
         .unwrap_or_else(|| publication.to_string())
@@ -256,10 +255,10 @@ fn tab_title(layout: &Layout, locale: &str, tab: &str) -> String {
 }
 
 /// Fill `{channel}`, `{tab}` and `{title}` in a message.
-fn fill(state: &PortalState, layout: &Layout, locale: &str, template: &str, edit: &Edit) -> String {
+fn fill(site: Site<'_>, layout: &Layout, locale: &str, template: &str, edit: &Edit) -> String {
     let channel = edit
         .publication()
-        .map(|p| channel_title(state, locale, p))
+        .map(|p| channel_title(site, locale, p))
         .unwrap_or_default();
     let tab = edit.tab().map(|t| tab_title(layout, locale, t)).unwrap_or_default();
     let title = match edit {
@@ -273,25 +272,36 @@ fn fill(state: &PortalState, layout: &Layout, locale: &str, template: &str, edit
 }
 
 /// "Your change “…” no longer applies: …", in the user's language.
-pub fn set_aside_notice(state: &PortalState, layout: &Layout, locale: &str, edit: &Edit, refusal: &Refusal) -> String {
-    let catalog = &state.theme.catalog;
+pub fn set_aside_notice(site: Site<'_>, layout: &Layout, locale: &str, edit: &Edit, refusal: &Refusal) -> String {
+    let catalog = &site.theme.catalog;
     let what = fill(
-        state,
+        site,
         layout,
         locale,
         catalog.get(locale, &format!("edit.op.{}", op_name(edit))),
         edit,
     );
-    let why = refusal_text(state, layout, locale, edit, refusal);
+    let why = reason_text(site, layout, locale, edit, refusal, refusal.key());
     catalog
         .get(locale, "notice.edit_set_aside")
         .replace("{edit}", &what)
         .replace("{reason}", &why)
 }
 
-/// Why an edit was refused, in the user's language.
-pub fn refusal_text(state: &PortalState, layout: &Layout, locale: &str, edit: &Edit, refusal: &Refusal) -> String {
-    let mut template = state.theme.catalog.get(locale, refusal.key()).to_string();
+/// Why an edit the user just submitted was refused, in the user's language. A channel the
+/// catalogue does not offer is "not offered", never "no longer offered" (that is for edits
+/// set aside because the catalogue changed).
+pub fn refusal_text(site: Site<'_>, layout: &Layout, locale: &str, edit: &Edit, refusal: &Refusal) -> String {
+    let key = match refusal {
+        Refusal::NotInCatalogue { .. } => "edit.refused.not_offered",
+        other => other.key(),
+    };
+    reason_text(site, layout, locale, edit, refusal, key)
+}
+
+/// The message `key` for `refusal`, filled in.
+fn reason_text(site: Site<'_>, layout: &Layout, locale: &str, edit: &Edit, refusal: &Refusal, key: &str) -> String {
+    let mut template = site.theme.catalog.get(locale, key).to_string();
     // The refusal may name another channel than the edit (a tab holding a mandatory one).
     let named = match refusal {
         Refusal::NotOnPage { publication }
@@ -308,7 +318,7 @@ pub fn refusal_text(state: &PortalState, layout: &Layout, locale: &str, edit: &E
         _ => None,
     };
     if let Some(p) = named {
-        template = template.replace("{channel}", &channel_title(state, locale, p));
+        template = template.replace("{channel}", &channel_title(site, locale, p));
     }
-    fill(state, layout, locale, &template, edit)
+    fill(site, layout, locale, &template, edit)
 }

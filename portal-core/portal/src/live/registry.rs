@@ -22,6 +22,24 @@ pub struct Entry {
     pub channel: LoadedChannel,
 }
 
+impl Entry {
+    /// Whether a render of this publication for one person may only ever be shown to that
+    /// person: it is made with their credentials (their mailbox, a CAS proxy ticket of their
+    /// session) or is their own data fetched from a back-end (rendered for them alone,
+    /// `vary_by = ["user"]`). The view-as page withholds such slots, from cache or fresh.
+    pub fn personal_only(&self) -> bool {
+        let manifest = &self.channel.manifest;
+        let credentials = manifest.mail.is_some()
+            || self
+                .publication
+                .backends
+                .values()
+                .any(|b| matches!(b.auth, agora_channel_host::BackendAuth::CasProxy { .. }));
+        let own_data = !manifest.backends.is_empty() && manifest.cache.vary_by.iter().any(|v| v == "user");
+        credentials || own_data
+    }
+}
+
 /// All publications of the portal, by id.
 #[derive(Clone, Debug, Default)]
 pub struct Registry {

@@ -3,8 +3,9 @@
 //! with the login escaped (RFC 4515). Malformed SupAnn values are kept and reported, never
 //! dropped silently; a directory that is down or slow fails the lookup, not the sign-in.
 
+use super::person::never_kept;
+use super::source::{AttributeSource, NAME_ATTRIBUTES, SourceError, names_match};
 use crate::config::LdapConfig;
-use crate::person::{AttributeSource, NEVER_KEPT, SourceError};
 use agora_channel_host::Attributes;
 use futures::future::BoxFuture;
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, Scope, SearchEntry};
@@ -61,7 +62,7 @@ impl LdapDirectory {
         ldap3::drive!(conn);
         if !self.config.bind_dn.is_empty() {
             ldap.with_timeout(self.timeout())
-                .simple_bind(&self.config.bind_dn, &self.config.bind_password)
+                .simple_bind(&self.config.bind_dn, self.config.bind_password.expose())
                 .await
                 .and_then(|r| r.success())
                 .map_err(|e| self.unavailable(format!("bind as {}: {e}", self.config.bind_dn)))?;
@@ -92,7 +93,7 @@ impl LdapDirectory {
             .attributes
             .iter()
             .map(String::as_str)
-            .filter(|a| !NEVER_KEPT.iter().any(|n| n.eq_ignore_ascii_case(a)))
+            .filter(|a| !never_kept(a))
             .collect()
     }
 
@@ -101,7 +102,7 @@ impl LdapDirectory {
         entry
             .attrs
             .into_iter()
-            .filter(|(name, _)| !NEVER_KEPT.iter().any(|n| n.eq_ignore_ascii_case(name)))
+            .filter(|(name, _)| !never_kept(name))
             .map(|(name, values)| (self.configured_name(name), values))
     }
 
@@ -145,18 +146,48 @@ fn supann_problem(name: &str, value: &str) -> Option<String> {
 
 /// The LDAP filter of a name search: every word somewhere in a name attribute, people
 /// only, red-listed people excluded (the host drops them again whatever the filter finds).
+///
+/// Directories compare names with case-insensitive but accent-sensitive rules, so each
+/// letter that may carry an accent (`e` for `é è ê ë` …) becomes a wildcard: `helene` asks
+/// for `*h*l*n*`, which finds Hélène; [`names_match`] then keeps only the real matches.
 pub fn search_filter(words: &[String]) -> String {
     let mut filter = String::from("(&(objectClass=person)(!(supannListeRouge=TRUE))");
     for w in words {
-        let w = ldap3::ldap_escape(w);
+        let pattern = accent_wildcards(w);
         filter.push_str("(|");
-        for attr in crate::person::NAME_ATTRIBUTES {
-            filter.push_str(&format!("({attr}=*{w}*)"));
+        for attr in NAME_ATTRIBUTES {
+            filter.push_str(&format!("({attr}=*{pattern}*)"));
         }
         filter.push(')');
     }
     filter.push(')');
     filter
+}
+
+/// `word` (folded) as an LDAP substring pattern: letters that may carry an accent or stand
+/// for a ligature are wildcards, the rest is escaped (RFC 4515).
+fn accent_wildcards(word: &str) -> String {
+    let mut pattern = String::new();
+    let mut literal = String::new();
+    for c in word.chars() {
+        if "aceinouy".contains(c) {
+            pattern.push_str(&ldap3::ldap_escape(&literal));
+            literal.clear();
+            if !pattern.ends_with('*') {
+                pattern.push('*');
+            }
+        } else {
+            literal.push(c);
+        }
+    }
+    pattern.push_str(&ldap3::ldap_escape(&literal));
+    pattern.trim_matches('*').to_string()
+}
+
+/// How many entries to ask the directory for, to keep `max` after the accent-blind filter
+/// let through near misses.
+fn widened(max: u32) -> u32 {
+    max.saturating_mul(5).clamp(max, 500)
 }
 
 impl LdapDirectory {
@@ -167,7 +198,7 @@ impl LdapDirectory {
         attrs.push("supannListeRouge");
         let search = ldap
             .with_timeout(self.timeout())
-            .with_search_options(ldap3::SearchOptions::new().sizelimit(max as i32))
+            .with_search_options(ldap3::SearchOptions::new().sizelimit(widened(max) as i32))
             .search(&self.config.base_dn, Scope::Subtree, &filter, attrs);
         let result = match tokio::time::timeout(self.timeout() * 2, search).await {
             Ok(Ok(r)) => Ok(r.0),
@@ -179,8 +210,9 @@ impl LdapDirectory {
                 self.give_back(ldap).await;
                 Ok(entries
                     .into_iter()
+                    .map(|e| self.kept_attributes(SearchEntry::construct(e)).collect::<Attributes>())
+                    .filter(|attrs| names_match(attrs, words))
                     .take(max as usize)
-                    .map(|e| self.kept_attributes(SearchEntry::construct(e)).collect())
                     .collect())
             }
             Err(e) => Err(e),

@@ -1,22 +1,20 @@
 //! Customisation without script: every control of the page in customisation mode is a small
 //! form (a button, keyboard- and screen-reader-friendly), posted with the session's CSRF token
-//! and answered by a redirect back to the page. Also the catalogue page and the
-//! administrators' "view as".
+//! and answered by a redirect back to the page. Also the catalogue page.
 //!
 //! | route | what |
 //! |---|---|
 //! | `POST /layout/edit` | apply one edit (form fields of [`EditForm`]) |
 //! | `POST /layout/reset` | forget the user's edits |
 //! | `GET /catalogue` | search the channels the user may add (`q`, `category`, `tab`) |
-//! | `GET /admin/view-as/{uid}` | the exact page `uid` gets, read only |
 
-use crate::app::PortalState;
-use crate::page::{PageRequest, base_context, stream_page};
-use crate::person::Person;
-use crate::personal::{EditError, personal_page, refusal_text, submit_edit};
-use crate::slot::now_ms;
-use crate::web::{csrf_ok, csrf_token, current_person, error_page, flash, is_admin, locale_of, redirect};
-use actix_session::Session;
+use super::extract::{current_person, error_page, locale_of, redirect};
+use super::session::PortalSession;
+use super::state::PortalState;
+use crate::clock::now_ms;
+use crate::page::base_context;
+use crate::page::personal::{EditError, personal_page, refusal_text, submit_edit};
+use crate::people::Person;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use agora_layout::{Edit, USER_TAB_PREFIX};
@@ -112,11 +110,11 @@ fn encode(text: &str) -> String {
 async fn form_user(
     req: &HttpRequest,
     state: &PortalState,
-    session: &Session,
+    session: &PortalSession,
     csrf: &str,
 ) -> Result<(Person, String), HttpResponse> {
     let locale = locale_of(req, state);
-    if !csrf_ok(session, csrf) {
+    if !session.csrf_ok(csrf) {
         return Err(error_page(state, &locale, 403, "error.csrf"));
     }
     match current_person(session, state).await {
@@ -129,7 +127,7 @@ async fn form_user(
 pub async fn post_edit(
     req: HttpRequest,
     state: web::Data<PortalState>,
-    session: Session,
+    session: PortalSession,
     form: web::Form<EditForm>,
 ) -> HttpResponse {
     let (person, locale) = match form_user(&req, &state, &session, &form.csrf).await {
@@ -146,18 +144,17 @@ pub async fn post_edit(
         *position = None;
     }
     let live = state.live.get();
-    let memberships = crate::populations::memberships(&live.populations, &person, now_ms());
+    let memberships = crate::people::populations::memberships(&live.populations, &person, now_ms());
     let here = form
         .here
         .clone()
         .or_else(|| edit.tab().map(str::to_string))
         .unwrap_or_default();
-    match submit_edit(&state, &live, &person, &memberships, edit.clone()).await {
-        Ok(_) => tracing::info!(uid = %person.uid, op = crate::personal::op_name(&edit), "layout edit"),
+    match submit_edit(state.site(), &live, &person, &memberships, edit.clone()).await {
+        Ok(_) => tracing::info!(uid = %person.uid, op = crate::page::personal::op_name(&edit), "layout edit"),
         Err(EditError::Refused(refusal, layout)) => {
-            let reason = refusal_text(&state, &layout, &locale, &edit, &refusal);
-            flash(
-                &session,
+            let reason = refusal_text(state.site(), &layout, &locale, &edit, &refusal);
+            session.flash(
                 state
                     .theme
                     .catalog
@@ -199,7 +196,7 @@ pub struct ResetForm {
 pub async fn post_reset(
     req: HttpRequest,
     state: web::Data<PortalState>,
-    session: Session,
+    session: PortalSession,
     form: web::Form<ResetForm>,
 ) -> HttpResponse {
     let (person, locale) = match form_user(&req, &state, &session, &form.csrf).await {
@@ -209,10 +206,7 @@ pub async fn post_reset(
     match state.edits.reset(&person.uid).await {
         Ok(n) => {
             tracing::info!(uid = %person.uid, edits = n, "layout reset");
-            flash(
-                &session,
-                state.theme.catalog.get(&locale, "notice.layout_reset").to_string(),
-            );
+            session.flash(state.theme.catalog.get(&locale, "notice.layout_reset").to_string());
             redirect("/?customise=1")
         }
         Err(e) => {
@@ -234,7 +228,7 @@ struct CatalogueRow {
     publication: String,
     title: String,
     description: String,
-    categories: Vec<crate::catalogue::CategoryView>,
+    categories: Vec<crate::live::catalogue::CategoryView>,
     on_page: bool,
     favourite: bool,
 }
@@ -243,7 +237,7 @@ struct CatalogueRow {
 pub async fn catalogue_page(
     req: HttpRequest,
     state: web::Data<PortalState>,
-    session: Session,
+    session: PortalSession,
     query: web::Query<CatalogueQuery>,
 ) -> HttpResponse {
     let locale = locale_of(&req, &state);
@@ -251,8 +245,8 @@ pub async fn catalogue_page(
         return redirect("/login?return=/catalogue");
     };
     let live = state.live.get();
-    let memberships = crate::populations::memberships(&live.populations, &person, now_ms());
-    let layout = match personal_page(&state, &live, &person, &memberships, &locale, false).await {
+    let memberships = crate::people::populations::memberships(&live.populations, &person, now_ms());
+    let layout = match personal_page(state.site(), &live, &person, &memberships, &locale, false).await {
         Ok(p) => p.layout,
         Err(e) => {
             tracing::error!("cannot read the user's layout: {e}");
@@ -286,15 +280,15 @@ pub async fn catalogue_page(
         .tab(&tab)
         .map(|t| t.title.get(&locale).to_string())
         .unwrap_or_default();
-    let mut ctx = base_context(&state, &person, &locale);
+    let mut ctx = base_context(&state.theme, &person, &locale);
     ctx.insert("rows", &rows);
     ctx.insert("q", &q);
     ctx.insert("category", &category.unwrap_or_default());
     ctx.insert("categories", &live.catalogue.categories(&locale));
     ctx.insert("tab", &tab);
     ctx.insert("tab_title", &tab_title);
-    ctx.insert("csrf_token", &csrf_token(&session));
-    let notices = crate::web::take_flash(&session);
+    ctx.insert("csrf_token", &session.csrf_token());
+    let notices = session.take_flash();
     ctx.insert("notices", &notices);
     match state.theme.tera.render("catalogue.html", &ctx) {
         Ok(body) => HttpResponse::Ok()
@@ -303,69 +297,6 @@ pub async fn catalogue_page(
             .body(body),
         Err(e) => {
             tracing::error!("{}", crate::theme::tera_error(&e));
-            error_page(&state, &locale, 500, "error.internal")
-        }
-    }
-}
-
-#[derive(Deserialize)]
-pub struct ViewAsQuery {
-    tab: Option<String>,
-}
-
-/// `GET /admin/view-as/{uid}`: the page `uid` gets (their fragments, their edits), read
-/// only. Nothing is written: set-aside edits are shown, not recorded.
-pub async fn view_as_page(
-    req: HttpRequest,
-    state: web::Data<PortalState>,
-    session: Session,
-    uid: web::Path<String>,
-    query: web::Query<ViewAsQuery>,
-) -> HttpResponse {
-    let locale = locale_of(&req, &state);
-    if !is_admin(&session, &state).await {
-        return error_page(&state, &locale, 403, "error.admin_only");
-    }
-    let resolved = state.people.resolve(&uid, Default::default()).await;
-    let person: Person = resolved.person;
-    let live = state.live.get();
-    let memberships = crate::populations::memberships(&live.populations, &person, now_ms());
-    let page = match personal_page(&state, &live, &person, &memberships, &locale, false).await {
-        Ok(p) => p,
-        Err(e) => {
-            tracing::error!("cannot read the user's layout: {e}");
-            return error_page(&state, &locale, 503, "notice.storage_unavailable");
-        }
-    };
-    let admin = current_person(&session, &state)
-        .await
-        .map(|(p, _)| p.uid)
-        .unwrap_or_default();
-    tracing::info!(%admin, uid = %uid, "administrator views a user's page");
-    let mut notices = vec![state.theme.catalog.get(&locale, "viewas.banner").replace("{uid}", &uid)];
-    notices.extend(page.notices);
-    let request = PageRequest {
-        locale: locale.clone(),
-        tab: query.tab.clone(),
-        csrf_token: csrf_token(&session),
-        notices,
-        customise: false,
-        focus: None,
-        view_as: Some(uid.to_string()),
-        query: Vec::new(),
-        services: agora_channel_host::Services {
-            directory: Some(state.directory.clone()),
-            ..Default::default()
-        },
-    };
-    let person = person.with_populations(&memberships);
-    match stream_page(state.clone().into_inner(), person, page.layout, request) {
-        Ok(stream) => HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .insert_header((header::CACHE_CONTROL, "private, no-store"))
-            .streaming(stream),
-        Err(e) => {
-            tracing::error!("{e}");
             error_page(&state, &locale, 500, "error.internal")
         }
     }

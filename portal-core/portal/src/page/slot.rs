@@ -5,15 +5,15 @@
 //! Cache keys follow the manifest's `[cache] vary_by`: publication + language + the user
 //! and/or the listed attribute values, hashed.
 
-use crate::breaker::{Breakers, Decision};
-use crate::person::Person;
-use crate::registry::Entry;
+use super::breaker::{Breakers, Decision};
+use crate::clock::now_ms;
+use crate::live::registry::Entry;
+use crate::people::Person;
 use crate::storage::{Storage, StoredRender};
 use agora_channel_host::ledger::HostLines;
 use agora_channel_host::{ChannelEngine, ChannelErrorKind, RenderFailure, RenderRequest, Services};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// What a slot shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,14 +76,6 @@ pub struct SlotInputs {
     pub params: std::collections::BTreeMap<String, String>,
     /// What the channel may use: proxy tickets, directory, mail.
     pub services: Services,
-}
-
-/// Current time in ms since the Unix epoch.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// The i18n key explaining a failure.

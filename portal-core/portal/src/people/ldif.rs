@@ -1,9 +1,17 @@
 //! A reader for LDIF content files (RFC 2849): entries separated by blank lines, folded lines
 //! continued by a leading space, `attr:: base64` values, `#` comments. Used by the demo
 //! directory and by tests; a malformed entry is reported with its line, never half-read.
+//! [`LdifDirectory`] is the demo directory read from such a file.
 
+use super::person::without_secrets;
+use super::source::{AttributeSource, SourceError, names_match};
+use agora_channel_host::Attributes;
 use base64::Engine;
+use futures::future::BoxFuture;
 use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
 
 /// One entry: its DN and attributes (name → values, in file order).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,6 +116,78 @@ fn parse_line(text: &str) -> Result<(String, String), String> {
         rest.strip_prefix(' ').unwrap_or(rest).to_string()
     };
     Ok((name.to_string(), value))
+}
+
+/// The demo directory: people read from an LDIF file (SupAnn entries), found by `uid` or
+/// `supannAliasLogin`, exactly as an LDAP search would find them.
+pub struct LdifDirectory {
+    name: String,
+    by_login: HashMap<String, Arc<Attributes>>,
+    order: Vec<String>,
+}
+
+impl LdifDirectory {
+    /// Read `path`. Every entry with a `uid` becomes a person.
+    pub fn load(path: &Path) -> Result<Self, SourceError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| SourceError::Unavailable {
+            source_name: name.clone(),
+            detail: e.to_string(),
+        })?;
+        let entries = parse(&text).map_err(|e| SourceError::Malformed {
+            source_name: name.clone(),
+            detail: e.to_string(),
+        })?;
+        let mut by_login = HashMap::new();
+        let mut order = Vec::new();
+        for entry in entries {
+            let attrs = without_secrets(entry.attributes);
+            let Some(uid) = attrs.get("uid").and_then(|v| v.first()).cloned() else {
+                continue;
+            };
+            let aliases = attrs.get("supannAliasLogin").cloned().unwrap_or_default();
+            let attrs = Arc::new(attrs);
+            order.push(uid.clone());
+            for alias in aliases {
+                by_login.insert(alias, attrs.clone());
+            }
+            by_login.insert(uid, attrs);
+        }
+        Ok(LdifDirectory { name, by_login, order })
+    }
+
+    /// The `uid`s of the file, in order.
+    pub fn uids(&self) -> &[String] {
+        &self.order
+    }
+}
+
+impl AttributeSource for LdifDirectory {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn lookup<'a>(&'a self, login: &'a str) -> BoxFuture<'a, Result<Option<Attributes>, SourceError>> {
+        Box::pin(async move { Ok(self.by_login.get(login).map(|a| (**a).clone())) })
+    }
+
+    fn search<'a>(
+        &'a self,
+        words: &'a [String],
+        max: u32,
+    ) -> Option<BoxFuture<'a, Result<Vec<Attributes>, SourceError>>> {
+        Some(Box::pin(async move {
+            let found = self
+                .order
+                .iter()
+                .filter_map(|uid| self.by_login.get(uid))
+                .filter(|attrs| names_match(attrs, words))
+                .take(max as usize)
+                .map(|a| (**a).clone())
+                .collect();
+            Ok(found)
+        }))
+    }
 }
 
 #[cfg(test)]

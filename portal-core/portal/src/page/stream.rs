@@ -7,14 +7,15 @@
 //! chunks streamed after it. So the first byte never waits for a channel, and the page
 //! costs about its slowest channel, not the sum.
 
-use crate::app::PortalState;
-use crate::person::Person;
-use crate::slot::SlotView;
+use super::Pages;
+use super::slot::{Preferences, SlotInputs, SlotView};
+use crate::live::registry::Entry;
+use crate::people::Person;
+use crate::theme::Theme;
 use agora_layout::Layout;
 use bytes::Bytes;
 use futures::stream::{self, FuturesUnordered, Stream, StreamExt};
 use serde::Serialize;
-use std::sync::Arc;
 
 /// Everything the shell template shows besides the slots.
 #[derive(Clone, Default)]
@@ -35,8 +36,19 @@ pub struct PageRequest {
     pub query: Vec<(String, String)>,
     /// What the page's channels may use: proxy tickets, directory, mail.
     pub services: agora_channel_host::Services,
-    /// An administrator previews this uid's page (read only, with a banner).
-    pub view_as: Option<String>,
+    /// An administrator previews someone's page (read only, with a bar saying so).
+    pub view_as: Option<ViewAs>,
+}
+
+/// An administrator's preview of someone else's page.
+#[derive(Clone)]
+pub struct ViewAs {
+    /// Whose page it is.
+    pub uid: String,
+    /// Their name, for the bar.
+    pub name: String,
+    /// The administrator: the header stays theirs.
+    pub viewer: Person,
 }
 
 /// A move target for a button: tab, column, position.
@@ -93,29 +105,29 @@ pub struct PageError {
     pub reason: String,
 }
 
-fn render(state: &PortalState, template: &str, ctx: &tera::Context) -> Result<String, PageError> {
-    state.theme.tera.render(template, ctx).map_err(|e| PageError {
+fn render(theme: &Theme, template: &str, ctx: &tera::Context) -> Result<String, PageError> {
+    theme.tera.render(template, ctx).map_err(|e| PageError {
         template: template.to_string(),
         reason: crate::theme::tera_error(&e),
     })
 }
 
 /// Base template context: skin, strings, language, person.
-pub fn base_context(state: &PortalState, person: &Person, locale: &str) -> tera::Context {
-    context_with_strings(state, person, locale, state.theme.catalog.table(locale), &[])
+pub fn base_context(theme: &Theme, person: &Person, locale: &str) -> tera::Context {
+    context_with_strings(theme, person, locale, theme.catalog.table(locale), &[])
 }
 
 /// Base template context with the strings `t` given; `query` is the page's query string,
 /// kept by the language switch.
 fn context_with_strings(
-    state: &PortalState,
+    theme: &Theme,
     person: &Person,
     locale: &str,
     strings: &std::collections::BTreeMap<String, String>,
     query: &[(String, String)],
 ) -> tera::Context {
     let mut ctx = tera::Context::new();
-    ctx.insert("skin", &state.config.skin);
+    ctx.insert("skin", &theme.skin);
     ctx.insert("t", strings);
     ctx.insert("locale", locale);
     let other_locale = if locale == "en" { "fr" } else { "en" };
@@ -123,7 +135,7 @@ fn context_with_strings(
     ctx.insert("lang_switch", &lang_switch(query, other_locale));
     ctx.insert("signed_in", &person.is_signed_in());
     ctx.insert("display_name", person.display_name());
-    ctx.insert("demo", &state.config.demo.enabled);
+    ctx.insert("demo", &theme.demo);
     ctx
 }
 
@@ -140,8 +152,8 @@ fn lang_switch(query: &[(String, String)], other_locale: &str) -> String {
 
 /// The preference fields a channel declares, with the person's current values.
 fn preference_fields(
-    entry: &crate::registry::Entry,
-    chosen: Option<&crate::slot::Preferences>,
+    entry: &Entry,
+    chosen: Option<&Preferences>,
     defaults: &serde_json::Map<String, serde_json::Value>,
 ) -> Vec<PreferenceField> {
     use agora_channel_host::manifest::ConfigType;
@@ -185,7 +197,7 @@ fn preference_fields(
 
 /// Stream `layout`, the page of `person`.
 pub fn stream_page(
-    state: Arc<PortalState>,
+    parts: Pages,
     person: Person,
     layout: Layout,
     req: PageRequest,
@@ -207,9 +219,10 @@ pub fn stream_page(
             let accepts = |i: usize| tab.flags.accepts_children && tab.columns[i].accepts_children;
             for (s, slot) in column.slots.iter().enumerate() {
                 let publication = slot.publication.clone();
-                let Some(entry) = state.registry.get(&publication) else {
+                let Some(entry) = parts.registry.get(&publication) else {
                     continue;
                 };
+                let withheld = req.view_as.is_some() && entry.personal_only();
                 let name = format!("s-{}", slots.len());
                 let movable = slot.flags.movable;
                 let target = |column: usize, position: usize| Target {
@@ -249,12 +262,12 @@ pub fn stream_page(
                     .take(8)
                     .collect();
                 params.insert("tab".into(), tab.id.clone());
-                let inputs = crate::slot::SlotInputs {
+                let inputs = SlotInputs {
                     preferences: layout.preferences.get(&publication).cloned().unwrap_or_default(),
                     params,
                     services: req.services.clone(),
                 };
-                slots.push((name, entry.clone(), inputs));
+                slots.push((name, entry.clone(), inputs, withheld));
             }
             columns.push(col);
         }
@@ -273,11 +286,13 @@ pub fn stream_page(
             accepts_children: t.flags.accepts_children,
         })
         .collect();
+    // In a preview, the header is the administrator's, never the person's.
+    let header_person = req.view_as.as_ref().map_or(&person, |v| &v.viewer);
     let mut ctx = context_with_strings(
-        &state,
-        &person,
+        &parts.theme,
+        header_person,
         &locale,
-        state.theme.catalog.page_table(&locale),
+        parts.theme.catalog.page_table(&locale),
         &req.query,
     );
     ctx.insert("tabs", &tab_links);
@@ -297,26 +312,44 @@ pub fn stream_page(
         "customise",
         &(req.customise && person.is_signed_in() && req.view_as.is_none()),
     );
-    ctx.insert("view_as", &req.view_as);
+    ctx.insert("view_as", &req.view_as.as_ref().map(|v| &v.uid));
+    if let Some(v) = &req.view_as {
+        let bar = parts
+            .theme
+            .catalog
+            .get(&locale, "page.viewas.bar")
+            .replace("{name}", &v.name)
+            .replace("{uid}", &v.uid);
+        ctx.insert("view_as_bar", &bar);
+    }
     ctx.insert("focus", &req.focus.clone().unwrap_or_default());
     ctx.insert("notices", &req.notices);
-    let shell = render(&state, "page_open.html", &ctx)?;
-    let close = render(&state, "page_close.html", &ctx)?;
+    let shell = render(&parts.theme, "page_open.html", &ctx)?;
+    let close = render(&parts.theme, "page_close.html", &ctx)?;
 
     let renders: FuturesUnordered<_> = slots
         .into_iter()
-        .map(|(name, entry, inputs)| {
-            let state = state.clone();
+        .map(|(name, entry, inputs, withheld)| {
+            let parts = parts.clone();
             let person = person.clone();
             let locale = locale.clone();
             async move {
-                let view = state.slots.render(&entry, &person, &locale, inputs).await;
+                let view = if withheld {
+                    // Made with the person's credentials or of their own data: never shown
+                    // to anyone else, neither from the cache nor rendered afresh.
+                    SlotView::Failed {
+                        reason_key: "slot.viewas.withheld",
+                        detail: String::new(),
+                    }
+                } else {
+                    parts.slots.render(&entry, &person, &locale, inputs).await
+                };
                 let title = entry.publication.title.get(&locale).to_string();
-                slot_chunk(&state, &name, &title, &locale, &view).unwrap_or_else(|e| {
+                slot_chunk(&parts.theme, &name, &title, &locale, &view).unwrap_or_else(|e| {
                     tracing::error!("{e}");
                     format!(
                         "<div slot=\"{name}\" class=\"channel-body channel-error\"><p>{}</p></div>",
-                        state.theme.catalog.get(&locale, "slot.error.crashed")
+                        parts.theme.catalog.get(&locale, "slot.error.crashed")
                     )
                 })
             }
@@ -329,15 +362,9 @@ pub fn stream_page(
 }
 
 /// HTML of one finished slot.
-pub fn slot_chunk(
-    state: &PortalState,
-    name: &str,
-    title: &str,
-    locale: &str,
-    view: &SlotView,
-) -> Result<String, PageError> {
+pub fn slot_chunk(theme: &Theme, name: &str, title: &str, locale: &str, view: &SlotView) -> Result<String, PageError> {
     let mut ctx = tera::Context::new();
-    ctx.insert("t", state.theme.catalog.slot_table(locale));
+    ctx.insert("t", theme.catalog.slot_table(locale));
     ctx.insert("slot", name);
     ctx.insert("title", title);
     match view {
@@ -358,21 +385,21 @@ pub fn slot_chunk(
             ctx.insert("state", "stale");
             ctx.insert("html", html);
             ctx.insert("channel_title", channel_title);
-            ctx.insert("age", &age_text(state, locale, *age_seconds));
-            ctx.insert("message", state.theme.catalog.get(locale, reason_key));
+            ctx.insert("age", &age_text(theme, locale, *age_seconds));
+            ctx.insert("message", theme.catalog.get(locale, reason_key));
         }
         SlotView::Failed { reason_key, detail } => {
             ctx.insert("state", "failed");
-            ctx.insert("message", state.theme.catalog.get(locale, reason_key));
+            ctx.insert("message", theme.catalog.get(locale, reason_key));
             ctx.insert("detail", detail);
         }
     }
-    render(state, "slot.html", &ctx)
+    render(theme, "slot.html", &ctx)
 }
 
 /// "12 min" / "3 h" style age in the user's language.
-fn age_text(state: &PortalState, locale: &str, seconds: i64) -> String {
-    let c = &state.theme.catalog;
+fn age_text(theme: &Theme, locale: &str, seconds: i64) -> String {
+    let c = &theme.catalog;
     if seconds < 60 {
         c.get(locale, "age.seconds").replace("{n}", &seconds.to_string())
     } else if seconds < 3600 {

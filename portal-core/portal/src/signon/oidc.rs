@@ -100,7 +100,7 @@ impl OidcSignOn {
                     .map_err(|e| OidcError::Unavailable(format!("discovery: {e}")))?;
                 let end_session = metadata.additional_metadata().end_session_endpoint.clone();
                 let secret = (!self.config.client_secret.is_empty())
-                    .then(|| ClientSecret::new(self.config.client_secret.clone()));
+                    .then(|| ClientSecret::new(self.config.client_secret.expose().to_string()));
                 let redirect =
                     RedirectUrl::new(self.redirect.clone()).map_err(|e| OidcError::Unavailable(e.to_string()))?;
                 let client =

@@ -1,0 +1,163 @@
+//! Checks a loaded configuration before anything starts: each failure names the file, the
+//! key and the reason.
+
+use super::sections::MailAuth;
+use super::{ConfigError, PortalConfig};
+
+impl PortalConfig {
+    pub(super) fn err(&self, key: &str, reason: impl Into<String>) -> ConfigError {
+        ConfigError::new(self.source.clone(), key, reason)
+    }
+
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        if !self.server.public_url.is_empty() {
+            let url = url::Url::parse(&self.server.public_url)
+                .map_err(|e| self.err("server.public_url", format!("not a URL: {e}")))?;
+            if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+                return Err(self.err("server.public_url", "must be an http(s) URL with a host"));
+            }
+            if url.path() != "/" || url.query().is_some() {
+                return Err(self.err(
+                    "server.public_url",
+                    format!(
+                        "`{}` has a path: the portal is served at the root of its own host name \
+                         (e.g. https://ent.univ.fr/)",
+                        self.server.public_url
+                    ),
+                ));
+            }
+        }
+        for (key, value) in [
+            ("skin.primary_color", &self.skin.primary_color),
+            ("skin.accent_color", &self.skin.accent_color),
+        ] {
+            let ok = value.len() == 7 && value.starts_with('#') && value[1..].chars().all(|c| c.is_ascii_hexdigit());
+            if !ok {
+                return Err(self.err(key, format!("`{value}` is not a colour of the form #rrggbb")));
+            }
+        }
+        if !self.cas.server_url.is_empty() {
+            agora_cas::CasClient::new(&self.cas.server_url, reqwest_free_client())
+                .map_err(|e| self.err("cas.server_url", e.to_string()))?;
+        }
+        if !self.storage.url.is_empty()
+            && !self.storage.url.starts_with("postgres://")
+            && !self.storage.url.starts_with("postgresql://")
+        {
+            return Err(self.err("storage.url", "must be empty (SQLite) or a postgres:// URL"));
+        }
+        if !self.ldap.url.is_empty() {
+            let url = url::Url::parse(&self.ldap.url).map_err(|e| self.err("ldap.url", format!("not a URL: {e}")))?;
+            if !matches!(url.scheme(), "ldap" | "ldaps") {
+                return Err(self.err("ldap.url", "must be ldap:// or ldaps://"));
+            }
+            if !self.ldap.filter.contains("{login}") {
+                return Err(self.err("ldap.filter", "must contain {login}"));
+            }
+            if self.ldap.base_dn.is_empty() {
+                return Err(self.err("ldap.base_dn", "is required when [ldap] url is set"));
+            }
+            if self.ldap.pool_size == 0 {
+                return Err(self.err("ldap.pool_size", "must be at least 1"));
+            }
+        }
+        if !self.oidc.issuer_url.is_empty() {
+            let url = url::Url::parse(&self.oidc.issuer_url)
+                .map_err(|e| self.err("oidc.issuer_url", format!("not a URL: {e}")))?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(self.err("oidc.issuer_url", "must be an http(s) URL"));
+            }
+            if self.oidc.client_id.is_empty() {
+                return Err(self.err("oidc.client_id", "is required when [oidc] issuer_url is set"));
+            }
+            if !self.cas.server_url.is_empty() {
+                return Err(self.err(
+                    "oidc.issuer_url",
+                    "cannot be combined with [cas] server_url: choose one sign-on",
+                ));
+            }
+        }
+        if self.trusted_headers.enabled {
+            if self.trusted_headers.proxies.is_empty() {
+                return Err(self.err(
+                    "trusted_headers.proxies",
+                    "list the reverse proxy addresses allowed to sign users on",
+                ));
+            }
+            if self.trusted_headers.secret.len() < 16 {
+                return Err(self.err(
+                    "trusted_headers.secret",
+                    "must be at least 16 characters (set PORTAL_TRUSTED_HEADERS__SECRET)",
+                ));
+            }
+            let logout = &self.trusted_headers.logout_path;
+            if !logout.is_empty()
+                && (!logout.starts_with('/') || logout.starts_with("//") || logout.contains(['\\', '\r', '\n']))
+            {
+                return Err(self.err(
+                    "trusted_headers.logout_path",
+                    format!("`{logout}` is not a path on this host (e.g. /Shibboleth.sso/Logout)"),
+                ));
+            }
+            if !self.cas.server_url.is_empty() {
+                return Err(self.err(
+                    "trusted_headers.enabled",
+                    "cannot be combined with [cas] server_url: choose one sign-on",
+                ));
+            }
+        }
+        if self.auth.absolute_hours == 0 {
+            return Err(self.err("auth.absolute_hours", "must be at least 1"));
+        }
+        if !matches!(self.i18n.default_locale.as_str(), "fr" | "en") {
+            return Err(self.err(
+                "i18n.default_locale",
+                format!("`{}` is not one of: fr, en", self.i18n.default_locale),
+            ));
+        }
+        if self.mail.enabled() {
+            match self.mail.auth {
+                MailAuth::CasProxy if self.mail.cas_service.is_empty() => {
+                    return Err(self.err(
+                        "mail.cas_service",
+                        "the IMAP server's CAS service is needed for auth = \"cas-proxy\"",
+                    ));
+                }
+                MailAuth::Master if self.mail.master_user.is_empty() => {
+                    return Err(self.err("mail.master_user", "a master user is needed for auth = \"master\""));
+                }
+                MailAuth::CasProxy | MailAuth::Master => {}
+            }
+        }
+        if self.session.idle_minutes == 0 {
+            return Err(self.err("session.idle_minutes", "must be at least 1"));
+        }
+        if self.channels.max_instances == 0 {
+            return Err(self.err("channels.max_instances", "must be at least 1"));
+        }
+        for (key, path) in [
+            ("paths.theme_dir", &self.paths.theme_dir),
+            ("paths.channels", &self.paths.channels),
+            ("paths.fragments", &self.paths.fragments),
+            ("paths.catalogue", &self.paths.catalogue),
+            ("paths.populations", &self.paths.populations),
+        ] {
+            let p = self.resolve(path);
+            if !p.exists() {
+                return Err(self.err(key, format!("{} does not exist", p.display())));
+            }
+        }
+        if self.demo.enabled && !self.resolve(&self.demo.directory).exists() {
+            return Err(self.err(
+                "demo.directory",
+                format!("{} does not exist", self.resolve(&self.demo.directory).display()),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A client only used to check URLs at start-up.
+fn reqwest_free_client() -> reqwest::Client {
+    reqwest::Client::new()
+}

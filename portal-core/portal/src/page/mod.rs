@@ -1,0 +1,46 @@
+//! The page: from a person and their layout to streamed HTML.
+//!
+//! | module | job |
+//! |---|---|
+//! | [`personal`] | the person's own page: fragments merged, their edits replayed ([`EditStore`]) |
+//! | [`stream`] | the shell first, then each slot as it finishes |
+//! | [`slot`] | one channel's render, with its cache, last good render and fallbacks |
+//! | [`breaker`] | back-off for a publication or back-end that keeps failing |
+//!
+//! Nothing here knows HTTP: `web::home` asks [`personal::personal_page`] for the layout, then
+//! [`stream::stream_page`] for the body.
+
+pub mod breaker;
+pub mod personal;
+pub mod slot;
+pub mod stream;
+
+pub use personal::EditStore;
+pub use slot::SlotRenderer;
+pub use stream::{PageRequest, ViewAs, base_context, stream_page};
+
+use crate::live::registry::Registry;
+use crate::theme::Theme;
+use std::sync::Arc;
+
+/// What streaming a page needs from the portal (cheap to clone: three shared handles).
+#[derive(Clone)]
+pub struct Pages {
+    /// Templates, strings and skin.
+    pub theme: Arc<Theme>,
+    /// The publications.
+    pub registry: Arc<Registry>,
+    /// Slot rendering, with its caches.
+    pub slots: Arc<SlotRenderer>,
+}
+
+/// What building a person's page and explaining edits needs, borrowed.
+#[derive(Clone, Copy)]
+pub struct Site<'a> {
+    /// Strings (messages about edits).
+    pub theme: &'a Theme,
+    /// The publications (titles, preference fields).
+    pub registry: &'a Registry,
+    /// The users' edits.
+    pub edits: &'a EditStore,
+}

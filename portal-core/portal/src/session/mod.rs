@@ -1,0 +1,97 @@
+//! One browser's session: every key it may hold, declared once, and the one typed value
+//! that makes it signed in ([`SignIn`]).
+//!
+//! The cookie carries only a random session id; the state lives in the [`store`]. Nothing
+//! is stored for an anonymous visitor: a session starts at sign-in (the sign-in form's CSRF
+//! protection, the return path and the CAS gateway mark are short-lived cookies, see
+//! `web::session`). [`limits`] says when a signed-in session is over.
+
+pub mod limits;
+pub mod store;
+
+use agora_channel_host::Attributes;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// The names of the session's keys: every key the portal stores, once.
+pub mod key {
+    /// The [`super::SignIn`] value (JSON).
+    pub const SIGN_IN: &str = "signin";
+    /// The CSRF token of a signed-in session.
+    pub const CSRF: &str = "csrf";
+    /// Last request, ms since the epoch (idle limit).
+    pub const SEEN: &str = "last_seen_ms";
+    /// Message keys for the next page (a source was down at sign-in …).
+    pub const NOTICES: &str = "notices";
+    /// Messages for the next page after a form post, already in the user's language.
+    pub const FLASH: &str = "flash";
+    /// An OpenID Connect sign-in under way (state, nonce, PKCE verifier).
+    pub const OIDC_PENDING: &str = "oidc_pending";
+}
+
+/// Keys that belong to a sign-in: never carried over to another session id once the
+/// sign-in ended (single logout while a request was in flight).
+pub const AUTH_KEYS: &[&str] = &[key::SIGN_IN, key::CSRF, key::SEEN, key::NOTICES];
+
+/// Who signed in, how and when: present exactly when the session is signed in.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct SignIn {
+    /// The directory's `uid` of the person (never the alias that was typed).
+    pub uid: String,
+    /// Attributes that came with the sign-on assertion, secrets already dropped.
+    pub attributes: Attributes,
+    /// When the user signed in, ms since the epoch (absolute limit).
+    pub at_ms: i64,
+    /// The CAS service ticket that opened the session (single logout finds it by this).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cas_ticket: Option<String>,
+    /// The CAS proxy-granting ticket, for cas-proxy back-ends and mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pgt: Option<String>,
+    /// The OIDC ID token, the `id_token_hint` of sign-out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc_id_token: Option<String>,
+}
+
+impl std::fmt::Debug for SignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Tickets and tokens are credentials: never in a log line.
+        f.debug_struct("SignIn")
+            .field("uid", &self.uid)
+            .field("attributes", &self.attributes.len())
+            .field("at_ms", &self.at_ms)
+            .field("cas_ticket", &self.cas_ticket.as_ref().map(|_| "…"))
+            .field("pgt", &self.pgt.as_ref().map(|_| "…"))
+            .field("oidc_id_token", &self.oidc_id_token.as_ref().map(|_| "…"))
+            .finish()
+    }
+}
+
+/// The CAS service ticket of a stored session state, if it is a CAS sign-in (the state is
+/// the store's map of key → JSON value).
+pub fn cas_ticket_of(state: &HashMap<String, String>) -> Option<String> {
+    let sign_in = state.get(key::SIGN_IN)?;
+    serde_json::from_str::<SignIn>(sign_in).ok()?.cas_ticket
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ticket_index_reads_the_sign_in_value_and_debug_hides_credentials() {
+        let sign_in = SignIn {
+            uid: "amartin".into(),
+            attributes: Attributes::new(),
+            at_ms: 1,
+            cas_ticket: Some("ST-1".into()),
+            pgt: Some("PGT-secret".into()),
+            oidc_id_token: None,
+        };
+        let mut state = HashMap::new();
+        state.insert(key::SIGN_IN.to_string(), serde_json::to_string(&sign_in).expect("json"));
+        assert_eq!(cas_ticket_of(&state).as_deref(), Some("ST-1"));
+        assert!(!format!("{sign_in:?}").contains("PGT-secret"));
+        assert_eq!(cas_ticket_of(&HashMap::new()), None);
+    }
+}

@@ -1,0 +1,161 @@
+//! Administration pages. Every view of a person goes through [`crate::admin::PersonView`].
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET /admin` | the landing page: view a person's page, explain their populations |
+//! | `GET /admin/view-as/{uid}` | `uid`'s page, read only, with the administrator's header |
+//! | `GET /admin/explain/{uid}` | which populations `uid` belongs to and why (JSON) |
+
+use super::extract::{admin, error_page, error_page_with, locale_of, redirect};
+use super::session::PortalSession;
+use super::state::PortalState;
+use crate::admin::{PersonView, ViewError};
+use crate::page::personal::personal_page;
+use crate::page::{PageRequest, ViewAs, stream_page};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use agora_channel_host::Services;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub(super) struct LandingQuery {
+    /// A uid typed in the landing page's form.
+    uid: Option<String>,
+}
+
+/// `GET /admin`: what an administrator can do here, and the form to view a person.
+pub(super) async fn landing(
+    req: HttpRequest,
+    state: web::Data<PortalState>,
+    session: PortalSession,
+    query: web::Query<LandingQuery>,
+) -> HttpResponse {
+    let locale = locale_of(&req, &state);
+    let Some(me) = admin(&session, &state).await else {
+        return error_page(&state, &locale, 403, "error.admin_only");
+    };
+    if let Some(uid) = query.uid.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        let encoded: String = url::form_urlencoded::byte_serialize(uid.as_bytes()).collect();
+        return redirect(&format!("/admin/view-as/{encoded}"));
+    }
+    let mut ctx = crate::page::base_context(&state.theme, &me, &locale);
+    ctx.insert("csrf_token", &session.csrf_token());
+    match state.theme.tera.render("admin.html", &ctx) {
+        Ok(body) => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .body(body),
+        Err(e) => {
+            tracing::error!("{}", crate::theme::tera_error(&e));
+            error_page(&state, &locale, 500, "error.internal")
+        }
+    }
+}
+
+/// The answer when there is no one to view: 404 with a message naming the uid.
+fn unknown(state: &PortalState, locale: &str, e: &ViewError) -> HttpResponse {
+    let ViewError::Unknown(uid) = e;
+    let message = state
+        .theme
+        .catalog
+        .get(locale, "admin.unknown_uid")
+        .replace("{uid}", uid);
+    error_page_with(state, locale, 404, &message)
+}
+
+#[derive(Deserialize)]
+pub(super) struct ViewAsQuery {
+    tab: Option<String>,
+}
+
+/// `GET /admin/view-as/{uid}`: the page `uid` gets (their fragments, their edits), read
+/// only. Nothing is written (set-aside edits are shown, not recorded); the header stays the
+/// administrator's; slots made with `uid`'s credentials or of their own data are withheld.
+pub(super) async fn view_as_page(
+    req: HttpRequest,
+    state: web::Data<PortalState>,
+    session: PortalSession,
+    uid: web::Path<String>,
+    query: web::Query<ViewAsQuery>,
+) -> HttpResponse {
+    let locale = locale_of(&req, &state);
+    let Some(me) = admin(&session, &state).await else {
+        return error_page(&state, &locale, 403, "error.admin_only");
+    };
+    let view = match PersonView::of(&state.people, state.live.get(), &uid).await {
+        Ok(v) => v,
+        Err(e) => return unknown(&state, &locale, &e),
+    };
+    let person = view.resolved.person.clone();
+    let page = match personal_page(state.site(), &view.live, &person, &view.memberships, &locale, false).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!("cannot read the user's layout: {e}");
+            return error_page(&state, &locale, 503, "notice.storage_unavailable");
+        }
+    };
+    tracing::info!(admin = %me.uid, uid = %person.uid, "administrator views a user's page");
+    let request = PageRequest {
+        locale: locale.clone(),
+        tab: query.tab.clone(),
+        csrf_token: session.csrf_token(),
+        notices: page.notices,
+        customise: false,
+        focus: None,
+        view_as: Some(ViewAs {
+            uid: person.uid.clone(),
+            name: person.display_name().to_string(),
+            viewer: me,
+        }),
+        query: Vec::new(),
+        // Nothing made with the person's credentials: no proxy tickets, no mailbox.
+        services: Services {
+            directory: Some(state.directory.clone()),
+            ..Default::default()
+        },
+    };
+    let person = person.with_populations(&view.memberships);
+    match stream_page(state.pages(), person, page.layout, request) {
+        Ok(stream) => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .streaming(stream),
+        Err(e) => {
+            tracing::error!("{e}");
+            error_page(&state, &locale, 500, "error.internal")
+        }
+    }
+}
+
+/// `GET /admin/explain/{uid}`: which populations a person belongs to and why (JSON), with
+/// the attributes the rules looked at and any source that failed.
+pub(super) async fn explain(
+    req: HttpRequest,
+    state: web::Data<PortalState>,
+    session: PortalSession,
+    uid: web::Path<String>,
+) -> HttpResponse {
+    if admin(&session, &state).await.is_none() {
+        return HttpResponse::Forbidden().json(serde_json::json!({ "error": "administrators only" }));
+    }
+    let view = match PersonView::of(&state.people, state.live.get(), &uid).await {
+        Ok(v) => v,
+        Err(e) => {
+            let locale = locale_of(&req, &state);
+            let ViewError::Unknown(uid) = &e;
+            let message = state
+                .theme
+                .catalog
+                .get(&locale, "admin.unknown_uid")
+                .replace("{uid}", uid);
+            return HttpResponse::NotFound().json(serde_json::json!({ "error": "unknown-uid", "message": message }));
+        }
+    };
+    HttpResponse::Ok().json(serde_json::json!({
+        "uid": view.resolved.person.uid,
+        "failed_sources": view.resolved.failed_sources,
+        "populations": view.memberships,
+        "explanations": view.explanations,
+        "text": view.text(),
+    }))
+}

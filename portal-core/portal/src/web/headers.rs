@@ -1,0 +1,92 @@
+//! Security headers on every response, and the request metrics.
+
+use crate::config::PortalConfig;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::{DefaultHeaders, Next};
+use std::time::Instant;
+
+/// Content-Security-Policy of every response but `form-action`: no inline script, no plugin,
+/// no framing.
+const CSP_BASE: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; \
+font-src 'self'; connect-src 'self'; object-src 'none'; frame-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/// HSTS for a portal served over https: a year, subdomains left to the institution.
+pub const HSTS: &str = "max-age=31536000";
+
+/// The Content-Security-Policy for this configuration. Forms post to the portal only; when
+/// sign-out goes on to CAS `/logout` or to the OIDC provider's end-session endpoint (on the
+/// issuer's origin), that origin is allowed too, because browsers apply `form-action` to the
+/// redirect that follows a form (the sign-out form's 303).
+pub fn content_security_policy(config: &PortalConfig) -> String {
+    let mut form_action = String::from("'self'");
+    let sign_out_to = [
+        (config.cas.logout_from_cas, &config.cas.server_url),
+        (config.oidc.logout_from_provider, &config.oidc.issuer_url),
+    ];
+    for (on, base) in sign_out_to {
+        if on
+            && !base.is_empty()
+            && let Ok(url) = url::Url::parse(base)
+            && url.origin().is_tuple()
+        {
+            form_action.push(' ');
+            form_action.push_str(&url.origin().ascii_serialization());
+        }
+    }
+    format!("{CSP_BASE}; form-action {form_action}")
+}
+
+/// The headers every response carries: CSP, no sniffing, no framing, no referrer to other
+/// sites, no powerful features, and HSTS when the public URL is https.
+pub fn security_headers(config: &PortalConfig) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
+        .add((header::CONTENT_SECURITY_POLICY, content_security_policy(config)))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "same-origin"))
+        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"));
+    if config.secure_cookies() {
+        headers.add((header::STRICT_TRANSPORT_SECURITY, HSTS))
+    } else {
+        headers
+    }
+}
+
+/// Count every request by method, route and status, and time it.
+pub async fn count_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let res = next.call(req).await?;
+    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+    let status = res.status().as_u16().to_string();
+    metrics::counter!("agora_http_requests_total", "method" => method, "route" => route.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("agora_http_request_duration_seconds", "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    Ok(res)
+}
+#[cfg(test)]
+mod tests {
+    use super::content_security_policy;
+    use crate::config::PortalConfig;
+
+    #[test]
+    fn forms_may_go_on_to_cas_logout_and_nowhere_else() {
+        let mut config = PortalConfig::default();
+        assert!(content_security_policy(&config).ends_with("; form-action 'self'"));
+        config.cas.server_url = "https://cas.univ.fr/cas/".into();
+        let csp = content_security_policy(&config);
+        assert!(csp.ends_with("; form-action 'self' https://cas.univ.fr"), "{csp}");
+        assert!(csp.contains("script-src 'self';") && csp.contains("frame-ancestors 'none'"));
+        config.cas.logout_from_cas = false;
+        assert!(content_security_policy(&config).ends_with("; form-action 'self'"));
+        config.oidc.issuer_url = "https://idp.univ.fr:8443/realms/univ".into();
+        let csp = content_security_policy(&config);
+        assert!(csp.ends_with("; form-action 'self' https://idp.univ.fr:8443"), "{csp}");
+    }
+}

@@ -1,0 +1,105 @@
+//! The web front: the only part of the portal that knows HTTP (actix-web). Handlers read the
+//! request through the extractors of [`extract`] and [`session`], hand each domain module
+//! the parts of [`PortalState`] it needs, and answer.
+//!
+//! | route | handler |
+//! |---|---|
+//! | `GET /`, `HEAD /` | [`home`]: the home page (guest page when not signed in), streamed |
+//! | `/login…`, `POST /logout` | [`signon`]: CAS, OIDC, trusted headers, demo personas |
+//! | `POST /layout/edit`, `POST /layout/reset`, `GET /catalogue` | [`customise`] |
+//! | `GET /admin`, `/admin/view-as/{uid}`, `/admin/explain/{uid}` | [`admin`] |
+//! | `/api/v1/…` | [`api`]: JSON (OpenAPI at `/api/v1/openapi.json`) |
+//! | `GET /health`, `GET /metrics`, `/static/…`, `/skin.css` | [`ops`] |
+//!
+//! Every response carries the [`headers`] (CSP, HSTS over https …) and is compressed when
+//! the browser asks (`Accept-Encoding`); the streamed page is flushed slot by slot.
+
+pub mod admin;
+pub mod api;
+pub mod customise;
+pub mod extract;
+pub mod headers;
+pub mod home;
+pub mod ops;
+pub mod session;
+pub mod signon;
+pub mod state;
+
+pub use headers::content_security_policy;
+pub use state::PortalState;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::{BrowserSession, CookieContentSecurity};
+use actix_web::body::MessageBody;
+use actix_web::cookie::SameSite;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, web};
+use std::sync::Arc;
+
+/// Handle to stop a running server.
+pub type ServerHandle = actix_web::dev::ServerHandle;
+
+/// Build the actix application for `state`.
+pub fn app(
+    state: Arc<PortalState>,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let sessions = SessionMiddleware::builder(session::ActixStore(state.sessions.clone()), state.session_key.clone())
+        .cookie_name(state.config.session.cookie_name.clone())
+        .cookie_secure(state.config.secure_cookies())
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Lax)
+        .cookie_content_security(CookieContentSecurity::Signed)
+        .session_lifecycle(
+            BrowserSession::default().state_ttl(actix_web::cookie::time::Duration::minutes(
+                state.config.session.idle_minutes as i64,
+            )),
+        )
+        .build();
+    let headers = headers::security_headers(&state.config);
+    App::new()
+        .app_data(web::Data::from(state))
+        .app_data(web::FormConfig::default().limit(16 * 1024))
+        .app_data(api::json_config())
+        .wrap(sessions)
+        .wrap(Compress::default())
+        .wrap(headers)
+        .wrap(from_fn(headers::count_requests))
+        .route("/", web::get().to(home::home))
+        .route("/", web::head().to(home::home))
+        .route("/login", web::get().to(signon::login_page))
+        .route("/login/demo", web::post().to(signon::demo_login))
+        .route("/login/cas", web::get().to(signon::cas_return))
+        .route("/login/cas", web::post().to(signon::cas_single_logout))
+        .route("/login/cas/proxy-callback", web::get().to(signon::cas_pgt_callback))
+        .route("/login/oidc", web::get().to(signon::oidc_return))
+        .route("/logout", web::post().to(signon::logout))
+        .route("/layout/edit", web::post().to(customise::post_edit))
+        .route("/layout/reset", web::post().to(customise::post_reset))
+        .route("/catalogue", web::get().to(customise::catalogue_page))
+        .route("/admin", web::get().to(admin::landing))
+        .route("/admin/explain/{uid}", web::get().to(admin::explain))
+        .route("/admin/view-as/{uid}", web::get().to(admin::view_as_page))
+        .route("/api/v1/openapi.json", web::get().to(api::openapi))
+        .route("/api/v1/layout", web::get().to(api::get_layout))
+        .route("/api/v1/layout", web::post().to(api::post_layout))
+        .route("/api/v1/layout/reset", web::post().to(api::reset_layout))
+        .route("/api/v1/catalogue", web::get().to(api::get_catalogue))
+        .route("/api/v1/registry", web::get().to(api::get_registry))
+        .route("/api/v1/admin/view-as/{uid}", web::get().to(api::admin_view_as))
+        .route("/api/v1/admin/layout/{uid}", web::get().to(api::admin_export))
+        .route("/api/v1/admin/layout/{uid}", web::post().to(api::admin_import))
+        .route("/health", web::get().to(ops::health))
+        .route("/metrics", web::get().to(ops::prometheus))
+        .route("/skin.css", web::get().to(ops::skin_css))
+        .route("/static/{file:.*}", web::get().to(ops::static_file))
+        .default_service(web::to(ops::not_found))
+}

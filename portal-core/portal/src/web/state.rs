@@ -1,0 +1,71 @@
+//! [`PortalState`]: what the handlers share. Domain modules never see it whole: handlers
+//! hand each the parts it needs ([`PortalState::pages`], [`PortalState::site`] …).
+
+use crate::config::{MailConfig, PortalConfig};
+use crate::live::Live;
+use crate::live::registry::Registry;
+use crate::page::{EditStore, Pages, Site, SlotRenderer};
+use crate::people::{LdifDirectory, PersonResolver};
+use crate::session::store::MemorySessionStore;
+use crate::signon::cas::CasSignOn;
+use crate::signon::oidc::OidcSignOn;
+use crate::storage::Storage;
+use crate::theme::Theme;
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::sync::Arc;
+
+/// Everything a request handler needs, shared by all workers.
+pub struct PortalState {
+    /// The configuration.
+    pub config: PortalConfig,
+    /// Templates and strings.
+    pub theme: Arc<Theme>,
+    /// Publications.
+    pub registry: Arc<Registry>,
+    /// Populations, layout fragments and catalogue, hot-reloaded.
+    pub live: Arc<Live>,
+    /// Slot rendering with cache and fallbacks.
+    pub slots: Arc<SlotRenderer>,
+    /// People and attributes.
+    pub people: PersonResolver,
+    /// The directory channels may search (`[directory]` grant), over the attribute sources.
+    pub directory: Arc<dyn agora_channel_host::DirectoryService>,
+    /// The IMAP server settings, shared by every user's mail service.
+    pub mail: Arc<MailConfig>,
+    /// The demo directory, when demo mode is on.
+    pub demo_directory: Option<Arc<LdifDirectory>>,
+    /// Database.
+    pub storage: Storage,
+    /// Users' layout edits (cached reads over `storage`).
+    pub edits: EditStore,
+    /// Prometheus exposition.
+    pub metrics: PrometheusHandle,
+    /// Signing and encryption key of the session cookie.
+    pub session_key: actix_web::cookie::Key,
+    /// Server-side sessions.
+    pub sessions: MemorySessionStore,
+    /// CAS sign-on, when configured.
+    pub cas: Option<CasSignOn>,
+    /// OpenID Connect sign-on, when configured.
+    pub oidc: Option<OidcSignOn>,
+}
+
+impl PortalState {
+    /// What page streaming needs.
+    pub fn pages(&self) -> Pages {
+        Pages {
+            theme: self.theme.clone(),
+            registry: self.registry.clone(),
+            slots: self.slots.clone(),
+        }
+    }
+
+    /// What building a person's page needs.
+    pub fn site(&self) -> Site<'_> {
+        Site {
+            theme: &self.theme,
+            registry: &self.registry,
+            edits: &self.edits,
+        }
+    }
+}
