@@ -221,11 +221,22 @@ async fn sign_in_gives_a_new_session_id_and_the_old_one_stays_anonymous() {
         .send()
         .await
         .expect("GET /login");
-    let before = session_cookie(&login).expect("the login page opens a session for its CSRF token");
+    assert_eq!(session_cookie(&login), None, "the login page opens no session");
+    let csrf_cookie = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("agora_csrf="))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_string)
+        .expect("the form's CSRF cookie");
+    // A session id planted by an attacker.
+    let before = String::from("agora_session=planted-by-an-attacker");
     let csrf = agora_tests::page::csrf_token(&login.text().await.expect("body")).expect("token");
     let res = raw
         .post(format!("{}/login/demo", portal.url))
-        .header("cookie", &before)
+        .header("cookie", format!("{before}; {csrf_cookie}"))
         .form(&[("uid", "claire.dubois"), ("csrf", csrf.as_str())])
         .send()
         .await
@@ -279,18 +290,39 @@ async fn switching_language_keeps_the_tab() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_count_sign_ons_and_renders_for_the_monitoring_host_only() {
+async fn metrics_are_for_the_bearer_of_the_token_only() {
     let (site, _backend) = shipped_site("metrics").await;
+    // Behind a reverse proxy on the same host every request comes from 127.0.0.1: the peer
+    // address proves nothing, the token does.
+    let toml = site.root.join("config/portal.toml");
+    let text = std::fs::read_to_string(&toml).expect("portal.toml");
+    let text = text.replacen(
+        "[server]\n",
+        "[server]\nmetrics_token = \"prometheus-scrape-token\"\n",
+        1,
+    );
+    std::fs::write(&toml, text).expect("portal.toml");
     let portal = site.start().await;
     let client = portal.client();
     portal.sign_in(&client, "alice.martin").await;
     portal.get_page(&client, "/").await;
+    let url = format!("{}/metrics", portal.url);
+    let res = client.get(&url).send().await.expect("GET /metrics");
+    assert_eq!(res.status().as_u16(), 403, "loopback without the token is refused");
     let res = client
-        .get(format!("{}/metrics", portal.url))
+        .get(&url)
+        .bearer_auth("wrong-token-of-the-same-size!!")
         .send()
         .await
         .expect("GET /metrics");
-    assert_eq!(res.status().as_u16(), 200, "loopback may read the metrics");
+    assert_eq!(res.status().as_u16(), 403);
+    let res = client
+        .get(&url)
+        .bearer_auth("prometheus-scrape-token")
+        .send()
+        .await
+        .expect("GET /metrics");
+    assert_eq!(res.status().as_u16(), 200);
     let text = res.text().await.expect("body");
     for metric in [
         "agora_signon_total{method=\"demo\",outcome=\"ok\"}",
@@ -301,19 +333,94 @@ async fn metrics_count_sign_ons_and_renders_for_the_monitoring_host_only() {
         assert!(text.contains(metric), "{metric} missing from:\n{text}");
     }
     portal.stop().await;
+}
 
-    // Any other address is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_visitors_get_no_server_side_session() {
+    let (site, _backend) = shipped_site("no-anonymous-session").await;
+    let portal = site.start().await;
+    let sessions = |portal: &agora_tests::RunningPortal| {
+        let url = format!("{}/health", portal.url);
+        async move {
+            let health: serde_json::Value = reqwest::get(url).await.expect("health").json().await.expect("json");
+            health["sessions"].as_u64().expect("sessions")
+        }
+    };
+    for path in [
+        "/",
+        "/?tab=work",
+        "/login",
+        "/catalogue",
+        "/no-such-page",
+        "/static/theme.css",
+    ] {
+        for _ in 0..20 {
+            let res = reqwest::get(format!("{}{path}", portal.url)).await.expect("GET");
+            let _ = res.bytes().await;
+        }
+    }
+    let browser = portal.client();
+    portal.get_page(&browser, "/").await;
+    assert_eq!(sessions(&portal).await, 0, "anonymous requests kept sessions");
+    // The persona form's CSRF protection works without one, and signing in opens one.
+    portal.sign_in(&browser, "alice.martin").await;
+    assert_eq!(sessions(&portal).await, 1);
+    // A forged submission (no signed cookie) is refused.
+    let res = reqwest::Client::new()
+        .post(format!("{}/login/demo", portal.url))
+        .form(&[("uid", "alice.martin"), ("csrf", "0000")])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status().as_u16(), 403);
+    portal.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_and_compression_and_hsts() {
+    let (site, _backend) = shipped_site("http-plumbing").await;
+    let portal = site.start().await;
+    let client = portal.client();
+    let res = client.head(format!("{}/", portal.url)).send().await.expect("HEAD /");
+    assert_eq!(res.status().as_u16(), 200, "HEAD / answers like GET");
+    let res = client
+        .get(format!("{}/", portal.url))
+        .header("Accept-Encoding", "gzip, br")
+        .send()
+        .await
+        .expect("GET /");
+    assert_eq!(
+        res.headers().get("content-encoding").and_then(|v| v.to_str().ok()),
+        Some("gzip"),
+        "{:?}",
+        res.headers()
+    );
+    assert!(
+        res.headers().get("strict-transport-security").is_none(),
+        "no HSTS over http"
+    );
+    portal.stop().await;
+
     let toml = site.root.join("config/portal.toml");
     let text = std::fs::read_to_string(&toml).expect("portal.toml");
-    let text = text.replacen("[server]\n", "[server]\nmetrics_from = [\"192.0.2.7\"]\n", 1);
+    let text = text.replacen(
+        "[server]\n",
+        "[server]\npublic_url = \"https://ent.univ.example/\"\n",
+        1,
+    );
     std::fs::write(&toml, text).expect("portal.toml");
     let portal = site.start().await;
     let res = portal
         .client()
-        .get(format!("{}/metrics", portal.url))
+        .get(format!("{}/", portal.url))
         .send()
         .await
-        .expect("GET /metrics");
-    assert_eq!(res.status().as_u16(), 403);
+        .expect("GET /");
+    assert_eq!(
+        res.headers()
+            .get("strict-transport-security")
+            .and_then(|v| v.to_str().ok()),
+        Some("max-age=31536000")
+    );
     portal.stop().await;
 }

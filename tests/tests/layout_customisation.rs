@@ -227,6 +227,25 @@ async fn the_no_script_forms_customise_the_page() {
     );
     let home = portal.get_page(&client, "/?lang=en").await;
     assert!(!home.contains("This change is not possible"), "shown once");
+    // A channel the catalogue never offered to this user: "not offered", not "no longer".
+    client
+        .post(format!("{}/layout/edit", portal.url))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("op", "add-channel"),
+            ("publication", "staff-news"),
+            ("tab", tab.as_str()),
+            ("column", "0"),
+        ])
+        .send()
+        .await
+        .expect("POST");
+    let home = portal.get_page(&client, "/?lang=en").await;
+    assert!(
+        home.contains("is not offered to you: it is not in your catalogue."),
+        "{home}"
+    );
+    assert!(!home.contains("no longer offered"), "{home}");
     let mine = portal.get_page(&client, &format!("/?tab={tab}&lang=en")).await;
     assert!(mine.contains("data-publication=\"library-news\""), "{mine}");
     assert!(mine.contains(">Bibliothèque<"), "the new tab is in the navigation");
@@ -367,9 +386,39 @@ async fn admins_view_as_export_and_import_a_layout() {
     let page = portal
         .get_page(&admin.client, "/admin/view-as/alice.martin?lang=en")
         .await;
-    assert!(page.contains("Administrator preview: alice.martin"), "{page}");
+    assert!(
+        page.contains("You are viewing Alice Martin's page (alice.martin), read only."),
+        "{page}"
+    );
+    assert!(page.contains("href=\"/admin\""), "a way out of the preview");
     assert!(page.contains("data-publication=\"l1-news\""), "Alice's fragment");
-    assert!(page.contains("Alice Martin"), "her welcome card: rendered as her");
+    // The header stays the administrator's: never "Alice Martin · Sign out".
+    assert!(page.contains("<span class=\"user-name\">David Moreau</span>"), "{page}");
+    assert!(
+        !page.contains("<span class=\"user-name\">Alice Martin</span>"),
+        "{page}"
+    );
+    // Her mail and her grades are made with her credentials or are her own data: withheld,
+    // neither read from the cache nor rendered.
+    for personal in ["mail", "grades"] {
+        let chunk = agora_tests::page::publication_chunk(&page, personal);
+        assert!(chunk.contains("not shown in a preview"), "{personal}: {chunk}");
+    }
+    let res = admin
+        .client
+        .get(format!("{}/admin/view-as/nobody.here?lang=en", portal.url))
+        .send()
+        .await
+        .expect("view-as unknown");
+    assert_eq!(res.status().as_u16(), 404);
+    assert!(
+        res.text()
+            .await
+            .expect("body")
+            .contains("No one with uid “nobody.here”")
+    );
+    let landing = portal.get_page(&admin.client, "/admin?lang=en").await;
+    assert!(landing.contains("View their page"), "{landing}");
 
     let (status, export) = admin.get("/api/v1/admin/layout/alice.martin").await;
     assert_eq!(status, 200);

@@ -97,14 +97,11 @@ impl MemorySessionStore {
         }
     }
 
-    /// Number of live sessions (for metrics and tests).
-    pub fn len(&self) -> u64 {
+    /// Number of live sessions (for `/health`, metrics and tests), exact: pending
+    /// insertions and evictions are applied first.
+    pub async fn len(&self) -> u64 {
+        self.sessions.run_pending_tasks().await;
         self.sessions.entry_count()
-    }
-
-    /// Whether there is no live session.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
