@@ -1,18 +1,22 @@
 //! Project automation, run as `cargo xtask <command>`:
 //!
 //! * `demo`  — build the channels for wasm32-wasip2, serve the demo back-ends (feeds) on a
-//!   loopback port, and run the portal in demo mode on http://127.0.0.1:8080/.
+//!   loopback port, and run the portal in demo mode on http://127.0.0.1:8080/ (the address is
+//!   printed once the portal answers; its log is also kept in `target/demo/portal.log`).
 //! * `test`  — build the channels, then run the whole test suite.
 //! * `bench` — build the channels, then run the benchmarks (see BENCHMARKS.md).
 //! * `channels` — only build and package the channels into `target/channels/`.
 //! * `explain UID` — which populations UID belongs to and why, with the demo configuration
 //!   (any `PORTAL_*` variables apply, e.g. `PORTAL_LDAP__URL` for a real directory).
 
+mod readiness;
 mod static_server;
 
 use anyhow::{Context, Result, bail};
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 /// Channel crates and the package name each is installed under.
 const CHANNELS: &[(&str, &str, &str)] = &[
@@ -57,21 +61,90 @@ fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
-/// `cargo run` of the portal binary with the shipped configuration; arguments follow.
-fn portal_command() -> Command {
+/// The portal binary `portal` (see [`build_host_bins`]) with the shipped configuration;
+/// arguments follow.
+fn portal_command(portal: &Path) -> Command {
+    let mut cmd = Command::new(portal);
+    cmd.args(["--config", "config/portal.toml"]);
+    cmd
+}
+
+/// Build the workspace binaries `bins` for the host and return their paths, in that order.
+///
+/// The selection is the one `cargo test --workspace` (`cargo xtask test`) builds with, so that
+/// each reuses what the other compiled: `--workspace` unifies features across every member
+/// as the test build does, and `--examples` (the workspace has none to build) makes Cargo
+/// resolve features with dev-dependencies, as any test build does. Any other selection
+/// (`cargo run -p agora-portal`, `-p agora-tests`) resolves different features for shared
+/// crates (figment's `test` from agora-portal's dev-dependencies, reqwest's `cookies` and
+/// `json` from agora-tests, ...) and compiles its own copy of every crate above them, some
+/// sixty including wasmtime and the portal itself.
+fn build_host_bins(bins: &[&str]) -> Result<Vec<PathBuf>> {
     let mut cmd = cargo();
     cmd.args([
-        "run",
-        "-q",
-        "-p",
-        "agora-portal",
-        "--bin",
-        "agora-portal",
-        "--",
-        "--config",
-        "config/portal.toml",
+        "build",
+        "--workspace",
+        "--examples",
+        "--message-format=json-render-diagnostics",
     ]);
-    cmd
+    for bin in bins {
+        cmd.args(["--bin", bin]);
+    }
+    eprintln!("+ {}", shown(&cmd));
+    // Cargo's messages and diagnostics go to our standard error; its JSON to us.
+    let out = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("cannot run {}", shown(&cmd)))?;
+    if !out.status.success() {
+        bail!("{} failed with {}", shown(&cmd), out.status);
+    }
+    let built = executables(&String::from_utf8_lossy(&out.stdout));
+    bins.iter()
+        .map(|bin| {
+            built
+                .iter()
+                .find(|exe| exe.file_stem().is_some_and(|stem| stem == *bin))
+                .cloned()
+                .with_context(|| format!("cargo built no executable named {bin}"))
+        })
+        .collect()
+}
+
+/// The executables in Cargo's JSON messages (one message a line).
+fn executables(messages: &str) -> Vec<PathBuf> {
+    messages
+        .lines()
+        .filter(|line| line.contains(r#""reason":"compiler-artifact""#))
+        .filter_map(|line| json_string_field(line, "executable"))
+        .map(PathBuf::from)
+        .collect()
+}
+
+/// The string value of `"key":"…"` in one line of compact JSON (Cargo's messages), unescaped.
+fn json_string_field(line: &str, key: &str) -> Option<String> {
+    let start = line.find(&format!("\"{key}\":\""))? + key.len() + 4;
+    let mut chars = line[start..].chars();
+    let mut value = String::new();
+    loop {
+        match chars.next()? {
+            '"' => return Some(value),
+            '\\' => match chars.next()? {
+                'n' => value.push('\n'),
+                't' => value.push('\t'),
+                'r' => value.push('\r'),
+                'b' => value.push('\u{8}'),
+                'f' => value.push('\u{c}'),
+                'u' => {
+                    let hex: String = chars.by_ref().take(4).collect();
+                    value.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                }
+                c => value.push(c),
+            },
+            c => value.push(c),
+        }
+    }
 }
 
 /// How a command is shown: its environment changes and arguments, secrets masked.
@@ -141,16 +214,31 @@ fn build_channels(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// How long the demo waits for the portal to answer once started (it compiles the channels).
+const DEMO_START_TIMEOUT: Duration = Duration::from_secs(120);
+
 fn demo(root: &Path, args: &[String]) -> Result<()> {
     build_channels(root)?;
+    let [portal, demo_mail] = <[PathBuf; 2]>::try_from(build_host_bins(&["agora-portal", "agora-demo-mail"])?)
+        .map_err(|_| anyhow::anyhow!("cargo built the wrong number of binaries"))?;
+    let listen = std::env::var("PORTAL_SERVER__LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
+    let listen: SocketAddr = listen
+        .parse()
+        .with_context(|| format!("PORTAL_SERVER__LISTEN={listen} is not an address and port (e.g. 127.0.0.1:9090)"))?;
+    // Whatever already answers there (an earlier demo) would pass for this portal.
+    if let Err(e) = TcpListener::bind(listen) {
+        bail!(
+            "cannot listen on {listen} ({e}); is a demo already running? PORTAL_SERVER__LISTEN=127.0.0.1:9090 cargo xtask demo picks another port"
+        );
+    }
     let backends = static_server::serve(root.join("examples/demo/backends"))?;
     eprintln!("demo back-ends (feeds) served on {backends}");
     let sis = agora_sis_simulator::Simulator::start_dir(&root.join("examples/sis-simulator/data"))
         .map_err(|e| anyhow::anyhow!("ADE/Apogée simulator: {e}"))?;
     eprintln!("ADE and Apogée simulators served on {}", sis.url);
     // Kept alive (and its Dovecot with it) until the demo ends.
-    let mail = start_demo_mail();
-    let mut cmd = portal_command();
+    let mail = start_demo_mail(&demo_mail);
+    let mut cmd = portal_command(&portal);
     cmd.args(args);
     if let Some((_, port, password)) = &mail {
         cmd.env("PORTAL_MAIL__IMAP_HOST", "127.0.0.1")
@@ -163,21 +251,53 @@ fn demo(root: &Path, args: &[String]) -> Result<()> {
     cmd.env("AGORA_DEMO_BACKEND", &backends)
         .env("AGORA_DEMO_SIS", &sis.url)
         .env("PORTAL_DEMO__ENABLED", "true");
-    let listen = std::env::var("PORTAL_SERVER__LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
+    eprintln!("+ {}", shown(&cmd));
+    let portal = readiness::Logged::spawn(&mut cmd, &root.join("target/demo/portal.log"))
+        .with_context(|| format!("cannot run {}", shown(&cmd)))?;
+    // Ctrl-C reaches the portal (and the mail server) directly; we wait for it to stop.
+    readiness::ignore_interrupts();
+    wait_for_portal(portal, listen)
+}
+
+/// Print the demo's address once `portal` answers on `listen`, then wait for it to stop.
+fn wait_for_portal(mut portal: readiness::Logged, listen: SocketAddr) -> Result<()> {
+    let health = readiness::probe_address(listen);
+    let log = portal.log.display().to_string();
+    let answer = readiness::wait_for_http(health, "/health", DEMO_START_TIMEOUT, || {
+        portal.child.try_wait().ok().flatten()
+    });
+    match answer {
+        Ok(200) => {}
+        Ok(status) => eprintln!("warning: the portal's /health answers {status}; see its log, {log}"),
+        Err(readiness::NotReady::Exited(status)) => {
+            let _ = portal.wait();
+            bail!("the portal stopped ({status}) before answering on http://{health}/health; see its log, {log}");
+        }
+        Err(readiness::NotReady::TimedOut) => {
+            let _ = portal.kill();
+            bail!(
+                "the portal did not answer on http://{health}/health within {} s and was stopped; see its log, {log}",
+                DEMO_START_TIMEOUT.as_secs()
+            );
+        }
+    }
     eprintln!("\n  Agora demo: open http://{listen}/ and choose a persona under \"Se connecter\".\n");
-    run(&mut cmd)
+    let status = portal.wait()?;
+    if !status.success() {
+        bail!("the portal stopped with {status}; see its log, {log}");
+    }
+    Ok(())
 }
 
 /// Start the demo's throwaway Dovecot (installing `dovecot-imapd` when missing); `None`, with
 /// a warning, when that is not possible here (the mail channel then says so on the page).
-fn start_demo_mail() -> Option<(std::process::Child, String, String)> {
+fn start_demo_mail(demo_mail: &Path) -> Option<(std::process::Child, String, String)> {
     use std::io::BufRead;
     if let Err(e) = ensure_debian_packages(&[("dovecot-imapd", "/usr/sbin/dovecot")]) {
         eprintln!("warning: no demo mail server (cannot install dovecot-imapd: {e})");
         return None;
     }
-    let mut child = cargo()
-        .args(["run", "-q", "-p", "agora-tests", "--bin", "agora-demo-mail"])
+    let mut child = Command::new(demo_mail)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -281,7 +401,7 @@ fn bench(root: &Path, args: &[String]) -> Result<()> {
     ensure_python_peers(root)?;
     ensure_debian_packages(DEBIAN_PEERS)?;
     // The external load tool of the side-by-side page benchmarks.
-    ensure_debian_packages(&[("wrk", "/usr/bin/wrk")])?;
+    ensure_debian_packages(&[("wrk", "/usr/bin/wrk"), ("nginx", "/usr/sbin/nginx")])?;
     let mut cmd = cargo();
     cmd.args([
         "bench",
@@ -306,7 +426,8 @@ fn explain(root: &Path, args: &[String]) -> Result<()> {
         bail!("usage: cargo xtask explain UID")
     };
     build_channels(root)?;
-    let mut cmd = portal_command();
+    let portal = build_host_bins(&["agora-portal"])?;
+    let mut cmd = portal_command(&portal[0]);
     cmd.args(["explain", uid]);
     cmd.env("AGORA_DEMO_BACKEND", "http://127.0.0.1:9")
         .env("AGORA_DEMO_SIS", "http://127.0.0.1:9")
@@ -315,4 +436,30 @@ fn explain(root: &Path, args: &[String]) -> Result<()> {
         cmd.env("PORTAL_DEMO__ENABLED", "true");
     }
     run(&mut cmd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn executables_from_cargo_messages() {
+        let messages = concat!(
+            r#"{"reason":"compiler-artifact","package_id":"path+file:///w/x#0.1.0","target":{"kind":["lib"],"name":"x"},"filenames":["/w/target/debug/deps/libx-1.rlib"],"executable":null,"fresh":true}"#,
+            "\n",
+            r#"{"reason":"compiler-artifact","package_id":"path+file:///w/p#0.1.0","target":{"kind":["bin"],"name":"agora-portal"},"filenames":["/w/target/debug/agora-portal"],"executable":"/w/tar\"get\\debug/agora-portal","fresh":false}"#,
+            "\n",
+            r#"{"reason":"build-finished","success":true}"#,
+            "\n",
+        );
+        assert_eq!(
+            executables(messages),
+            vec![PathBuf::from(r#"/w/tar"get\debug/agora-portal"#)]
+        );
+        assert_eq!(
+            json_string_field(r#"{"a":"\u00e9\n"}"#, "a").as_deref(),
+            Some("\u{e9}\n")
+        );
+        assert_eq!(json_string_field(r#"{"a":"unterminated"#, "a"), None);
+    }
 }
