@@ -57,8 +57,29 @@ fn project_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
+/// Cargo, with the environment a shell gives it: without the variables `cargo run` set for
+/// xtask itself (`CARGO_PKG_NAME=xtask`, `CARGO_MANIFEST_DIR=…/xtask`, …). Build scripts that
+/// watch those (ring's does) would otherwise run again, and all above them be recompiled (ring,
+/// rustls, reqwest, … the portal: some twenty crates), each time builds alternate between
+/// `cargo xtask …` and a plain `cargo build`/`cargo test`.
 fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    for (key, _) in std::env::vars_os() {
+        if set_by_cargo_run(&key.to_string_lossy()) {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd
+}
+
+/// Whether `key` is one of the variables `cargo run` sets for the program it runs.
+fn set_by_cargo_run(key: &str) -> bool {
+    key.starts_with("CARGO_PKG_")
+        || key.starts_with("CARGO_MANIFEST_")
+        || matches!(
+            key,
+            "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE" | "OUT_DIR"
+        )
 }
 
 /// The portal binary `portal` (see [`build_host_bins`]) with the shipped configuration;
@@ -152,6 +173,9 @@ fn shown(cmd: &Command) -> String {
     let mut out = String::new();
     for (key, value) in cmd.get_envs() {
         let key = key.to_string_lossy();
+        if value.is_none() && set_by_cargo_run(&key) {
+            continue; // removed by `cargo()`
+        }
         let secret = ["PASSWORD", "SECRET", "TOKEN"].iter().any(|s| key.contains(s));
         let value = value.map(|v| v.to_string_lossy().into_owned()).unwrap_or_default();
         out.push_str(&format!("{key}={} ", if secret { "***" } else { value.as_str() }));
