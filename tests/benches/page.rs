@@ -282,13 +282,13 @@ async fn session_cookie(portal: &agora_tests::RunningPortal, uid: &str) -> Strin
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    let cookie_of = |res: &reqwest::Response| {
+    let cookie_of = |res: &reqwest::Response, name: &str| {
         res.headers()
             .get_all(reqwest::header::SET_COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .filter_map(|v| v.split(';').next())
-            .find(|c| !c.starts_with("agora_lang"))
+            .find(|c| c.starts_with(name))
             .map(str::to_string)
     };
     let login = client
@@ -296,18 +296,19 @@ async fn session_cookie(portal: &agora_tests::RunningPortal, uid: &str) -> Strin
         .send()
         .await
         .expect("GET /login");
-    let first = cookie_of(&login).expect("a session cookie for the sign-in form");
+    // The sign-in form's CSRF cookie (no session exists before sign-in).
+    let csrf_cookie = cookie_of(&login, "agora_csrf=").expect("the sign-in form's CSRF cookie");
     let body = login.text().await.expect("body");
     let csrf = agora_tests::page::csrf_token(&body).expect("CSRF token");
     let res = client
         .post(format!("{}/login/demo", portal.url))
-        .header(reqwest::header::COOKIE, &first)
+        .header(reqwest::header::COOKIE, &csrf_cookie)
         .form(&[("uid", uid), ("csrf", csrf.as_str())])
         .send()
         .await
         .expect("POST /login/demo");
     assert_eq!(res.status().as_u16(), 303, "demo sign-in");
-    cookie_of(&res).unwrap_or(first)
+    cookie_of(&res, "agora_session=").expect("a session cookie after sign-in")
 }
 
 /// `wrk` (Debian's) against `url` with `cookie`: requests per second.
@@ -431,6 +432,90 @@ async fn saturated() {
     portal.stop().await;
 }
 
+/// The demo student's page with every slot cached, against nginx (one worker) serving the
+/// very same bytes, under the same `wrk` load one after the other in one run (issue 11:
+/// ≥ 50 % of nginx). The portal serves it in-process; nginx and wrk are Debian's.
+async fn page_vs_nginx() {
+    use agora_tests::peers::{Dovecot, DovecotAuth, Nginx};
+    let dovecot = Dovecot::start(
+        &[("alice.martin", "unused")],
+        DovecotAuth::Master {
+            user: "portal".into(),
+            password: "bench".into(),
+        },
+    );
+    for n in 0..5 {
+        dovecot.deliver(
+            "alice.martin",
+            &format!("From: ENT <ent@univ-agora.fr>\r\nSubject: Message {n}\r\nDate: Mon, 23 Nov 2026 08:0{n}:00 +0100\r\n\r\nx\r\n"),
+            n < 2,
+        );
+    }
+    let (site, _backend) = agora_tests::api::shipped_site("bench-vs-nginx").await;
+    site.append_config(&format!(
+        "[mail]\nimap_host = \"127.0.0.1\"\nimap_port = {}\ntls = \"none\"\nauth = \"master\"\nmaster_user = \"portal\"\nmaster_password = \"bench\"\n",
+        dovecot.port
+    ));
+    let portal = site.start().await;
+    let cookie = session_cookie(&portal, "alice.martin").await;
+    let url = format!("{}/", portal.url);
+    let client = reqwest::Client::new();
+    let mut page = Vec::new();
+    for _ in 0..3 {
+        page = client
+            .get(&url)
+            .header(reqwest::header::COOKIE, &cookie)
+            .send()
+            .await
+            .expect("GET")
+            .bytes()
+            .await
+            .expect("body")
+            .to_vec();
+    }
+    let html = String::from_utf8_lossy(&page).into_owned();
+    for publication in [
+        "mail",
+        "timetable",
+        "grades",
+        "links",
+        "campus-news",
+        "l1-news",
+        "welcome",
+    ] {
+        let chunk = agora_tests::page::publication_chunk(&html, publication);
+        assert!(
+            !chunk.contains("role=\"alert\""),
+            "{publication} must render for the bench: {chunk}"
+        );
+    }
+    let nginx = Nginx::start();
+    nginx.serve("page.html", &page);
+    let static_url = format!("{}/page.html", nginx.url);
+    let served = reqwest::get(&static_url)
+        .await
+        .expect("nginx")
+        .bytes()
+        .await
+        .expect("body");
+    assert_eq!(served.len(), page.len(), "nginx serves the same bytes");
+    let portal_rps = {
+        let cookie = cookie.clone();
+        tokio::task::spawn_blocking(move || wrk(&url, &cookie, 16, 10))
+            .await
+            .expect("wrk")
+    };
+    let nginx_rps = tokio::task::spawn_blocking(move || wrk(&static_url, "agora_lang=fr", 16, 10))
+        .await
+        .expect("wrk");
+    println!(
+        "page-vs-nginx ({} B, wrk 16 connections, 10 s each): portal {portal_rps:.0} pages/s; nginx (1 worker) {nginx_rps:.0} req/s; ratio {:.0} %",
+        page.len(),
+        100.0 * portal_rps / nginx_rps
+    );
+    portal.stop().await;
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument picks one benchmark.
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
@@ -457,6 +542,9 @@ fn main() {
         }
         if filter.as_deref().is_none_or(|f| "saturated".contains(f)) {
             saturated().await;
+        }
+        if filter.as_deref().is_none_or(|f| "page-vs-nginx".contains(f)) {
+            page_vs_nginx().await;
         }
     });
 }

@@ -77,12 +77,12 @@ impl Site {
 [server]
 listen = "127.0.0.1:{port}"
 [paths]
-data_dir = "data"
+data_dir = "../data"
 theme_dir = "{theme}"
-channels = "config/channels.toml"
+channels = "channels.toml"
 channel_packages = "{packages}"
-fragments = "config/fragments"
-catalogue = "config/catalogue.toml"
+fragments = "fragments"
+catalogue = "catalogue.toml"
 [demo]
 enabled = true
 directory = "{ldif}"

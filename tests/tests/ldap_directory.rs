@@ -183,3 +183,31 @@ async fn a_malformed_directory_entry_gives_a_notice_not_an_error() {
         "the log names the person, the attribute and the problem"
     );
 }
+
+/// Directory search ignores accents and case both ways: `lea` finds Léa Première, `PREMIÈRE`
+/// too, and a word nobody's name holds finds nobody (the accent-blind LDAP filter lets near
+/// misses through; the portal keeps only the real matches).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn directory_search_ignores_accents() {
+    let slapd = Slapd::start();
+    let dir = LdapDirectory::new(ldap_config(&slapd.url, &slapd.people_base));
+    let names = |found: Vec<agora_channel_host::Attributes>| -> Vec<String> {
+        found
+            .iter()
+            .filter_map(|a| a.get("displayName").or_else(|| a.get("cn")))
+            .filter_map(|v| v.first().cloned())
+            .collect()
+    };
+    for query in ["lea", "Léa", "PREMIÈRE", "lea premiere"] {
+        let words: Vec<String> = query.split_whitespace().map(agora_portal::text::fold).collect();
+        let found = dir.search(&words, 10).expect("LDAP can search").await.expect("search");
+        assert_eq!(names(found), vec!["Léa Première"], "{query}");
+    }
+    let words = vec![agora_portal::text::fold("lae")];
+    let found = dir.search(&words, 10).expect("LDAP can search").await.expect("search");
+    assert!(
+        found.is_empty(),
+        "a near miss of the wildcard filter is dropped: {:?}",
+        names(found)
+    );
+}

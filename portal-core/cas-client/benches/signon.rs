@@ -2,6 +2,9 @@
 //! realistic `serviceResponse` (SupAnn attributes, PGTIOU) and building the service and
 //! login URLs. Run with `cargo bench -p agora-cas --bench signon`.
 
+// `criterion_group!` generates an undocumented public function.
+#![allow(missing_docs)]
+
 use agora_cas::service::canonical_service;
 use agora_cas::{CasClient, LoginOptions, parse_logout_request, parse_validation};
 use criterion::{Criterion, criterion_group, criterion_main};

@@ -3,6 +3,9 @@
 //! same component (`misbehaving` in `ok` mode) on an engine with the same pooling and epoch
 //! settings. Run with `cargo xtask bench`.
 
+// `criterion_group!` generates an undocumented public function.
+#![allow(missing_docs)]
+
 use agora_channel_host::publication::PublicationSpec;
 use agora_channel_host::{Attributes, ChannelEngine, EngineOptions, Publication, RenderRequest};
 use criterion::{Criterion, criterion_group, criterion_main};

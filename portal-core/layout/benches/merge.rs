@@ -3,6 +3,9 @@
 //!
 //! `cargo bench -p agora-layout --bench merge`
 
+// `criterion_group!` generates an undocumented public function.
+#![allow(missing_docs)]
+
 use agora_layout::{Edit, Fragment, FragmentSet, Known, Policy, replay};
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 

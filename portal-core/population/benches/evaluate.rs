@@ -1,6 +1,9 @@
 //! Evaluating 100 populations for one person (goal ≤ 100 µs). Run with
 //! `cargo bench -p agora-population --bench evaluate`.
 
+// `criterion_group!` generates an undocumented public function.
+#![allow(missing_docs)]
+
 use agora_population::{Attributes, PopulationSet, Subject};
 use criterion::{Criterion, criterion_group, criterion_main};
 

@@ -123,6 +123,7 @@ impl Portal {
             registry: Arc::new(registry),
             live: Arc::new(live),
             slots: Arc::new(slots),
+            shells: Arc::default(),
             people,
             demo_directory,
             directory,

@@ -19,11 +19,11 @@ impl Default for PortalConfig {
                 data_dir: "data".into(),
                 theme_dir: "themes/default".into(),
                 theme_overrides: None,
-                channels: "config/channels.toml".into(),
-                channel_packages: "target/channels".into(),
-                fragments: "config/fragments".into(),
-                catalogue: "config/catalogue.toml".into(),
-                populations: "config/populations.toml".into(),
+                channels: "channels.toml".into(),
+                channel_packages: "channels".into(),
+                fragments: "fragments".into(),
+                catalogue: "catalogue.toml".into(),
+                populations: "populations.toml".into(),
             },
             skin: SkinConfig {
                 institution: "Université".into(),
@@ -145,7 +145,7 @@ impl Default for PortalConfig {
             },
             demo: DemoConfig {
                 enabled: false,
-                directory: "examples/demo/directory.ldif".into(),
+                directory: "demo/directory.ldif".into(),
                 personas: Vec::new(),
             },
             log: LogConfig {

@@ -89,8 +89,8 @@ pub struct PortalConfig {
 
 impl PortalConfig {
     /// Load defaults, then `file` (if it exists), then `PORTAL_*` variables; validate.
-    /// Relative paths are resolved against the parent of the file's directory
-    /// (`config/portal.toml` → the installation root).
+    /// Relative paths are resolved against the file's own directory, as nginx or systemd
+    /// do (`/etc/agora/portal.toml`: `data` is `/etc/agora/data`, never `/etc/data`).
     pub fn load(file: &Path) -> Result<Self, ConfigError> {
         Self::load_with_env(file, Env::prefixed("PORTAL_").split("__"))
     }
@@ -105,8 +105,7 @@ impl PortalConfig {
             .merge(Toml::file(file))
             .merge(env);
         let mut config: PortalConfig = figment.extract().map_err(|e| from_figment(&figment, e, &shown))?;
-        // `config/portal.toml` → the installation root is the parent of `config/`.
-        config.base_dir = match file.parent().and_then(Path::parent) {
+        config.base_dir = match file.parent() {
             Some(root) if !root.as_os_str().is_empty() => root.to_path_buf(),
             _ => PathBuf::from("."),
         };
@@ -115,7 +114,7 @@ impl PortalConfig {
         Ok(config)
     }
 
-    /// Resolve a configured path against the installation root.
+    /// Resolve a configured path against the configuration file's directory.
     pub fn resolve(&self, path: &Path) -> PathBuf {
         if path.is_absolute() {
             path.to_path_buf()
@@ -172,7 +171,7 @@ mod tests {
             std::fs::write(config_dir.join(f), "").expect("write");
         }
         std::fs::create_dir_all(config_dir.join("fragments")).expect("mkdir");
-        std::fs::create_dir_all(dir.join("themes/default")).expect("mkdir");
+        std::fs::create_dir_all(config_dir.join("themes/default")).expect("mkdir");
         let file = config_dir.join("portal.toml");
         std::fs::write(&file, text).expect("write");
         file
@@ -214,7 +213,9 @@ mod tests {
         assert_eq!(c.server.listen.port(), 9000);
         assert_eq!(c.skin.institution, "Université de Test");
         assert_eq!(c.skin.portal_name, "ENT");
-        assert_eq!(c.base_dir, d);
+        assert_eq!(c.base_dir, d.join("config"), "relative to the file's own folder");
+        assert_eq!(c.resolve(&c.paths.data_dir), d.join("config/data"));
+        assert_eq!(c.resolve(&c.paths.channels), d.join("config/channels.toml"));
         figment::Jail::expect_with(|jail| {
             jail.set_env("PORTAL_SERVER__LISTEN", "127.0.0.1:9100");
             let c = PortalConfig::load(&f).expect("loads");

@@ -26,8 +26,8 @@ pub struct ServerConfig {
     pub metrics_from: Vec<std::net::IpAddr>,
 }
 
-/// `[paths]`: every relative path is resolved against the directory of `portal.toml`'s parent
-/// (the project or installation root).
+/// `[paths]`: every relative path is resolved against the directory holding `portal.toml`
+/// (`/etc/agora/portal.toml`: `channels.toml` is `/etc/agora/channels.toml`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PathsConfig {

@@ -32,6 +32,8 @@ pub struct Pages {
     pub registry: Arc<Registry>,
     /// Slot rendering, with its caches.
     pub slots: Arc<SlotRenderer>,
+    /// Recently rendered shells, per person.
+    pub shells: Arc<stream::ShellCache>,
 }
 
 /// What building a person's page and explaining edits needs, borrowed.

@@ -16,6 +16,36 @@ use agora_layout::Layout;
 use bytes::Bytes;
 use futures::stream::{self, FuturesUnordered, Stream, StreamExt};
 use serde::Serialize;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+/// The rendered shells (page head, header, tabs, slot places) of recent pages, per person:
+/// a page view whose shell inputs did not change (same person, layout, tab, language, token,
+/// no message) skips building the template context and rendering it. Entries live a minute
+/// and weigh at most [`ShellCache::BYTES`] in all.
+pub struct ShellCache {
+    shells: moka::sync::Cache<(String, u64), Arc<(String, String)>>,
+}
+
+impl Default for ShellCache {
+    fn default() -> Self {
+        ShellCache {
+            shells: moka::sync::Cache::builder()
+                .max_capacity(Self::BYTES)
+                .weigher(|_, v: &Arc<(String, String)>| (v.0.len() + v.1.len()).try_into().unwrap_or(u32::MAX))
+                .time_to_live(std::time::Duration::from_secs(60))
+                .build(),
+        }
+    }
+}
+
+impl ShellCache {
+    /// Total weight of the kept shells, bytes.
+    pub const BYTES: u64 = 16 * 1024 * 1024;
+}
+
+/// At most this many pieces (shell, slots, end) are joined into one write.
+const MAX_CHUNKS_PER_WRITE: usize = 64;
 
 /// Everything the shell template shows besides the slots.
 #[derive(Clone, Default)]
@@ -52,14 +82,14 @@ pub struct ViewAs {
 }
 
 /// A move target for a button: tab, column, position.
-#[derive(Serialize)]
+#[derive(Serialize, Hash)]
 struct Target {
     tab: String,
     column: usize,
     position: usize,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Hash)]
 struct PreferenceField {
     key: String,
     label: String,
@@ -69,7 +99,7 @@ struct PreferenceField {
     max: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Hash)]
 struct SlotShell {
     name: String,
     title: String,
@@ -83,7 +113,7 @@ struct SlotShell {
     preferences: Vec<PreferenceField>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Hash)]
 struct TabLink {
     id: String,
     title: String,
@@ -286,46 +316,30 @@ pub fn stream_page(
             accepts_children: t.flags.accepts_children,
         })
         .collect();
-    // In a preview, the header is the administrator's, never the person's.
-    let header_person = req.view_as.as_ref().map_or(&person, |v| &v.viewer);
-    let mut ctx = context_with_strings(
-        &parts.theme,
-        header_person,
-        &locale,
-        parts.theme.catalog.page_table(&locale),
-        &req.query,
-    );
-    ctx.insert("tabs", &tab_links);
-    ctx.insert("tab_count", &tab_links.len());
-    ctx.insert(
-        "active_tab",
-        &tabs.get(active).map(|t| t.id.clone()).unwrap_or_default(),
-    );
-    ctx.insert(
-        "other_tabs",
-        &tab_links.iter().filter(|t| !t.active).collect::<Vec<_>>(),
-    );
-    ctx.insert("columns", &columns);
-    ctx.insert("column_count", &columns.len());
-    ctx.insert("csrf_token", &req.csrf_token);
-    ctx.insert(
-        "customise",
-        &(req.customise && person.is_signed_in() && req.view_as.is_none()),
-    );
-    ctx.insert("view_as", &req.view_as.as_ref().map(|v| &v.uid));
-    if let Some(v) = &req.view_as {
-        let bar = parts
-            .theme
-            .catalog
-            .get(&locale, "page.viewas.bar")
-            .replace("{name}", &v.name)
-            .replace("{uid}", &v.uid);
-        ctx.insert("view_as_bar", &bar);
-    }
-    ctx.insert("focus", &req.focus.clone().unwrap_or_default());
-    ctx.insert("notices", &req.notices);
-    let shell = render(&parts.theme, "page_open.html", &ctx)?;
-    let close = render(&parts.theme, "page_close.html", &ctx)?;
+    // A shell is kept for its person only (the key starts with the uid), never for a preview.
+    let lang_switch_link = lang_switch(&req.query, if locale == "en" { "fr" } else { "en" });
+    let customise = req.customise && person.is_signed_in() && req.view_as.is_none();
+    let focus = req.focus.clone().unwrap_or_default();
+    let shell_key = req.view_as.is_none().then(|| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (&locale, &lang_switch_link, person.display_name(), &req.csrf_token).hash(&mut h);
+        (customise, &focus, &tab_links, &columns, active, &req.notices).hash(&mut h);
+        (person.uid.clone(), h.finish())
+    });
+    let cached = shell_key.as_ref().and_then(|k| parts.shells.shells.get(k));
+    let (shell, close) = match cached {
+        Some(both) => (both.0.clone(), both.1.clone()),
+        None => {
+            let (shell, close) = render_shell(&parts, &person, &req, &locale, &tab_links, &columns, active, tabs)?;
+            if let Some(key) = shell_key {
+                parts
+                    .shells
+                    .shells
+                    .insert(key, Arc::new((shell.clone(), close.clone())));
+            }
+            (shell, close)
+        }
+    };
 
     let renders: FuturesUnordered<_> = slots
         .into_iter()
@@ -355,10 +369,71 @@ pub fn stream_page(
             }
         })
         .collect();
-    let head = stream::once(async move { Ok(Bytes::from(shell)) });
-    let body = renders.map(|chunk| Ok(Bytes::from(chunk)));
-    let tail = stream::once(async move { Ok(Bytes::from(close)) });
-    Ok(head.chain(body).chain(tail))
+    let head = stream::once(async move { shell });
+    let tail = stream::once(async move { close });
+    // Whatever is ready at once leaves in one write: a page whose slots all come from the
+    // cache is a single chunk (one send, like a static file), while a slow slot still lets
+    // the shell and the finished slots go first.
+    Ok(head
+        .chain(renders)
+        .chain(tail)
+        .ready_chunks(MAX_CHUNKS_PER_WRITE)
+        .map(|parts| Ok(Bytes::from(parts.concat()))))
+}
+
+/// Render the shell (everything but the slots) and the end of the page.
+#[allow(clippy::too_many_arguments)]
+fn render_shell(
+    parts: &Pages,
+    person: &Person,
+    req: &PageRequest,
+    locale: &str,
+    tab_links: &[TabLink],
+    columns: &[Vec<SlotShell>],
+    active: usize,
+    tabs: &[agora_layout::TabNode],
+) -> Result<(String, String), PageError> {
+    // In a preview, the header is the administrator's, never the person's.
+    let header_person = req.view_as.as_ref().map_or(person, |v| &v.viewer);
+    let mut ctx = context_with_strings(
+        &parts.theme,
+        header_person,
+        locale,
+        parts.theme.catalog.page_table(locale),
+        &req.query,
+    );
+    ctx.insert("tabs", tab_links);
+    ctx.insert("tab_count", &tab_links.len());
+    ctx.insert(
+        "active_tab",
+        &tabs.get(active).map(|t| t.id.clone()).unwrap_or_default(),
+    );
+    ctx.insert(
+        "other_tabs",
+        &tab_links.iter().filter(|t| !t.active).collect::<Vec<_>>(),
+    );
+    ctx.insert("columns", columns);
+    ctx.insert("column_count", &columns.len());
+    ctx.insert("csrf_token", &req.csrf_token);
+    ctx.insert(
+        "customise",
+        &(req.customise && person.is_signed_in() && req.view_as.is_none()),
+    );
+    ctx.insert("view_as", &req.view_as.as_ref().map(|v| &v.uid));
+    if let Some(v) = &req.view_as {
+        let bar = parts
+            .theme
+            .catalog
+            .get(locale, "page.viewas.bar")
+            .replace("{name}", &v.name)
+            .replace("{uid}", &v.uid);
+        ctx.insert("view_as_bar", &bar);
+    }
+    ctx.insert("focus", &req.focus.clone().unwrap_or_default());
+    ctx.insert("notices", &req.notices);
+    let shell = render(&parts.theme, "page_open.html", &ctx)?;
+    let close = render(&parts.theme, "page_close.html", &ctx)?;
+    Ok((shell, close))
 }
 
 /// HTML of one finished slot.

@@ -23,6 +23,9 @@ pub mod key {
     pub const SEEN: &str = "last_seen_ms";
     /// Message keys for the next page (a source was down at sign-in …).
     pub const NOTICES: &str = "notices";
+    /// The attributes released with the sign-on (JSON), read only when the person must be
+    /// resolved again (the person cache expired): a page view does not decode them.
+    pub const SIGNON_ATTRIBUTES: &str = "signon_attributes";
     /// Messages for the next page after a form post, already in the user's language.
     pub const FLASH: &str = "flash";
     /// An OpenID Connect sign-in under way (state, nonce, PKCE verifier).
@@ -31,14 +34,16 @@ pub mod key {
 
 /// Keys that belong to a sign-in: never carried over to another session id once the
 /// sign-in ended (single logout while a request was in flight).
-pub const AUTH_KEYS: &[&str] = &[key::SIGN_IN, key::CSRF, key::SEEN, key::NOTICES];
+pub const AUTH_KEYS: &[&str] = &[key::SIGN_IN, key::SIGNON_ATTRIBUTES, key::CSRF, key::SEEN, key::NOTICES];
 
 /// Who signed in, how and when: present exactly when the session is signed in.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct SignIn {
     /// The directory's `uid` of the person (never the alias that was typed).
     pub uid: String,
-    /// Attributes that came with the sign-on assertion, secrets already dropped.
+    /// Attributes that came with the sign-on assertion, secrets already dropped; stored
+    /// under their own key ([`key::SIGNON_ATTRIBUTES`]), not in this value.
+    #[serde(skip)]
     pub attributes: Attributes,
     /// When the user signed in, ms since the epoch (absolute limit).
     pub at_ms: i64,

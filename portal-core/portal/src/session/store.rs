@@ -99,7 +99,7 @@ impl MemorySessionStore {
 
     /// Number of live sessions (for `/health`, metrics and tests), exact: pending
     /// insertions and evictions are applied first.
-    pub async fn len(&self) -> u64 {
+    pub async fn count(&self) -> u64 {
         self.sessions.run_pending_tasks().await;
         self.sessions.entry_count()
     }

@@ -149,6 +149,7 @@ pub async fn reset_layout(req: HttpRequest, state: web::Data<PortalState>, sessi
     }
 }
 
+/// The query of `GET /api/v1/catalogue`: the search words and the category.
 #[derive(Deserialize)]
 pub struct CatalogueQuery {
     q: Option<String>,

@@ -187,6 +187,7 @@ pub async fn post_edit(
     redirect(&format!("/?tab={}&customise=1{focus}", encode(&here)))
 }
 
+/// The form of `POST /layout/reset`.
 #[derive(Deserialize)]
 pub struct ResetForm {
     csrf: String,
@@ -216,6 +217,7 @@ pub async fn post_reset(
     }
 }
 
+/// The query of `GET /catalogue`: search words, category, the tab to add to.
 #[derive(Deserialize)]
 pub struct CatalogueQuery {
     q: Option<String>,

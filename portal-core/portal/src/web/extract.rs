@@ -87,7 +87,7 @@ pub async fn current_person(session: &PortalSession, state: &PortalState) -> Opt
     if let Some(person) = state.people.cached(&sign_in.uid).await {
         return Some((person, notices));
     }
-    let resolved = state.people.resolve(&sign_in.uid, sign_in.attributes).await;
+    let resolved = state.people.resolve(&sign_in.uid, session.signon_attributes()).await;
     if !resolved.failed_sources.is_empty() {
         notices.push("notice.directory_unavailable".into());
     }

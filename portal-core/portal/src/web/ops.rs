@@ -18,7 +18,7 @@ pub(super) async fn health(state: web::Data<PortalState>) -> HttpResponse {
         "storage": storage.as_ref().map(|_| "ok".to_string()).unwrap_or_else(|e| e.to_string()),
         "publications": state.registry.len(),
         "kept_renders": state.storage.count_renders().await.unwrap_or(-1),
-        "sessions": state.sessions.len().await,
+        "sessions": state.sessions.count().await,
         "version": env!("CARGO_PKG_VERSION"),
     });
     if storage.is_ok() {

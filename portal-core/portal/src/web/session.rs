@@ -93,11 +93,23 @@ impl PortalSession {
         self.0.renew();
         self.0.clear();
         self.0.insert(key::SIGN_IN, sign_in)?;
+        if !sign_in.attributes.is_empty() {
+            self.0.insert(key::SIGNON_ATTRIBUTES, &sign_in.attributes)?;
+        }
         self.0.insert(key::SEEN, sign_in.at_ms)?;
         if !notices.is_empty() {
             self.0.insert(key::NOTICES, notices)?;
         }
         Ok(())
+    }
+
+    /// The attributes released with the sign-on (see [`key::SIGNON_ATTRIBUTES`]).
+    pub fn signon_attributes(&self) -> agora_channel_host::Attributes {
+        self.0
+            .get::<agora_channel_host::Attributes>(key::SIGNON_ATTRIBUTES)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
     }
 
     /// The last request's time (idle limit).

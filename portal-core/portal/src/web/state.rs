@@ -26,6 +26,8 @@ pub struct PortalState {
     pub live: Arc<Live>,
     /// Slot rendering with cache and fallbacks.
     pub slots: Arc<SlotRenderer>,
+    /// Recently rendered page shells, per person.
+    pub shells: Arc<crate::page::stream::ShellCache>,
     /// People and attributes.
     pub people: PersonResolver,
     /// The directory channels may search (`[directory]` grant), over the attribute sources.
@@ -57,6 +59,7 @@ impl PortalState {
             theme: self.theme.clone(),
             registry: self.registry.clone(),
             slots: self.slots.clone(),
+            shells: self.shells.clone(),
         }
     }
 

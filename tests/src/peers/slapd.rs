@@ -1,0 +1,97 @@
+//! slapd with the SupAnn schema and a people branch.
+
+use super::{free_port, wait_for_port};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A real OpenLDAP `slapd` (Debian), run unprivileged-style from a temporary directory on a
+/// free loopback port, with core, cosine, inetorgperson, and the project's eduPerson and
+/// SupAnn schema files, loaded with `tests/peers/ldap/people.ldif`.
+pub struct Slapd {
+    /// `ldap://127.0.0.1:<port>`.
+    pub url: String,
+    /// Base of people entries.
+    pub people_base: String,
+    dir: PathBuf,
+}
+
+impl Slapd {
+    /// Start slapd and load the test people.
+    pub fn start() -> Self {
+        for tool in ["/usr/sbin/slapd", "/usr/bin/ldapadd"] {
+            assert!(
+                Path::new(tool).exists(),
+                "{tool} is missing: run `cargo xtask test`, which installs slapd and ldap-utils"
+            );
+        }
+        let dir = crate::temp_dir("slapd");
+        let peers = crate::repo_root().join("tests/peers/ldap");
+        std::fs::create_dir_all(dir.join("db")).expect("db dir");
+        let conf = format!(
+            "include /etc/ldap/schema/core.schema\ninclude /etc/ldap/schema/cosine.schema\n\
+             include /etc/ldap/schema/inetorgperson.schema\ninclude {p}/eduperson-minimal.schema\n\
+             include {p}/supann-minimal.schema\npidfile {d}/slapd.pid\nargsfile {d}/slapd.args\n\
+             modulepath /usr/lib/ldap\nmoduleload back_mdb\ndatabase mdb\nmaxsize 104857600\n\
+             suffix \"dc=univ-agora,dc=fr\"\nrootdn \"cn=admin,dc=univ-agora,dc=fr\"\nrootpw secret\n\
+             directory {d}/db\nindex objectClass eq\nindex uid eq\n\
+             access to attrs=userPassword by anonymous auth by * none\naccess to * by * read\n",
+            p = peers.display(),
+            d = dir.display()
+        );
+        std::fs::write(dir.join("slapd.conf"), conf).expect("slapd.conf");
+        let port = free_port();
+        let url = format!("ldap://127.0.0.1:{port}");
+        let out = Command::new("/usr/sbin/slapd")
+            .args([
+                "-f",
+                &dir.join("slapd.conf").display().to_string(),
+                "-h",
+                &format!("{url}/"),
+                "-s",
+                "0",
+            ])
+            .output()
+            .expect("run slapd");
+        assert!(
+            out.status.success(),
+            "slapd failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let server = Slapd {
+            url: url.clone(),
+            people_base: "ou=people,dc=univ-agora,dc=fr".into(),
+            dir,
+        };
+        wait_for_port(port, "slapd", &server.dir.join("slapd.log"));
+        let out = Command::new("/usr/bin/ldapadd")
+            .args([
+                "-x",
+                "-H",
+                &url,
+                "-D",
+                "cn=admin,dc=univ-agora,dc=fr",
+                "-w",
+                "secret",
+                "-f",
+            ])
+            .arg(peers.join("people.ldif"))
+            .output()
+            .expect("run ldapadd");
+        assert!(
+            out.status.success(),
+            "ldapadd failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        server
+    }
+}
+
+impl Drop for Slapd {
+    fn drop(&mut self) {
+        if let Ok(pid) = std::fs::read_to_string(self.dir.join("slapd.pid")) {
+            let _ = Command::new("kill").arg(pid.trim()).status();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
