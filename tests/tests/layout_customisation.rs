@@ -386,8 +386,9 @@ async fn admins_view_as_export_and_import_a_layout() {
     let page = portal
         .get_page(&admin.client, "/admin/view-as/alice.martin?lang=en")
         .await;
+    // (the apostrophe comes HTML-escaped, as every string the templates print)
     assert!(
-        page.contains("You are viewing Alice Martin's page (alice.martin), read only."),
+        page.contains("You are viewing Alice Martin&#x27;s page (alice.martin), read only."),
         "{page}"
     );
     assert!(page.contains("href=\"/admin\""), "a way out of the preview");

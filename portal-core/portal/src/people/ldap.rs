@@ -149,14 +149,19 @@ fn supann_problem(name: &str, value: &str) -> Option<String> {
 ///
 /// Directories compare names with case-insensitive but accent-sensitive rules, so each
 /// letter that may carry an accent (`e` for `é è ê ë` …) becomes a wildcard: `helene` asks
-/// for `*h*l*n*`, which finds Hélène; [`names_match`] then keeps only the real matches.
+/// for `*h*l*` (`n` may be `ñ`), which finds Hélène; [`names_match`] then keeps only the real matches.
 pub fn search_filter(words: &[String]) -> String {
     let mut filter = String::from("(&(objectClass=person)(!(supannListeRouge=TRUE))");
     for w in words {
         let pattern = accent_wildcards(w);
         filter.push_str("(|");
         for attr in NAME_ATTRIBUTES {
-            filter.push_str(&format!("({attr}=*{pattern}*)"));
+            if pattern.is_empty() {
+                // Every letter may carry an accent (`eau`): any name, filtered afterwards.
+                filter.push_str(&format!("({attr}=*)"));
+            } else {
+                filter.push_str(&format!("({attr}=*{pattern}*)"));
+            }
         }
         filter.push(')');
     }
@@ -247,5 +252,20 @@ impl AttributeSource for LdapDirectory {
             }
             result
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::search_filter;
+
+    #[test]
+    fn accented_letters_become_wildcards_and_filter_syntax_is_escaped() {
+        let f = search_filter(&["helene".into()]);
+        assert!(f.contains("(cn=*h*l*)"), "{f}");
+        let f = search_filter(&["eau".into()]);
+        assert!(f.contains("(cn=*)") && !f.contains("**"), "{f}");
+        let f = search_filter(&["d*)(uid=x".into()]);
+        assert!(f.contains("\\2a") && f.contains("\\29"), "{f}");
     }
 }
