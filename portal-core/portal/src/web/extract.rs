@@ -115,12 +115,17 @@ pub async fn is_admin(session: &PortalSession, state: &PortalState) -> bool {
     admin(session, state).await.is_some()
 }
 
+/// A `303 See Other` to `location`, never cached, still open for cookies.
+pub fn see_other(location: impl Into<String>) -> actix_web::HttpResponseBuilder {
+    let mut res = HttpResponse::SeeOther();
+    res.insert_header((header::LOCATION, location.into()))
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    res
+}
+
 /// A `303 See Other` to `location`, never cached.
 pub fn redirect(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location.to_string()))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish()
+    see_other(location).finish()
 }
 
 /// Path and query of this request, as a return path.

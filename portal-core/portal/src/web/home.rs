@@ -2,7 +2,7 @@
 //! when CAS gateway has not been tried yet; then the person, their populations, their page,
 //! and the slots.
 
-use super::extract::{current_person, error_page, lang_cookie, locale_of, redirect, request_path};
+use super::extract::{current_person, error_page, lang_cookie, locale_of, redirect, request_path, see_other};
 use super::session::{GatewayTried, PortalSession, ReturnPath};
 use super::signon::apply_trusted_headers;
 use super::state::PortalState;
@@ -73,9 +73,7 @@ pub(super) async fn home(
         if !state.config.auth.guest_page || (cas.gateway && !tried) {
             // Without a guest page, sign-on is mandatory; with one, gateway is tried once.
             let gateway = state.config.auth.guest_page;
-            let mut res = HttpResponse::SeeOther();
-            res.insert_header((header::LOCATION, cas.login_redirect(gateway)))
-                .insert_header((header::CACHE_CONTROL, "no-store"));
+            let mut res = see_other(cas.login_redirect(gateway));
             if gateway {
                 GatewayTried::set(&mut res, secure);
             }

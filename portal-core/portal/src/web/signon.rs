@@ -11,7 +11,7 @@
 //! | `GET /login/oidc` | back from the OpenID provider |
 //! | `POST /logout` | sign out (CSRF-checked), then on to CAS, the provider or the proxy |
 
-use super::extract::{error_page, locale_of, redirect};
+use super::extract::{error_page, locale_of, redirect, see_other};
 use super::home::GATEWAY_DONE;
 use super::session::{AnonymousCsrf, PortalSession, ReturnPath};
 use super::state::PortalState;
@@ -22,6 +22,29 @@ use actix_web::http::header::HeaderMap;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
+/// Open the signed-in session of `vouched`: the one place a session becomes signed in.
+/// On failure, the error page to answer with.
+async fn start_session(
+    state: &PortalState,
+    session: &PortalSession,
+    locale: &str,
+    vouched: Vouched,
+) -> Result<(), HttpResponse> {
+    let method = vouched.method;
+    let (sign_in, directory_failed) = finish(&state.people, vouched).await;
+    let notices: &[&str] = if directory_failed {
+        &["notice.directory_unavailable"]
+    } else {
+        &[]
+    };
+    session.open(&sign_in, notices).map_err(|e| {
+        tracing::error!("cannot store session: {e}");
+        error_page(state, locale, 500, "error.internal")
+    })?;
+    tracing::info!(uid = %sign_in.uid, method = method.label(), "signed in");
+    Ok(())
+}
+
 /// Open the signed-in session of `vouched` and answer with a redirect to `return_to`.
 async fn open(
     state: &PortalState,
@@ -30,21 +53,10 @@ async fn open(
     vouched: Vouched,
     return_to: &str,
 ) -> HttpResponse {
-    let method = vouched.method;
-    let (sign_in, directory_failed) = finish(&state.people, vouched).await;
-    let notices: &[&str] = if directory_failed {
-        &["notice.directory_unavailable"]
-    } else {
-        &[]
-    };
-    if let Err(e) = session.open(&sign_in, notices) {
-        tracing::error!("cannot store session: {e}");
-        return error_page(state, locale, 500, "error.internal");
+    if let Err(answer) = start_session(state, session, locale, vouched).await {
+        return answer;
     }
-    tracing::info!(uid = %sign_in.uid, method = method.label(), "signed in");
-    let mut res = HttpResponse::SeeOther();
-    res.insert_header((header::LOCATION, return_to.to_string()))
-        .insert_header((header::CACHE_CONTROL, "no-store"));
+    let mut res = see_other(return_to);
     ReturnPath::clear(&mut res);
     res.finish()
 }
@@ -86,19 +98,8 @@ pub(super) async fn apply_trusted_headers(
                     return None;
                 }
             }
-            let (sign_in, directory_failed) =
-                finish(&state.people, Vouched::new(Method::TrustedHeaders, user, attributes)).await;
-            let notices: &[&str] = if directory_failed {
-                &["notice.directory_unavailable"]
-            } else {
-                &[]
-            };
-            if let Err(e) = session.open(&sign_in, notices) {
-                tracing::error!("cannot store session: {e}");
-                return Some(error_page(state, locale, 500, "error.internal"));
-            }
-            tracing::info!(uid = %sign_in.uid, "signed on by the trusted proxy");
-            None
+            let vouched = Vouched::new(Method::TrustedHeaders, user, attributes);
+            start_session(state, session, locale, vouched).await.err()
         }
     }
 }
@@ -146,9 +147,7 @@ pub(super) async fn login_page(
                     tracing::error!("cannot store session: {e}");
                     return error_page(&state, &locale, 500, "error.internal");
                 }
-                let mut res = HttpResponse::SeeOther();
-                res.insert_header((header::LOCATION, url))
-                    .insert_header((header::CACHE_CONTROL, "no-store"));
+                let mut res = see_other(url);
                 ReturnPath::keep(&mut res, &return_to, secure);
                 res.finish()
             }
@@ -160,9 +159,7 @@ pub(super) async fn login_page(
     }
     if let Some(cas) = &state.cas {
         // The return path stays in a cookie, never in `service`.
-        let mut res = HttpResponse::SeeOther();
-        res.insert_header((header::LOCATION, cas.login_redirect(false)))
-            .insert_header((header::CACHE_CONTROL, "no-store"));
+        let mut res = see_other(cas.login_redirect(false));
         ReturnPath::keep(&mut res, &return_to, secure);
         return res.finish();
     }
@@ -289,12 +286,7 @@ pub(super) async fn cas_return(
     let return_to = ReturnPath::read(&req);
     let Some(ticket) = query.ticket.as_deref() else {
         // Gateway came back without a CAS session: stay a guest.
-        let mut res = HttpResponse::SeeOther();
-        res.insert_header((
-            header::LOCATION,
-            with_query_param(&return_to, GATEWAY_DONE.0, GATEWAY_DONE.1),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"));
+        let mut res = see_other(with_query_param(&return_to, GATEWAY_DONE.0, GATEWAY_DONE.1));
         ReturnPath::clear(&mut res);
         return res.finish();
     };
