@@ -169,3 +169,28 @@ impl TestBackend {
         }
     }
 }
+
+/// A back-end handler that validates the request's `ticket` at CAS for `service` and
+/// answers `ok(user)`, or 403.
+pub fn ticket_checking(cas_url: &str, service: String, ok: fn(&str) -> Answer) -> Handler {
+    let cas_client = agora_cas::CasClient::new(cas_url, reqwest::Client::new()).expect("cas client");
+    Arc::new(move |target: String| {
+        let cas_client = cas_client.clone();
+        let service = service.clone();
+        Box::pin(async move {
+            let url = url::Url::parse(&format!("http://x{target}")).expect("target");
+            let ticket = url
+                .query_pairs()
+                .find(|(k, _)| k == "ticket")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            match cas_client.validate(&service, &ticket, None).await {
+                Ok(v) => ok(&v.user),
+                Err(e) => Answer {
+                    status: 403,
+                    ..Answer::ok("text/plain", format!("refused: {e}"))
+                },
+            }
+        })
+    })
+}

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod backend;
+pub mod cluster;
 pub mod logs;
 pub mod page;
 pub mod peers;

@@ -2,11 +2,10 @@
 //! full browser flow, replayed / forged / foreign tickets, proxy tickets brokered by the host
 //! for a `cas-proxy` back-end, and single logout.
 
-use agora_tests::backend::{Answer, Handler, TestBackend};
+use agora_tests::backend::{Answer, TestBackend, ticket_checking};
 use agora_tests::page::publication_chunk;
 use agora_tests::peers::CasServer;
 use agora_tests::{RunningPortal, Site, one_column_layout};
-use std::sync::Arc;
 use std::time::Duration;
 
 struct World {
@@ -78,31 +77,6 @@ async fn world_with(name: &str, cas_extra: &str) -> World {
         backend,
         site,
     }
-}
-
-/// A back-end handler that validates the request's `ticket` at CAS for `service` and
-/// answers `ok(user)`, or 403.
-fn ticket_checking(cas_url: &str, service: String, ok: fn(&str) -> Answer) -> Handler {
-    let cas_client = agora_cas::CasClient::new(cas_url, reqwest::Client::new()).expect("cas client");
-    Arc::new(move |target: String| {
-        let cas_client = cas_client.clone();
-        let service = service.clone();
-        Box::pin(async move {
-            let url = url::Url::parse(&format!("http://x{target}")).expect("target");
-            let ticket = url
-                .query_pairs()
-                .find(|(k, _)| k == "ticket")
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default();
-            match cas_client.validate(&service, &ticket, None).await {
-                Ok(v) => ok(&v.user),
-                Err(e) => Answer {
-                    status: 403,
-                    ..Answer::ok("text/plain", format!("refused: {e}"))
-                },
-            }
-        })
-    })
 }
 
 /// Sign in through CAS like a browser; returns the ticket that came back to the portal.

@@ -407,13 +407,17 @@ const DEBIAN_PEERS: &[(&str, &str)] = &[
     ("chromium", "/usr/bin/chromium"),
     ("chromium-driver", "/usr/bin/chromedriver"),
     ("dovecot-imapd", "/usr/sbin/dovecot"),
+    ("redis-server", "/usr/bin/redis-server"),
+    ("haproxy", "/usr/sbin/haproxy"),
     ("python3", "/usr/bin/python3"),
+    ("python3-venv", "/usr/share/doc/python3-venv"),
 ];
 
 fn test(root: &Path, args: &[String]) -> Result<()> {
     build_channels(root)?;
-    ensure_python_peers(root)?;
+    // Debian's packages first: a stock Debian's python3 makes no venv without python3-venv.
     ensure_debian_packages(DEBIAN_PEERS)?;
+    ensure_python_peers(root)?;
     let mut cmd = cargo();
     cmd.args(["test", "--workspace"]).args(args);
     cmd.env("AGORA_CHANNEL_PACKAGES", root.join("target/channels"));

@@ -5,7 +5,7 @@ use crate::live::Live;
 use crate::live::registry::Registry;
 use crate::page::{EditStore, SlotRenderer};
 use crate::people::{AttributeSource, LdifDirectory, PersonResolver, SourcesDirectory};
-use crate::session::store::MemorySessionStore;
+use crate::session::store::{MemorySessionStore, SessionStore};
 use crate::signon::cas::CasSignOn;
 use crate::signon::oidc::OidcSignOn;
 use crate::storage::Storage;
@@ -106,9 +106,47 @@ impl Portal {
             config.public_url(),
             config.channels.render_cache_entries,
         );
-        let session_key = load_or_create_session_key(&data_dir.join("session.key"))?;
+        let session_key = if config.session.key.is_empty() {
+            load_or_create_session_key(&data_dir.join("session.key"))?
+        } else {
+            // Validated when the configuration was loaded.
+            let bytes = crate::config::key_bytes(&config.session.key)
+                .map_err(|why| ConfigError::new(&config.source, "session.key", why))?;
+            actix_web::cookie::Key::from(&bytes)
+        };
+        let redis = if config.redis.url.is_empty() {
+            None
+        } else {
+            let redis = agora_shared::Redis::open(&agora_shared::RedisOptions {
+                url: config.redis.url.expose().to_string(),
+                prefix: config.redis.key_prefix.clone(),
+                timeout: Duration::from_millis(config.redis.timeout_ms),
+            })
+            .map_err(|e| ConfigError::new(&config.source, "redis.url", e.to_string()))?;
+            match redis.ping().await {
+                Ok(()) => tracing::info!(redis = redis.shown_url(), "shared state on Redis"),
+                // Started anyway: pages that need no session are served, and the connection
+                // is retried at each request until Redis answers.
+                Err(e) => tracing::error!("{e}; starting anyway, signed-in pages answer 503 until it is back"),
+            }
+            Some(redis)
+        };
+        let (sessions, events) = match &redis {
+            Some(r) => (
+                SessionStore::Redis(crate::session::shared::RedisSessionStore::new(
+                    r.clone(),
+                    Duration::from_secs(config.auth.absolute_hours.saturating_mul(3600)),
+                )),
+                agora_shared::Events::on_redis(r),
+            ),
+            None => (
+                SessionStore::Memory(MemorySessionStore::default()),
+                agora_shared::Events::local(),
+            ),
+        };
         let cas = CasSignOn::from_config(&config)
-            .map_err(|e| ConfigError::new(&config.source, "cas.server_url", e.to_string()))?;
+            .map_err(|e| ConfigError::new(&config.source, "cas.server_url", e.to_string()))?
+            .map(|cas| cas.with_shared(redis.clone()));
         let oidc = OidcSignOn::from_config(&config.oidc, &config.public_url());
         if cas.is_none() && oidc.is_none() && !config.trusted_headers.enabled && !config.demo.enabled {
             tracing::warn!(
@@ -123,15 +161,17 @@ impl Portal {
             registry: Arc::new(registry),
             live: Arc::new(live),
             slots: Arc::new(slots),
-            shells: Arc::default(),
+            kept: Arc::default(),
             people,
             demo_directory,
             directory,
-            edits: EditStore::new(storage.clone(), 100_000),
+            edits: EditStore::new(storage.clone(), 100_000, events.clone()),
             storage,
             metrics: crate::telemetry::metrics_handle(),
             session_key,
-            sessions: MemorySessionStore::default(),
+            sessions,
+            redis,
+            events,
             cas,
             oidc,
         };

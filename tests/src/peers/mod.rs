@@ -2,13 +2,17 @@
 //! Installed by `cargo xtask test` (Python packages into `target/peers-venv`).
 
 mod dovecot;
+mod haproxy;
 mod nginx;
 mod postgres;
+mod redis;
 mod slapd;
 
 pub use dovecot::{Dovecot, DovecotAuth};
+pub use haproxy::Haproxy;
 pub use nginx::Nginx;
 pub use postgres::Postgres;
+pub use redis::Redis;
 pub use slapd::Slapd;
 
 use std::net::TcpListener;

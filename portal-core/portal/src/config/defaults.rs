@@ -44,6 +44,12 @@ impl Default for PortalConfig {
             session: SessionConfig {
                 idle_minutes: 120,
                 cookie_name: "agora_session".into(),
+                key: Secret::default(),
+            },
+            redis: RedisConfig {
+                url: Secret::default(),
+                key_prefix: "agora:".into(),
+                timeout_ms: 1000,
             },
             auth: AuthConfig {
                 guest_page: true,

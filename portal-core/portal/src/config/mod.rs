@@ -7,7 +7,7 @@ pub mod secret;
 pub mod sections;
 mod validate;
 
-pub use secret::{Secret, redact};
+pub use secret::{Secret, key_bytes, redact};
 pub use sections::*;
 
 use figment::Figment;
@@ -57,6 +57,8 @@ pub struct PortalConfig {
     pub channels: ChannelsConfig,
     /// `[session]`
     pub session: SessionConfig,
+    /// `[redis]`
+    pub redis: RedisConfig,
     /// `[auth]`
     pub auth: AuthConfig,
     /// `[cas]`
@@ -262,6 +264,59 @@ mod tests {
             let e = PortalConfig::load_with_env(&f, no_env()).unwrap_err();
             assert_eq!(e.key, "trusted_headers.logout_path", "{logout}");
         }
+    }
+
+    #[test]
+    fn several_nodes_need_one_cookie_key_and_one_database() {
+        let d = tmp("redis");
+        let key = "ab".repeat(64);
+        let pg = "postgres://agora:pw@db/agora";
+        for (toml, wanted_key, reason) in [
+            (
+                format!("[redis]\nurl = \"redis://127.0.0.1:6379/\"\n[storage]\nurl = \"{pg}\"\n"),
+                "session.key",
+                "same key",
+            ),
+            (
+                format!("[redis]\nurl = \"redis://127.0.0.1:6379/\"\n[session]\nkey = \"{key}\"\n"),
+                "storage.url",
+                "PostgreSQL",
+            ),
+            (
+                format!(
+                    "[redis]\nurl = \"rediss://cache:6380/\"\n[session]\nkey = \"{key}\"\n[storage]\nurl = \"{pg}\"\n"
+                ),
+                "redis.url",
+                "TLS",
+            ),
+            (
+                format!("[redis]\nurl = \"127.0.0.1:6379\"\n[session]\nkey = \"{key}\"\n[storage]\nurl = \"{pg}\"\n"),
+                "redis.url",
+                "redis://",
+            ),
+            (
+                "[session]\nkey = \"short\"\n".to_string(),
+                "session.key",
+                "openssl rand",
+            ),
+        ] {
+            let f = write(&d, &toml);
+            let e = PortalConfig::load_with_env(&f, no_env()).unwrap_err();
+            assert_eq!(e.key, wanted_key, "{toml}: {e}");
+            assert!(e.reason.contains(reason), "{toml}: {e}");
+        }
+        let f = write(
+            &d,
+            &format!(
+                "[redis]\nurl = \"redis://:pw@127.0.0.1:6379/\"\n[session]\nkey = \"{key}\"\n[storage]\nurl = \"{pg}\"\n"
+            ),
+        );
+        let config = PortalConfig::load_with_env(&f, no_env()).expect("a valid several-node configuration");
+        assert!(!format!("{config:?}").contains(&key), "the cookie key never shows");
+        assert!(
+            !format!("{config:?}").contains(":pw@"),
+            "the Redis password never shows"
+        );
     }
 
     #[test]

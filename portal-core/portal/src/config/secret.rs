@@ -38,6 +38,28 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// The bytes of a signing key written as hex (128 digits or more) or base64: at least
+/// 64 bytes.
+pub fn key_bytes(key: &Secret) -> Result<Vec<u8>, String> {
+    use base64::Engine;
+    let text = key.expose().trim();
+    let bytes = if text.len() >= 128 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        hex::decode(text).map_err(|e| format!("not valid hex: {e}"))?
+    } else {
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text))
+            .map_err(|_| "neither hex nor base64 (generate one with `openssl rand -hex 64`)".to_string())?
+    };
+    if bytes.len() < 64 {
+        return Err(format!(
+            "{} bytes: at least 64 are needed (generate one with `openssl rand -hex 64`)",
+            bytes.len()
+        ));
+    }
+    Ok(bytes)
+}
+
 /// A database URL with its password replaced by `***`, for messages and logs.
 pub fn redact(url: &str) -> String {
     match url::Url::parse(url) {
@@ -52,6 +74,19 @@ pub fn redact(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signing_keys_are_hex_or_base64_of_64_bytes() {
+        let hex64 = "ab".repeat(64);
+        assert_eq!(key_bytes(&Secret::from(hex64.as_str())).map(|b| b.len()), Ok(64));
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD.encode([7u8; 80]);
+        assert_eq!(key_bytes(&Secret::from(b64.as_str())).map(|b| b.len()), Ok(80));
+        let short = key_bytes(&Secret::from("ab".repeat(20).as_str())).unwrap_err();
+        assert!(short.contains("at least 64"), "{short}");
+        let bad = key_bytes(&Secret::from("not a key!")).unwrap_err();
+        assert!(bad.contains("openssl rand"), "{bad}");
+    }
 
     #[test]
     fn secrets_and_passwords_in_urls_never_show() {

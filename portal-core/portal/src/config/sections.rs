@@ -95,6 +95,24 @@ pub struct SessionConfig {
     pub idle_minutes: u64,
     /// Name of the session cookie.
     pub cookie_name: String,
+    /// The key signing the portal's cookies (at least 64 bytes, written as 128 hex digits
+    /// or base64). Empty: a key kept in `<data>/session.key`, created on first start; with
+    /// several nodes (`[redis] url`), required and the same on every node.
+    pub key: Secret,
+}
+
+/// `[redis]`: state shared by several portal nodes (sessions, the CAS ticket index,
+/// proxy-granting tickets, events between nodes). Empty `url`: one node, everything in
+/// the process.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedisConfig {
+    /// `redis://[:password@]host:port[/db]`.
+    pub url: Secret,
+    /// Put before every key and channel, so one Redis can serve several portals.
+    pub key_prefix: String,
+    /// A command not answered within this many milliseconds counts as a failure.
+    pub timeout_ms: u64,
 }
 
 /// `[auth]`: what signed-out visitors get and how long a sign-in lasts.

@@ -129,6 +129,38 @@ impl PortalConfig {
                 MailAuth::CasProxy | MailAuth::Master => {}
             }
         }
+        if !self.session.key.is_empty()
+            && let Err(why) = super::key_bytes(&self.session.key)
+        {
+            return Err(self.err("session.key", &why));
+        }
+        if !self.redis.url.is_empty() {
+            let url = self.redis.url.expose();
+            if url.starts_with("rediss://") {
+                return Err(self.err(
+                    "redis.url",
+                    "TLS to Redis (rediss://) is not supported yet: reach Redis on a private network or through a local TLS tunnel",
+                ));
+            }
+            if !(url.starts_with("redis://") || url.starts_with("unix://")) {
+                return Err(self.err("redis.url", "must start with redis:// or unix://"));
+            }
+            if self.storage.url.is_empty() {
+                return Err(self.err(
+                    "storage.url",
+                    "is needed with [redis] url: every node must keep users' edits in the same PostgreSQL database",
+                ));
+            }
+            if self.session.key.is_empty() {
+                return Err(self.err(
+                    "session.key",
+                    "is needed with [redis] url: every node must sign cookies with the same key (generate one with `openssl rand -hex 64`)",
+                ));
+            }
+            if self.redis.timeout_ms == 0 {
+                return Err(self.err("redis.timeout_ms", "must be at least 1"));
+            }
+        }
         if self.session.idle_minutes == 0 {
             return Err(self.err("session.idle_minutes", "must be at least 1"));
         }

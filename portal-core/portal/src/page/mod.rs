@@ -4,6 +4,7 @@
 //! |---|---|
 //! | [`personal`] | the person's own page: fragments merged, their edits replayed ([`EditStore`]) |
 //! | [`stream`] | the shell first, then each slot as it finishes |
+//! | [`kept`] | rendered shells and slot chunks kept for the next views |
 //! | [`slot`] | one channel's render, with its cache, last good render and fallbacks |
 //! | [`breaker`] | back-off for a publication or back-end that keeps failing |
 //!
@@ -11,6 +12,7 @@
 //! [`stream::stream_page`] for the body.
 
 pub mod breaker;
+pub mod kept;
 pub mod personal;
 pub mod slot;
 pub mod stream;
@@ -32,8 +34,8 @@ pub struct Pages {
     pub registry: Arc<Registry>,
     /// Slot rendering, with its caches.
     pub slots: Arc<SlotRenderer>,
-    /// Recently rendered shells, per person.
-    pub shells: Arc<stream::ShellCache>,
+    /// Recently rendered shells and slot chunks.
+    pub kept: Arc<kept::PageCache>,
 }
 
 /// What building a person's page and explaining edits needs, borrowed.

@@ -10,28 +10,56 @@ use std::sync::Arc;
 
 /// Users' edits, read through a small in-process cache: a page view costs no database
 /// query when the user's edits have not changed. Every write through this type refreshes
-/// the cache. With several portal nodes on one PostgreSQL, a write made on another node
-/// (an administrator's import) is seen here after at most [`EditStore::TTL`]; a user's own
-/// edits are made on the node that holds their session.
+/// the cache and tells the other nodes ([`agora_shared::Events`]), which drop their copy at
+/// once; if that message is lost (Redis down), a write made on another node is seen here
+/// after at most [`EditStore::TTL`].
 #[derive(Clone)]
 pub struct EditStore {
     storage: Storage,
     cache: moka::future::Cache<String, Arc<Vec<StoredEdit>>>,
+    events: agora_shared::Events,
 }
+
+/// The event telling every node that a user's edits changed.
+const EDITS_EVENT: &str = "edits:";
 
 impl EditStore {
     /// How long cached edits are trusted without reading the store.
     pub const TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
-    /// A store of edits over `storage`, caching up to `users` users.
-    pub fn new(storage: Storage, users: u64) -> Self {
-        EditStore {
-            storage,
-            cache: moka::future::Cache::builder()
-                .max_capacity(users)
-                .time_to_live(Self::TTL)
-                .build(),
-        }
+    /// A store of edits over `storage`, caching up to `users` users, told of other nodes'
+    /// writes by `events`. Must be called within a Tokio runtime (it listens to `events`).
+    pub fn new(storage: Storage, users: u64, events: agora_shared::Events) -> Self {
+        let cache: moka::future::Cache<String, Arc<Vec<StoredEdit>>> = moka::future::Cache::builder()
+            .max_capacity(users)
+            .time_to_live(Self::TTL)
+            .build();
+        let mut heard = events.subscribe();
+        let forget = cache.clone();
+        tokio::spawn(async move {
+            use agora_shared::Event;
+            use tokio::sync::broadcast::error::RecvError;
+            loop {
+                match heard.recv().await {
+                    Ok(Event::Message(m)) => {
+                        if let Some(uid) = m.strip_prefix(EDITS_EVENT) {
+                            forget.invalidate(uid).await;
+                        }
+                    }
+                    // Messages may have been missed: trust nothing cached.
+                    Ok(Event::Resync) | Err(RecvError::Lagged(_)) => forget.invalidate_all(),
+                    Err(RecvError::Closed) => return,
+                }
+            }
+        });
+        EditStore { storage, cache, events }
+    }
+
+    /// Drop the cached edits of `uid` here and on every other node.
+    async fn changed(&self, uid: &str) {
+        self.cache.invalidate(uid).await;
+        // A failure is logged by `publish`; the other nodes' copies expire within TTL.
+        let _ = self.events.publish(&format!("{EDITS_EVENT}{uid}")).await;
     }
 
     /// Every edit of `uid`, oldest first.
@@ -47,35 +75,35 @@ impl EditStore {
     /// Append an edit.
     pub async fn add(&self, uid: &str, edit: &Edit) -> Result<(), StorageError> {
         let result = self.storage.add_edit(uid, edit).await.map(|_| ());
-        self.cache.invalidate(uid).await;
+        self.changed(uid).await;
         result
     }
 
     /// Keep an edit aside with its reason.
     pub async fn set_aside(&self, uid: &str, id: i64, refusal: &Refusal) -> Result<(), StorageError> {
         let result = self.storage.set_aside(id, refusal).await;
-        self.cache.invalidate(uid).await;
+        self.changed(uid).await;
         result
     }
 
     /// The user has been told about their set-aside edits.
     pub async fn mark_noticed(&self, uid: &str) -> Result<(), StorageError> {
         let result = self.storage.mark_noticed(uid).await;
-        self.cache.invalidate(uid).await;
+        self.changed(uid).await;
         result
     }
 
     /// Forget every edit of `uid`.
     pub async fn reset(&self, uid: &str) -> Result<u64, StorageError> {
         let result = self.storage.reset_edits(uid).await;
-        self.cache.invalidate(uid).await;
+        self.changed(uid).await;
         result
     }
 
     /// Replace every edit of `uid` (import).
     pub async fn replace(&self, uid: &str, edits: &[Edit]) -> Result<(), StorageError> {
         let result = self.storage.replace_edits(uid, edits).await;
-        self.cache.invalidate(uid).await;
+        self.changed(uid).await;
         result
     }
 }

@@ -19,31 +19,6 @@ use serde::Serialize;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-/// The rendered shells (page head, header, tabs, slot places) of recent pages, per person:
-/// a page view whose shell inputs did not change (same person, layout, tab, language, token,
-/// no message) skips building the template context and rendering it. Entries live a minute
-/// and weigh at most [`ShellCache::BYTES`] in all.
-pub struct ShellCache {
-    shells: moka::sync::Cache<(String, u64), Arc<(String, String)>>,
-}
-
-impl Default for ShellCache {
-    fn default() -> Self {
-        ShellCache {
-            shells: moka::sync::Cache::builder()
-                .max_capacity(Self::BYTES)
-                .weigher(|_, v: &Arc<(String, String)>| (v.0.len() + v.1.len()).try_into().unwrap_or(u32::MAX))
-                .time_to_live(std::time::Duration::from_secs(60))
-                .build(),
-        }
-    }
-}
-
-impl ShellCache {
-    /// Total weight of the kept shells, bytes.
-    pub const BYTES: u64 = 16 * 1024 * 1024;
-}
-
 /// At most this many pieces (shell, slots, end) are joined into one write.
 const MAX_CHUNKS_PER_WRITE: usize = 64;
 
@@ -326,16 +301,13 @@ pub fn stream_page(
         (customise, &focus, &tab_links, &columns, active, &req.notices).hash(&mut h);
         (person.uid.clone(), h.finish())
     });
-    let cached = shell_key.as_ref().and_then(|k| parts.shells.shells.get(k));
+    let cached = shell_key.as_ref().and_then(|k| parts.kept.shell(k));
     let (shell, close) = match cached {
         Some(both) => (both.0.clone(), both.1.clone()),
         None => {
             let (shell, close) = render_shell(&parts, &person, &req, &locale, &tab_links, &columns, active, tabs)?;
             if let Some(key) = shell_key {
-                parts
-                    .shells
-                    .shells
-                    .insert(key, Arc::new((shell.clone(), close.clone())));
+                parts.kept.keep_shell(key, Arc::new((shell.clone(), close.clone())));
             }
             (shell, close)
         }
@@ -358,8 +330,29 @@ pub fn stream_page(
                 } else {
                     parts.slots.render(&entry, &person, &locale, inputs).await
                 };
-                let title = entry.publication.title.get(&locale).to_string();
-                slot_chunk(&parts.theme, &name, &title, &locale, &view).unwrap_or_else(|e| {
+                let title = entry.publication.title.get(&locale);
+                if let SlotView::Fresh {
+                    html,
+                    title: channel_title,
+                } = &view
+                    && let Some(chunk) = parts.kept.chunk(&name, title, &locale, channel_title.as_deref(), html)
+                {
+                    return chunk;
+                }
+                let chunk = slot_chunk(&parts.theme, &name, title, &locale, &view);
+                if let (
+                    Ok(chunk),
+                    SlotView::Fresh {
+                        html,
+                        title: channel_title,
+                    },
+                ) = (&chunk, &view)
+                {
+                    parts
+                        .kept
+                        .keep_chunk(&name, title, &locale, channel_title.as_deref(), html, chunk);
+                }
+                chunk.unwrap_or_else(|e| {
                     tracing::error!("{e}");
                     format!(
                         "<div slot=\"{name}\" class=\"channel-body channel-error\"><p>{}</p></div>",

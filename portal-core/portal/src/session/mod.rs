@@ -7,6 +7,7 @@
 //! `web::session`). [`limits`] says when a signed-in session is over.
 
 pub mod limits;
+pub mod shared;
 pub mod store;
 
 use agora_channel_host::Attributes;

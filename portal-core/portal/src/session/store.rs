@@ -7,10 +7,92 @@
 //! methods when several nodes run.
 
 use super::{AUTH_KEYS, cas_ticket_of};
+use agora_shared::SharedError;
 use moka::Expiry;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// A new random session id (256 bits, hex).
+pub fn new_session_id() -> String {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Where sessions live: in this process (one node) or on Redis (several nodes). Both
+/// answer the same questions; only the shared one can fail.
+#[derive(Clone)]
+pub enum SessionStore {
+    /// In the process (`[redis] url` empty).
+    Memory(MemorySessionStore),
+    /// On Redis, shared by every node.
+    Redis(super::shared::RedisSessionStore),
+}
+
+impl SessionStore {
+    /// The state of session `id`, if it is alive.
+    pub async fn load(&self, id: &str) -> Result<Option<State>, SharedError> {
+        match self {
+            SessionStore::Memory(m) => Ok(m.load(id).await),
+            SessionStore::Redis(r) => r.load(id).await,
+        }
+    }
+
+    /// Store a new session; returns its new random id.
+    pub async fn save(&self, state: State, ttl: Duration) -> Result<String, SharedError> {
+        match self {
+            SessionStore::Memory(m) => Ok(m.save(state, ttl).await),
+            SessionStore::Redis(r) => r.save(state, ttl).await,
+        }
+    }
+
+    /// Store the state of session `id`; returns the id it now lives under.
+    pub async fn update(&self, id: String, state: State, ttl: Duration) -> Result<String, SharedError> {
+        match self {
+            SessionStore::Memory(m) => Ok(m.update(id, state, ttl).await),
+            SessionStore::Redis(r) => r.update(id, state, ttl).await,
+        }
+    }
+
+    /// Keep session `id` alive for `ttl` more.
+    pub async fn update_ttl(&self, id: &str, ttl: Duration) -> Result<(), SharedError> {
+        match self {
+            SessionStore::Memory(m) => {
+                m.update_ttl(id, ttl).await;
+                Ok(())
+            }
+            SessionStore::Redis(r) => r.update_ttl(id, ttl).await,
+        }
+    }
+
+    /// End session `id`.
+    pub async fn delete(&self, id: &str) -> Result<(), SharedError> {
+        match self {
+            SessionStore::Memory(m) => {
+                m.delete(id).await;
+                Ok(())
+            }
+            SessionStore::Redis(r) => r.delete(id).await,
+        }
+    }
+
+    /// End the session opened by CAS service ticket `st` (single logout).
+    pub async fn end_by_ticket(&self, st: &str) -> Result<bool, SharedError> {
+        match self {
+            SessionStore::Memory(m) => Ok(m.end_by_ticket(st).await),
+            SessionStore::Redis(r) => r.end_by_ticket(st).await,
+        }
+    }
+
+    /// Number of live sessions.
+    pub async fn count(&self) -> Result<u64, SharedError> {
+        match self {
+            SessionStore::Memory(m) => Ok(m.count().await),
+            SessionStore::Redis(r) => r.count().await,
+        }
+    }
+}
 
 /// A session's state: key → JSON value.
 pub type State = HashMap<String, String>;
@@ -66,12 +148,6 @@ impl MemorySessionStore {
         }
     }
 
-    fn new_key() -> String {
-        let mut bytes = [0u8; 32];
-        rand::fill(&mut bytes);
-        hex::encode(bytes)
-    }
-
     async fn put(&self, key: &str, state: State, ttl: Duration) {
         if let Some(st) = cas_ticket_of(&state) {
             self.by_ticket.insert(st, key.to_string()).await;
@@ -113,7 +189,7 @@ impl MemorySessionStore {
 
     /// Store a new session; returns its new random id.
     pub async fn save(&self, state: State, ttl: Duration) -> String {
-        let key = Self::new_key();
+        let key = new_session_id();
         self.put(&key, state, ttl).await;
         key
     }

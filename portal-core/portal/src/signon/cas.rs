@@ -30,7 +30,13 @@ pub struct CasSignOn {
     /// Sign out of CAS too.
     pub logout_from_cas: bool,
     pgt_by_iou: moka::future::Cache<String, String>,
+    /// With several nodes, the callback and the validation may reach different nodes: the
+    /// PGT then waits on Redis.
+    shared: Option<agora_shared::Redis>,
 }
+
+/// How long a delivered PGT waits for the validation that takes it.
+const PGT_WAIT: Duration = Duration::from_secs(300);
 
 impl CasSignOn {
     /// Build from configuration; `None` when CAS is off.
@@ -58,9 +64,16 @@ impl CasSignOn {
             logout_from_cas: config.cas.logout_from_cas,
             pgt_by_iou: moka::future::Cache::builder()
                 .max_capacity(100_000)
-                .time_to_live(Duration::from_secs(300))
+                .time_to_live(PGT_WAIT)
                 .build(),
+            shared: None,
         }))
+    }
+
+    /// Keep delivered PGTs on `redis`, for every node to take.
+    pub fn with_shared(mut self, redis: Option<agora_shared::Redis>) -> Self {
+        self.shared = redis;
+        self
     }
 
     /// Where to send the browser to sign in.
@@ -77,13 +90,29 @@ impl CasSignOn {
     }
 
     /// Remember a PGT delivered to the callback.
-    pub async fn store_pgt(&self, iou: &str, pgt: &str) {
-        self.pgt_by_iou.insert(iou.to_string(), pgt.to_string()).await;
+    pub async fn store_pgt(&self, iou: &str, pgt: &str) -> Result<(), agora_shared::SharedError> {
+        match &self.shared {
+            Some(redis) => redis.set(&redis.key("pgtiou", iou), pgt.as_bytes(), PGT_WAIT).await,
+            None => {
+                self.pgt_by_iou.insert(iou.to_string(), pgt.to_string()).await;
+                Ok(())
+            }
+        }
     }
 
     /// Take the PGT delivered for `iou` (the callback arrives before the validation answer).
+    /// A shared store that fails is logged: the sign-in goes on without proxy tickets.
     pub async fn take_pgt(&self, iou: &str) -> Option<String> {
-        self.pgt_by_iou.remove(iou).await
+        match &self.shared {
+            Some(redis) => match redis.take(&redis.key("pgtiou", iou)).await {
+                Ok(pgt) => pgt.map(|b| String::from_utf8_lossy(&b).into_owned()),
+                Err(e) => {
+                    tracing::error!("cannot take the proxy-granting ticket: {e}");
+                    None
+                }
+            },
+            None => self.pgt_by_iou.remove(iou).await,
+        }
     }
 
     /// A proxy-ticket issuer for one user's PGT, for channel back-ends.

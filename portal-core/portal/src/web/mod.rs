@@ -24,6 +24,7 @@ pub mod ops;
 pub mod session;
 pub mod signon;
 pub mod state;
+pub mod unavailable;
 
 pub use headers::content_security_policy;
 pub use state::PortalState;
@@ -70,6 +71,7 @@ pub fn app(
         .app_data(web::FormConfig::default().limit(16 * 1024))
         .app_data(api::json_config())
         .wrap(sessions)
+        .wrap(from_fn(unavailable::unavailable))
         .wrap(Compress::default())
         .wrap(headers)
         .wrap(from_fn(headers::count_requests))

@@ -6,21 +6,36 @@ use super::state::PortalState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-/// `GET /health`: liveness and readiness, JSON (503 when the database is down).
+/// `GET /health`: liveness and readiness, JSON: 503 when the database is down; `degraded`
+/// (still 200) when the shared store is.
 pub(super) async fn health(state: web::Data<PortalState>) -> HttpResponse {
     let storage = state.storage.ping().await;
+    let shared = match &state.redis {
+        Some(redis) => Some(redis.ping().await),
+        None => None,
+    };
+    let shared_ok = shared.as_ref().is_none_or(Result::is_ok);
     let live = state.live.get();
     let body = serde_json::json!({
         "config_generation": live.generation,
         "config_rejected": state.live.rejection(),
         "fragments": live.fragments.all().len(),
-        "status": if storage.is_ok() { "ok" } else { "degraded" },
+        "status": if storage.is_ok() && shared_ok { "ok" } else { "degraded" },
         "storage": storage.as_ref().map(|_| "ok".to_string()).unwrap_or_else(|e| e.to_string()),
+        "shared_state": match &shared {
+            None => "in process".to_string(),
+            Some(Ok(())) => "ok".to_string(),
+            Some(Err(e)) => e.to_string(),
+        },
         "publications": state.registry.len(),
         "kept_renders": state.storage.count_renders().await.unwrap_or(-1),
-        "sessions": state.sessions.count().await,
+        // Counting sessions on Redis means scanning every key: not at each balancer check.
+        "sessions": if state.redis.is_none() { state.sessions.count().await.ok() } else { None },
         "version": env!("CARGO_PKG_VERSION"),
     });
+    // Redis down is "degraded" but 200: it fails every node alike, and a load balancer that
+    // drained them all would replace the portal's own page ("sessions unavailable for a
+    // moment") by its bare 503 (docs/operations.md).
     if storage.is_ok() {
         HttpResponse::Ok().json(body)
     } else {

@@ -6,27 +6,38 @@
 //! the session key), the page to return to after sign-in, and the CAS gateway mark.
 
 use crate::clock::now_ms;
-use crate::session::store::MemorySessionStore;
+use crate::session::store::SessionStore;
 use crate::session::{SignIn, key};
-use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_session::storage::{LoadError, SaveError, SessionKey, UpdateError};
 use actix_session::{Session, SessionExt, SessionInsertError};
 use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};
 use actix_web::{FromRequest, HttpRequest, HttpResponseBuilder};
+use agora_shared::SharedError;
 use std::collections::HashMap;
 use std::future::{Ready, ready};
 use std::time::Duration;
 
-/// The session store, as actix-session wants it.
+/// The session store, as actix-session wants it. A failure of the shared store reaches
+/// actix-session as an error, which [`super::unavailable::unavailable`] turns into a page
+/// saying so (the session itself is not lost).
 #[derive(Clone)]
-pub struct ActixStore(pub MemorySessionStore);
+pub struct ActixStore(pub SessionStore);
 
 fn std_ttl(ttl: &actix_web::cookie::time::Duration) -> Duration {
     Duration::from_secs(ttl.whole_seconds().max(1) as u64)
 }
 
-impl SessionStore for ActixStore {
+/// The error actix-session carries for a failure of the shared store.
+fn shared(e: SharedError) -> anyhow::Error {
+    anyhow::Error::new(e)
+}
+
+impl actix_session::storage::SessionStore for ActixStore {
     async fn load(&self, session_key: &SessionKey) -> Result<Option<HashMap<String, String>>, LoadError> {
-        Ok(self.0.load(session_key.as_ref()).await)
+        self.0
+            .load(session_key.as_ref())
+            .await
+            .map_err(|e| LoadError::Other(shared(e)))
     }
 
     async fn save(
@@ -34,7 +45,11 @@ impl SessionStore for ActixStore {
         session_state: HashMap<String, String>,
         ttl: &actix_web::cookie::time::Duration,
     ) -> Result<SessionKey, SaveError> {
-        let key = self.0.save(session_state, std_ttl(ttl)).await;
+        let key = self
+            .0
+            .save(session_state, std_ttl(ttl))
+            .await
+            .map_err(|e| SaveError::Other(shared(e)))?;
         SessionKey::try_from(key).map_err(|e| SaveError::Other(anyhow::anyhow!("{e}")))
     }
 
@@ -45,7 +60,11 @@ impl SessionStore for ActixStore {
         ttl: &actix_web::cookie::time::Duration,
     ) -> Result<SessionKey, UpdateError> {
         let key: String = session_key.into();
-        let key = self.0.update(key, session_state, std_ttl(ttl)).await;
+        let key = self
+            .0
+            .update(key, session_state, std_ttl(ttl))
+            .await
+            .map_err(|e| UpdateError::Other(shared(e)))?;
         SessionKey::try_from(key).map_err(|e| UpdateError::Other(anyhow::anyhow!("{e}")))
     }
 
@@ -54,13 +73,14 @@ impl SessionStore for ActixStore {
         session_key: &SessionKey,
         ttl: &actix_web::cookie::time::Duration,
     ) -> Result<(), anyhow::Error> {
-        self.0.update_ttl(session_key.as_ref(), std_ttl(ttl)).await;
-        Ok(())
+        self.0
+            .update_ttl(session_key.as_ref(), std_ttl(ttl))
+            .await
+            .map_err(shared)
     }
 
     async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
-        self.0.delete(session_key.as_ref()).await;
-        Ok(())
+        self.0.delete(session_key.as_ref()).await.map_err(shared)
     }
 }
 
@@ -124,6 +144,11 @@ impl PortalSession {
 
     /// Notices kept for the next page (message keys), taken out.
     pub fn take_notices(&self) -> Vec<String> {
+        // `remove` marks the session changed even for an absent key: every page view would
+        // then write the session back (to Redis, with several nodes).
+        if !self.0.entries().contains_key(key::NOTICES) {
+            return Vec::new();
+        }
         self.0
             .remove_as::<Vec<String>>(key::NOTICES)
             .and_then(Result::ok)
@@ -168,6 +193,9 @@ impl PortalSession {
 
     /// The messages kept for this page, taken out.
     pub fn take_flash(&self) -> Vec<String> {
+        if !self.0.entries().contains_key(key::FLASH) {
+            return Vec::new();
+        }
         self.0
             .remove_as::<Vec<String>>(key::FLASH)
             .and_then(Result::ok)

@@ -338,8 +338,13 @@ pub(super) async fn cas_pgt_callback(state: web::Data<PortalState>, query: web::
         && pgt.starts_with("PGT-")
         && iou.len() < 512
         && pgt.len() < 512
+        && let Err(e) = cas.store_pgt(iou, pgt).await
     {
-        cas.store_pgt(iou, pgt).await;
+        // CAS then issues no PGT: the sign-in goes on, cas-proxy back-ends are unavailable.
+        tracing::error!("cannot keep the proxy-granting ticket: {e}");
+        return HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("unavailable");
     }
     HttpResponse::Ok().content_type("text/plain").body("OK")
 }
@@ -359,9 +364,19 @@ pub(super) async fn cas_single_logout(state: web::Data<PortalState>, form: web::
     }
     match agora_cas::parse_logout_request(&form.logout_request) {
         Ok(request) => {
-            let ended = state.sessions.end_by_ticket(&request.session_index).await;
-            tracing::info!(ended, user = ?request.name_id, "CAS single logout");
-            HttpResponse::Ok().content_type("text/plain").body("OK")
+            match state.sessions.end_by_ticket(&request.session_index).await {
+                Ok(ended) => {
+                    tracing::info!(ended, user = ?request.name_id, "CAS single logout");
+                    HttpResponse::Ok().content_type("text/plain").body("OK")
+                }
+                Err(e) => {
+                    // The session may still be alive: say so to the CAS server and the logs.
+                    tracing::error!(user = ?request.name_id, "CAS single logout not applied: {e}");
+                    HttpResponse::ServiceUnavailable()
+                        .content_type("text/plain")
+                        .body("session store unavailable")
+                }
+            }
         }
         Err(e) => {
             tracing::warn!("malformed logoutRequest: {e}");

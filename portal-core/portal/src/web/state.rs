@@ -6,7 +6,7 @@ use crate::live::Live;
 use crate::live::registry::Registry;
 use crate::page::{EditStore, Pages, Site, SlotRenderer};
 use crate::people::{LdifDirectory, PersonResolver};
-use crate::session::store::MemorySessionStore;
+use crate::session::store::SessionStore;
 use crate::signon::cas::CasSignOn;
 use crate::signon::oidc::OidcSignOn;
 use crate::storage::Storage;
@@ -26,8 +26,8 @@ pub struct PortalState {
     pub live: Arc<Live>,
     /// Slot rendering with cache and fallbacks.
     pub slots: Arc<SlotRenderer>,
-    /// Recently rendered page shells, per person.
-    pub shells: Arc<crate::page::stream::ShellCache>,
+    /// Recently rendered page shells and slot chunks.
+    pub kept: Arc<crate::page::kept::PageCache>,
     /// People and attributes.
     pub people: PersonResolver,
     /// The directory channels may search (`[directory]` grant), over the attribute sources.
@@ -44,8 +44,12 @@ pub struct PortalState {
     pub metrics: PrometheusHandle,
     /// Signing and encryption key of the session cookie.
     pub session_key: actix_web::cookie::Key,
-    /// Server-side sessions.
-    pub sessions: MemorySessionStore,
+    /// Server-side sessions: in the process, or on Redis.
+    pub sessions: SessionStore,
+    /// The shared store of several nodes (`[redis] url`), when configured.
+    pub redis: Option<agora_shared::Redis>,
+    /// Events between nodes (a user's edit …); within the process on one node.
+    pub events: agora_shared::Events,
     /// CAS sign-on, when configured.
     pub cas: Option<CasSignOn>,
     /// OpenID Connect sign-on, when configured.
@@ -59,7 +63,7 @@ impl PortalState {
             theme: self.theme.clone(),
             registry: self.registry.clone(),
             slots: self.slots.clone(),
-            shells: self.shells.clone(),
+            kept: self.kept.clone(),
         }
     }
 
