@@ -452,8 +452,9 @@ async fn page_vs_nginx() {
         );
     }
     let (site, _backend) = agora_tests::api::shipped_site("bench-vs-nginx").await;
+    // No access log on either side: nginx below runs with `access_log off`.
     site.append_config(&format!(
-        "[mail]\nimap_host = \"127.0.0.1\"\nimap_port = {}\ntls = \"none\"\nauth = \"master\"\nmaster_user = \"portal\"\nmaster_password = \"bench\"\n",
+        "[mail]\nimap_host = \"127.0.0.1\"\nimap_port = {}\ntls = \"none\"\nauth = \"master\"\nmaster_user = \"portal\"\nmaster_password = \"bench\"\n\n[log]\naccess = false\n",
         dovecot.port
     ));
     let portal = site.start().await;

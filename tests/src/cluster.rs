@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The nodes' `/metrics` token.
+const METRICS_TOKEN: &str = "cluster-metrics-token";
+
 /// How long a node may take to answer `/health` with 200 after it was started.
 const NODE_READY: Duration = Duration::from_secs(90);
 
@@ -63,6 +66,7 @@ impl Node {
             .env("PORTAL_SERVER__PUBLIC_URL", &self.public_url)
             .env("PORTAL_PATHS__DATA_DIR", &self.data)
             .env("PORTAL_SERVER__WORKERS", "1")
+            .env("PORTAL_SERVER__METRICS_TOKEN", METRICS_TOKEN)
             .env("PORTAL_CHANNELS__RENDER_THREADS", "1")
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
@@ -115,6 +119,24 @@ impl Node {
             let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
             let _ = child.wait();
         }
+    }
+
+    /// The sum of the values of metric lines starting with `prefix` (name and labels), e.g.
+    /// `agora_slot_renders_total{outcome="ok",publication="welcome"}`.
+    pub async fn metric(&self, prefix: &str) -> f64 {
+        let text = reqwest::Client::new()
+            .get(format!("{}/metrics", self.url))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .expect("GET /metrics")
+            .text()
+            .await
+            .expect("metrics");
+        text.lines()
+            .filter(|l| l.starts_with(prefix))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
     }
 
     /// The node's log so far.

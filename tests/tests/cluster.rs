@@ -183,6 +183,15 @@ async fn three_nodes_share_sessions_logouts_and_edits_and_survive_kills_restarts
         );
     }
 
+    // The welcome slot was rendered once, on A: B and C took A's render from Redis.
+    let mut renders = 0.0;
+    for node in &cluster.nodes {
+        renders += node
+            .metric("agora_slot_renders_total{publication=\"welcome\",outcome=\"ok\"}")
+            .await;
+    }
+    assert_eq!(renders, 1.0, "one render of the welcome slot serves every node");
+
     // 2. An edit on A shows on B at once (no waiting for a cache to expire).
     let (_, html) = page(&alice, &cluster.nodes[0].url).await;
     let token = csrf_token(&html).expect("csrf token");

@@ -100,12 +100,6 @@ impl Portal {
         let directory: Arc<dyn agora_channel_host::DirectoryService> = Arc::new(SourcesDirectory::new(sources.clone()));
         let people = PersonResolver::new(sources, Duration::from_secs(config.directory.cache_seconds.max(1)))
             .with_signon_wins(config.directory.signon_wins.clone());
-        let slots = SlotRenderer::new(
-            engine,
-            storage.clone(),
-            config.public_url(),
-            config.channels.render_cache_entries,
-        );
         let session_key = if config.session.key.is_empty() {
             load_or_create_session_key(&data_dir.join("session.key"))?
         } else {
@@ -144,6 +138,13 @@ impl Portal {
                 agora_shared::Events::local(),
             ),
         };
+        let slots = SlotRenderer::new(
+            engine,
+            storage.clone(),
+            config.public_url(),
+            config.channels.render_cache_entries,
+        )
+        .with_shared(redis.clone());
         let cas = CasSignOn::from_config(&config)
             .map_err(|e| ConfigError::new(&config.source, "cas.server_url", e.to_string()))?
             .map(|cas| cas.with_shared(redis.clone()));
@@ -163,6 +164,7 @@ impl Portal {
             slots: Arc::new(slots),
             kept: Arc::default(),
             people,
+            memberships: Default::default(),
             demo_directory,
             directory,
             edits: EditStore::new(storage.clone(), 100_000, events.clone()),

@@ -157,6 +157,7 @@ impl Default for PortalConfig {
             log: LogConfig {
                 format: LogFormat::Pretty,
                 filter: "info".into(),
+                access: true,
             },
             base_dir: PathBuf::from("."),
             source: "built-in defaults".into(),

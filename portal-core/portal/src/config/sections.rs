@@ -313,6 +313,9 @@ pub struct LogConfig {
     pub format: LogFormat,
     /// A tracing filter, e.g. `info,agora_portal=debug`.
     pub filter: String,
+    /// One line per request (target `agora_portal::access`: request id, method, path
+    /// without its query, status, duration, peer), and an `X-Request-Id` on every answer.
+    pub access: bool,
 }
 
 /// `[mail] tls`: how the IMAP connection is protected.

@@ -2,6 +2,7 @@
 //! and rendered slot chunks. Both are pure functions of what keys them, so a hit is exactly
 //! what rendering again would give.
 
+use bytes::Bytes;
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
@@ -17,7 +18,7 @@ use std::sync::Arc;
 ///
 /// Each weighs at most [`PageCache::BYTES`].
 pub struct PageCache {
-    shells: moka::sync::Cache<(String, u64), Arc<(String, String)>>,
+    shells: moka::sync::Cache<(String, u64), Arc<(Bytes, Bytes)>>,
     chunks: moka::sync::Cache<u64, Arc<KeptChunk>>,
     hasher: std::collections::hash_map::RandomState,
 }
@@ -28,8 +29,8 @@ pub struct KeptChunk {
     title: String,
     locale: String,
     channel_title: Option<String>,
-    html: String,
-    chunk: String,
+    html: Arc<str>,
+    chunk: Bytes,
 }
 
 impl Default for PageCache {
@@ -37,7 +38,7 @@ impl Default for PageCache {
         PageCache {
             shells: moka::sync::Cache::builder()
                 .max_capacity(Self::BYTES)
-                .weigher(|_, v: &Arc<(String, String)>| weight(v.0.len() + v.1.len()))
+                .weigher(|_, v: &Arc<(Bytes, Bytes)>| weight(v.0.len() + v.1.len()))
                 .time_to_live(std::time::Duration::from_secs(60))
                 .build(),
             chunks: moka::sync::Cache::builder()
@@ -59,17 +60,17 @@ impl PageCache {
     pub const BYTES: u64 = 16 * 1024 * 1024;
 
     /// The kept shell and page end of `key` (uid, hash of the shell's inputs).
-    pub fn shell(&self, key: &(String, u64)) -> Option<Arc<(String, String)>> {
+    pub fn shell(&self, key: &(String, u64)) -> Option<Arc<(Bytes, Bytes)>> {
         self.shells.get(key)
     }
 
     /// Keep a shell and page end.
-    pub fn keep_shell(&self, key: (String, u64), shell: Arc<(String, String)>) {
+    pub fn keep_shell(&self, key: (String, u64), shell: Arc<(Bytes, Bytes)>) {
         self.shells.insert(key, shell);
     }
 
-    fn chunk_key(&self, name: &str, title: &str, locale: &str, channel_title: Option<&str>, html: &str) -> u64 {
-        self.hasher.hash_one((name, title, locale, channel_title, html))
+    fn chunk_key(&self, name: &str, title: &str, locale: &str, channel_title: Option<&str>, html: &Arc<str>) -> u64 {
+        self.hasher.hash_one((name, title, locale, channel_title, &**html))
     }
 
     /// The rendered chunk of a fresh slot, if it was kept for exactly these inputs.
@@ -79,8 +80,8 @@ impl PageCache {
         title: &str,
         locale: &str,
         channel_title: Option<&str>,
-        html: &str,
-    ) -> Option<String> {
+        html: &Arc<str>,
+    ) -> Option<Bytes> {
         let kept = self
             .chunks
             .get(&self.chunk_key(name, title, locale, channel_title, html))?;
@@ -89,7 +90,7 @@ impl PageCache {
             && kept.title == title
             && kept.locale == locale
             && kept.channel_title.as_deref() == channel_title
-            && kept.html == html)
+            && (Arc::ptr_eq(&kept.html, html) || *kept.html == **html))
             .then(|| kept.chunk.clone())
     }
 
@@ -100,8 +101,8 @@ impl PageCache {
         title: &str,
         locale: &str,
         channel_title: Option<&str>,
-        html: &str,
-        chunk: &str,
+        html: &Arc<str>,
+        chunk: &Bytes,
     ) {
         let key = self.chunk_key(name, title, locale, channel_title, html);
         self.chunks.insert(
@@ -111,8 +112,8 @@ impl PageCache {
                 title: title.to_string(),
                 locale: locale.to_string(),
                 channel_title: channel_title.map(str::to_string),
-                html: html.to_string(),
-                chunk: chunk.to_string(),
+                html: html.clone(),
+                chunk: chunk.clone(),
             }),
         );
     }
@@ -121,21 +122,26 @@ impl PageCache {
 #[cfg(test)]
 mod tests {
     use super::PageCache;
+    use bytes::Bytes;
+    use std::sync::Arc;
 
     #[test]
     fn a_chunk_is_served_only_for_the_very_same_inputs() {
         let kept = PageCache::default();
+        let alice: Arc<str> = "<p>Alice's mail</p>".into();
         kept.keep_chunk(
             "s-0",
             "Mail",
             "fr",
             None,
-            "<p>Alice's mail</p>",
-            "<div>Alice's mail</div>",
+            &alice,
+            &Bytes::from("<div>Alice's mail</div>"),
         );
+        // The same text in another allocation (a render read back from Redis) is the same.
+        let same_text: Arc<str> = "<p>Alice's mail</p>".into();
         assert_eq!(
-            kept.chunk("s-0", "Mail", "fr", None, "<p>Alice's mail</p>").as_deref(),
-            Some("<div>Alice's mail</div>")
+            kept.chunk("s-0", "Mail", "fr", None, &same_text).as_deref(),
+            Some(&b"<div>Alice's mail</div>"[..])
         );
         for (name, title, locale, channel_title, html) in [
             ("s-0", "Mail", "fr", None, "<p>Bob's mail</p>"),
@@ -144,8 +150,9 @@ mod tests {
             ("s-0", "Mail", "en", None, "<p>Alice's mail</p>"),
             ("s-0", "Mail", "fr", Some("3 unread"), "<p>Alice's mail</p>"),
         ] {
+            let html: Arc<str> = html.into();
             assert_eq!(
-                kept.chunk(name, title, locale, channel_title, html),
+                kept.chunk(name, title, locale, channel_title, &html),
                 None,
                 "{name} {title} {locale} {html}"
             );

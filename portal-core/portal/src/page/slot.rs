@@ -20,15 +20,15 @@ use std::sync::Arc;
 pub enum SlotView {
     /// A render from now or still within its TTL.
     Fresh {
-        /// Sanitised HTML.
-        html: String,
+        /// Sanitised HTML (shared with the cache: a hit copies nothing).
+        html: Arc<str>,
         /// Channel title, if it chose one.
         title: Option<String>,
     },
     /// The fresh render failed; this is the last good one.
     Stale {
         /// Sanitised HTML.
-        html: String,
+        html: Arc<str>,
         /// Channel title.
         title: Option<String>,
         /// Age in seconds.
@@ -45,9 +45,9 @@ pub enum SlotView {
     },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct CachedRender {
-    html: String,
+    html: Arc<str>,
     title: Option<String>,
     rendered_at_ms: i64,
 }
@@ -62,6 +62,9 @@ pub struct SlotRenderer {
     breakers: Arc<Breakers>,
     warnings: Arc<HostLines>,
     portal_url: String,
+    /// With several nodes, renders are shared on Redis behind the in-memory layer: a
+    /// render made on one node is served by all until its TTL.
+    shared: Option<agora_shared::Redis>,
 }
 
 /// A person's preferences for one channel: key → value.
@@ -166,6 +169,52 @@ impl SlotRenderer {
             breakers: Arc::new(Breakers::default()),
             warnings: Arc::new(HostLines::default()),
             portal_url,
+            shared: None,
+        }
+    }
+
+    /// Share renders between nodes on `redis`.
+    pub fn with_shared(mut self, redis: Option<agora_shared::Redis>) -> Self {
+        self.shared = redis;
+        self
+    }
+
+    /// The render of `key` in memory, else on Redis (then kept in memory too).
+    async fn cached(&self, key: &str) -> Option<Arc<CachedRender>> {
+        if let Some(hit) = self.cache.get(key).await {
+            return Some(hit);
+        }
+        let redis = self.shared.as_ref()?;
+        match redis.get(&redis.key("render", key)).await {
+            Ok(Some(bytes)) => {
+                let render: CachedRender = serde_json::from_slice(&bytes).ok()?;
+                let render = Arc::new(render);
+                self.cache.insert(key.to_string(), render.clone()).await;
+                Some(render)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                // The shared layer is an optimisation: render here.
+                tracing::debug!("shared render cache unavailable: {e}");
+                None
+            }
+        }
+    }
+
+    /// Keep `render` in memory and, with several nodes, on Redis for `ttl_ms`.
+    async fn keep(&self, key: &str, render: Arc<CachedRender>, ttl_ms: i64) {
+        self.cache.insert(key.to_string(), render.clone()).await;
+        if let Some(redis) = &self.shared
+            && ttl_ms > 0
+        {
+            // Awaited (bounded by `[redis] timeout_ms`): the next request, on any node, finds it.
+            let key = redis.key("render", key);
+            if let Ok(bytes) = serde_json::to_vec(&*render) {
+                let ttl = std::time::Duration::from_millis(ttl_ms.unsigned_abs());
+                if let Err(e) = redis.set(&key, &bytes, ttl).await {
+                    tracing::debug!("cannot share a render: {e}");
+                }
+            }
         }
     }
 
@@ -236,7 +285,7 @@ impl SlotRenderer {
         let key = Self::cache_key(entry, person, locale, preferences, &inputs.params);
         let ttl_ms = i64::from(entry.channel.manifest.cache.ttl_seconds) * 1000;
         let now = now_ms();
-        let cached = self.cache.get(&key).await;
+        let cached = self.cached(&key).await;
         if let Some(c) = &cached
             && now - c.rendered_at_ms < ttl_ms
         {
@@ -276,12 +325,13 @@ impl SlotRenderer {
                 self.breakers.succeeded(&key);
                 self.breakers.succeeded(&publication_key);
                 self.remembered.invalidate(&key).await;
+                let html: Arc<str> = rendered.html.as_str().into();
                 let c = Arc::new(CachedRender {
-                    html: rendered.html.clone(),
+                    html: html.clone(),
                     title: rendered.title.clone(),
                     rendered_at_ms: now,
                 });
-                self.cache.insert(key.clone(), c).await;
+                self.keep(&key, c, ttl_ms).await;
                 let storage = self.storage.clone();
                 let stored = StoredRender {
                     publication: entry.publication.id.clone(),
@@ -301,7 +351,7 @@ impl SlotRenderer {
                     }
                 });
                 SlotView::Fresh {
-                    html: rendered.html,
+                    html,
                     title: rendered.title,
                 }
             }
@@ -387,7 +437,7 @@ impl SlotRenderer {
         }
         match self.storage.load_render(key).await {
             Ok(Some(s)) => Some(CachedRender {
-                html: s.html,
+                html: s.html.into(),
                 title: s.title,
                 rendered_at_ms: s.rendered_at_ms,
             }),

@@ -306,6 +306,7 @@ pub fn stream_page(
         Some(both) => (both.0.clone(), both.1.clone()),
         None => {
             let (shell, close) = render_shell(&parts, &person, &req, &locale, &tab_links, &columns, active, tabs)?;
+            let (shell, close) = (Bytes::from(shell), Bytes::from(close));
             if let Some(key) = shell_key {
                 parts.kept.keep_shell(key, Arc::new((shell.clone(), close.clone())));
             }
@@ -339,7 +340,7 @@ pub fn stream_page(
                 {
                     return chunk;
                 }
-                let chunk = slot_chunk(&parts.theme, &name, title, &locale, &view);
+                let chunk = slot_chunk(&parts.theme, &name, title, &locale, &view).map(Bytes::from);
                 if let (
                     Ok(chunk),
                     SlotView::Fresh {
@@ -354,10 +355,10 @@ pub fn stream_page(
                 }
                 chunk.unwrap_or_else(|e| {
                     tracing::error!("{e}");
-                    format!(
+                    Bytes::from(format!(
                         "<div slot=\"{name}\" class=\"channel-body channel-error\"><p>{}</p></div>",
                         parts.theme.catalog.get(&locale, "slot.error.crashed")
-                    )
+                    ))
                 })
             }
         })
@@ -371,7 +372,19 @@ pub fn stream_page(
         .chain(renders)
         .chain(tail)
         .ready_chunks(MAX_CHUNKS_PER_WRITE)
-        .map(|parts| Ok(Bytes::from(parts.concat()))))
+        .map(|parts| Ok(join(parts))))
+}
+
+/// One buffer of `parts` (one write); a single part is sent as it is, without a copy.
+fn join(mut parts: Vec<Bytes>) -> Bytes {
+    if parts.len() == 1 {
+        return parts.pop().unwrap_or_default();
+    }
+    let mut out = bytes::BytesMut::with_capacity(parts.iter().map(Bytes::len).sum());
+    for p in &parts {
+        out.extend_from_slice(p);
+    }
+    out.freeze()
 }
 
 /// Render the shell (everything but the slots) and the end of the page.

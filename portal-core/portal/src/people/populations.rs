@@ -4,6 +4,7 @@ use super::Person;
 use crate::config::ConfigError;
 use agora_population::{Explanation, PopulationSet, Subject};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Load and validate the populations file; errors name the file, the population and why.
 pub fn load(path: &Path) -> Result<PopulationSet, ConfigError> {
@@ -51,6 +52,80 @@ pub fn evaluate(set: &PopulationSet, person: &Person, now_ms: i64) -> (Vec<Strin
     let subject = Subject::new(&person.attributes, set.academic_year(y, m));
     let members = set.memberships(&subject).into_iter().map(str::to_string).collect();
     (members, !subject.malformed.is_empty())
+}
+
+/// The populations of signed-in people, kept per person for up to [`MembershipCache::FOR_MS`]:
+/// a page view does not parse the person's SupAnn values and run every rule again. An entry
+/// serves only the very same attributes (the resolver's `Arc`, compared by identity) and the
+/// same generation of the populations file; a rule that depends on the date sees it at
+/// most a minute late.
+pub struct MembershipCache {
+    kept: moka::sync::Cache<String, Arc<Kept>>,
+}
+
+struct Kept {
+    generation: u64,
+    /// The attributes the populations were computed from (kept alive, so compared by
+    /// identity without an address ever being reused).
+    from: Arc<agora_channel_host::Attributes>,
+    at_ms: i64,
+    members: Arc<Vec<String>>,
+    malformed: bool,
+    /// The person with their populations as an attribute, as channels receive them.
+    person: Person,
+}
+
+impl Default for MembershipCache {
+    fn default() -> Self {
+        MembershipCache {
+            kept: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(std::time::Duration::from_millis(Self::FOR_MS as u64))
+                .build(),
+        }
+    }
+}
+
+impl MembershipCache {
+    /// How long a person's populations are trusted, ms.
+    pub const FOR_MS: i64 = 60_000;
+
+    /// The populations of `person` in `set` (generation `generation`) now, whether a SupAnn
+    /// value of theirs is malformed, and the person with their populations attached.
+    pub fn evaluate(
+        &self,
+        generation: u64,
+        set: &PopulationSet,
+        person: &Person,
+        now_ms: i64,
+    ) -> (Person, Arc<Vec<String>>, bool) {
+        let signed_in = person.is_signed_in();
+        if signed_in
+            && let Some(k) = self.kept.get(&person.uid)
+            && k.generation == generation
+            && Arc::ptr_eq(&k.from, &person.attributes)
+            && now_ms - k.at_ms < Self::FOR_MS
+        {
+            return (k.person.clone(), k.members.clone(), k.malformed);
+        }
+        let (members, malformed) = evaluate(set, person, now_ms);
+        let members = Arc::new(members);
+        let with = person.clone().with_populations(&members);
+        if signed_in {
+            self.kept.insert(
+                person.uid.clone(),
+                Arc::new(Kept {
+                    generation,
+                    from: person.attributes.clone(),
+                    at_ms: now_ms,
+                    members: members.clone(),
+                    malformed,
+                    person: with.clone(),
+                }),
+            );
+        }
+        (with, members, malformed)
+    }
 }
 
 /// Why `person` is or is not in each population, now.

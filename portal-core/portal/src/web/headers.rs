@@ -54,21 +54,72 @@ pub fn security_headers(config: &PortalConfig) -> DefaultHeaders {
     }
 }
 
-/// Count every request by method, route and status, and time it.
+/// The request id of a request: the one a reverse proxy set (`X-Request-Id`, when it is a
+/// plain token), else a new random one.
+fn request_id(req: &ServiceRequest) -> String {
+    req.headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            let mut bytes = [0u8; 8];
+            rand::fill(&mut bytes);
+            hex::encode(bytes)
+        })
+}
+
+/// Count every request by method, route and status, and time it; with `[log] access`, log
+/// it (never its query string: it may carry a ticket) under its request id, which every log
+/// line of the request carries and the answer returns as `X-Request-Id`.
 pub async fn count_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    use tracing::Instrument;
     let started = Instant::now();
     let method = req.method().to_string();
-    let res = next.call(req).await?;
+    let access = req
+        .app_data::<actix_web::web::Data<super::state::PortalState>>()
+        .is_some_and(|s| s.config.log.access);
+    if !access {
+        let res = next.call(req).await?;
+        record(&res, method, started);
+        return Ok(res);
+    }
+    let id = request_id(&req);
+    let path = req.path().to_string();
+    let peer = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let span = tracing::info_span!("request", id = %id);
+    let mut res = next.call(req).instrument(span).await?;
+    if let Ok(value) = header::HeaderValue::from_str(&id) {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), value);
+    }
+    tracing::info!(
+        target: "agora_portal::access",
+        request_id = %id,
+        method = %method,
+        path = %path,
+        status = res.status().as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+        peer = %peer,
+        "request"
+    );
+    record(&res, method, started);
+    Ok(res)
+}
+
+/// The request metrics of `res`.
+fn record<B>(res: &ServiceResponse<B>, method: String, started: Instant) {
     let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
     let status = res.status().as_u16().to_string();
     metrics::counter!("agora_http_requests_total", "method" => method, "route" => route.clone(), "status" => status)
         .increment(1);
     metrics::histogram!("agora_http_request_duration_seconds", "route" => route)
         .record(started.elapsed().as_secs_f64());
-    Ok(res)
 }
 #[cfg(test)]
 mod tests {

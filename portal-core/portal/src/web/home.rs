@@ -91,8 +91,12 @@ pub(super) async fn home(
     let (person, mut notices) = current.unwrap_or_else(|| (Person::guest(), Vec::new()));
     let pgt = session.sign_in().and_then(|s| s.pgt);
     let live = state.live.get();
-    // One parse of the SupAnn composites serves both the populations and the notice.
-    let (populations, malformed) = crate::people::populations::evaluate(&live.populations, &person, now_ms());
+    // One parse of the SupAnn composites (kept a minute per person) serves the populations,
+    // the notice and the person the channels see.
+    let (person, populations, malformed) =
+        state
+            .memberships
+            .evaluate(live.generation, &live.populations, &person, now_ms());
     if malformed {
         notices.push("notice.directory_malformed".into());
     }
@@ -133,7 +137,6 @@ pub(super) async fn home(
             .collect(),
         services: services(&state, &person, pgt),
     };
-    let person = person.with_populations(&populations);
     match stream_page(state.pages(), person, layout, page) {
         Ok(stream) => {
             let mut res = HttpResponse::Ok();

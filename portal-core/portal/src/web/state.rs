@@ -30,6 +30,8 @@ pub struct PortalState {
     pub kept: Arc<crate::page::kept::PageCache>,
     /// People and attributes.
     pub people: PersonResolver,
+    /// Signed-in people's populations, kept a minute.
+    pub memberships: crate::people::populations::MembershipCache,
     /// The directory channels may search (`[directory]` grant), over the attribute sources.
     pub directory: Arc<dyn agora_channel_host::DirectoryService>,
     /// The IMAP server settings, shared by every user's mail service.
