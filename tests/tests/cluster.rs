@@ -115,6 +115,23 @@ fn load(url: String, clients: Vec<reqwest::Client>, stop: Arc<AtomicBool>) -> to
 
 /// Every page served and signed in, except at most `cut_allowed` pages that were being
 /// streamed by a node at the instant it was killed (a started response cannot be retried).
+/// Every string value held by the cluster's Redis (`redis-cli`, Debian's redis-tools).
+fn redis_values(cluster: &Cluster) -> Vec<String> {
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new("redis-cli")
+            .args(["-p", &cluster.redis.port.to_string()])
+            .args(args)
+            .output()
+            .expect("redis-cli");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    cli(&["--scan"])
+        .lines()
+        .filter(|k| !k.is_empty())
+        .map(|k| cli(&["GET", k]))
+        .collect()
+}
+
 fn check(seen: &Seen, what: &str, cut_allowed: usize) {
     let pages = seen.pages.load(Ordering::Relaxed);
     let cut = seen.cut.load(Ordering::Relaxed);
@@ -287,6 +304,17 @@ async fn three_nodes_share_sessions_logouts_and_edits_and_survive_kills_restarts
         assert!(Instant::now() < deadline, "back after Redis restarted: {status}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+
+    // The CAS server releases userPassword (misconfigured on purpose, tests/peers/cas): it
+    // is in no session, no render, nothing on Redis.
+    assert!(
+        redis_values(&cluster).iter().all(|v| !v.contains("never-released")),
+        "a password released by CAS reached Redis"
+    );
+    assert!(
+        redis_values(&cluster).iter().any(|v| v.contains("Camille Test")),
+        "the check reads the sessions"
+    );
 
     // 6. CAS single logout sent to C ends the session on every node.
     let logout = format!(

@@ -6,7 +6,8 @@
 //! | `GET /admin/view-as/{uid}` | `uid`'s page, read only, with the administrator's header |
 //! | `GET /admin/explain/{uid}` | which populations `uid` belongs to and why (JSON) |
 
-use super::extract::{admin, error_page, error_page_with, locale_of, redirect};
+use super::extract::{error_page, error_page_with, locale_of, redirect};
+use super::guard::{ApiAdmin, PageAdmin};
 use super::session::PortalSession;
 use super::state::PortalState;
 use crate::admin::{PersonView, ViewError};
@@ -28,12 +29,10 @@ pub(super) async fn landing(
     req: HttpRequest,
     state: web::Data<PortalState>,
     session: PortalSession,
+    PageAdmin(me): PageAdmin,
     query: web::Query<LandingQuery>,
 ) -> HttpResponse {
     let locale = locale_of(&req, &state);
-    let Some(me) = admin(&session, &state).await else {
-        return error_page(&state, &locale, 403, "error.admin_only");
-    };
     if let Some(uid) = query.uid.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         let encoded: String = url::form_urlencoded::byte_serialize(uid.as_bytes()).collect();
         return redirect(&format!("/admin/view-as/{encoded}"));
@@ -75,13 +74,11 @@ pub(super) async fn view_as_page(
     req: HttpRequest,
     state: web::Data<PortalState>,
     session: PortalSession,
+    PageAdmin(me): PageAdmin,
     uid: web::Path<String>,
     query: web::Query<ViewAsQuery>,
 ) -> HttpResponse {
     let locale = locale_of(&req, &state);
-    let Some(me) = admin(&session, &state).await else {
-        return error_page(&state, &locale, 403, "error.admin_only");
-    };
     let view = match PersonView::of(&state.people, state.live.get(), &uid).await {
         Ok(v) => v,
         Err(e) => return unknown(&state, &locale, &e),
@@ -132,12 +129,9 @@ pub(super) async fn view_as_page(
 pub(super) async fn explain(
     req: HttpRequest,
     state: web::Data<PortalState>,
-    session: PortalSession,
+    _admin: ApiAdmin,
     uid: web::Path<String>,
 ) -> HttpResponse {
-    if admin(&session, &state).await.is_none() {
-        return HttpResponse::Forbidden().json(serde_json::json!({ "error": "administrators only" }));
-    }
     let view = match PersonView::of(&state.people, state.live.get(), &uid).await {
         Ok(v) => v,
         Err(e) => {

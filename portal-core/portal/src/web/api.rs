@@ -4,7 +4,8 @@
 //! (`GET /api/v1/layout` returns it). Errors are JSON: `{"error": "...", "message": "..."}`,
 //! the message in the user's language.
 
-use super::extract::{current_person, is_admin, locale_of};
+use super::extract::locale_of;
+use super::guard::{ApiAdmin, ApiCsrf, SignedIn, problem};
 use super::session::PortalSession;
 use super::state::PortalState;
 use crate::clock::now_ms;
@@ -17,14 +18,6 @@ use serde_json::json;
 /// The OpenAPI document (kept next to the code it describes).
 pub const OPENAPI: &str = include_str!("openapi.json");
 
-fn problem(status: u16, error: &str, message: impl Into<String>) -> HttpResponse {
-    HttpResponse::build(
-        actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::BAD_REQUEST),
-    )
-    .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-    .json(json!({ "error": error, "message": message.into() }))
-}
-
 /// The store is down: log why, tell the user in their language.
 fn storage_down(state: &PortalState, locale: &str, what: &str, e: impl std::fmt::Display) -> HttpResponse {
     tracing::error!("{what}: {e}");
@@ -33,29 +26,6 @@ fn storage_down(state: &PortalState, locale: &str, what: &str, e: impl std::fmt:
         "storage-unavailable",
         state.theme.catalog.get(locale, "notice.storage_unavailable"),
     )
-}
-
-fn not_signed_in(state: &PortalState, locale: &str) -> HttpResponse {
-    problem(
-        401,
-        "not-signed-in",
-        state.theme.catalog.get(locale, "error.sign_in_first"),
-    )
-}
-
-fn admins_only(state: &PortalState, locale: &str) -> HttpResponse {
-    problem(
-        403,
-        "administrators-only",
-        state.theme.catalog.get(locale, "error.admin_only"),
-    )
-}
-
-fn header_csrf_ok(req: &HttpRequest, session: &PortalSession) -> bool {
-    req.headers()
-        .get("X-CSRF-Token")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| session.csrf_ok(t))
 }
 
 /// How the JSON extractor reports a body it cannot read.
@@ -76,11 +46,13 @@ pub async fn openapi() -> HttpResponse {
 
 /// `GET /api/v1/layout`: the user's page, their edits (set-aside ones with the reason) and
 /// the CSRF token for changes.
-pub async fn get_layout(req: HttpRequest, state: web::Data<PortalState>, session: PortalSession) -> HttpResponse {
+pub async fn get_layout(
+    req: HttpRequest,
+    state: web::Data<PortalState>,
+    session: PortalSession,
+    SignedIn(person): SignedIn,
+) -> HttpResponse {
     let locale = locale_of(&req, &state);
-    let Some((person, _)) = current_person(&session, &state).await else {
-        return not_signed_in(&state, &locale);
-    };
     let live = state.live.get();
     let memberships = crate::people::populations::memberships(&live.populations, &person, now_ms());
     match personal_page(state.site(), &live, &person, &memberships, &locale, false).await {
@@ -102,16 +74,11 @@ pub async fn get_layout(req: HttpRequest, state: web::Data<PortalState>, session
 pub async fn post_layout(
     req: HttpRequest,
     state: web::Data<PortalState>,
-    session: PortalSession,
+    _csrf: ApiCsrf,
+    SignedIn(person): SignedIn,
     edit: web::Json<Edit>,
 ) -> HttpResponse {
     let locale = locale_of(&req, &state);
-    if !header_csrf_ok(&req, &session) {
-        return problem(403, "csrf", state.theme.catalog.get(&locale, "error.csrf"));
-    }
-    let Some((person, _)) = current_person(&session, &state).await else {
-        return not_signed_in(&state, &locale);
-    };
     let mut edit = edit.into_inner();
     if let Edit::AddTab { id, .. } = &mut edit {
         // The portal chooses ids of new tabs.
@@ -135,14 +102,13 @@ pub async fn post_layout(
 }
 
 /// `POST /api/v1/layout/reset`: back to the institution's page.
-pub async fn reset_layout(req: HttpRequest, state: web::Data<PortalState>, session: PortalSession) -> HttpResponse {
+pub async fn reset_layout(
+    req: HttpRequest,
+    state: web::Data<PortalState>,
+    _csrf: ApiCsrf,
+    SignedIn(person): SignedIn,
+) -> HttpResponse {
     let locale = locale_of(&req, &state);
-    if !header_csrf_ok(&req, &session) {
-        return problem(403, "csrf", state.theme.catalog.get(&locale, "error.csrf"));
-    }
-    let Some((person, _)) = current_person(&session, &state).await else {
-        return not_signed_in(&state, &locale);
-    };
     match state.edits.reset(&person.uid).await {
         Ok(n) => HttpResponse::Ok().json(json!({ "removed_edits": n })),
         Err(e) => storage_down(&state, &locale, "cannot reset a layout", e),
@@ -160,13 +126,10 @@ pub struct CatalogueQuery {
 pub async fn get_catalogue(
     req: HttpRequest,
     state: web::Data<PortalState>,
-    session: PortalSession,
+    SignedIn(person): SignedIn,
     query: web::Query<CatalogueQuery>,
 ) -> HttpResponse {
     let locale = locale_of(&req, &state);
-    let Some((person, _)) = current_person(&session, &state).await else {
-        return not_signed_in(&state, &locale);
-    };
     let live = state.live.get();
     let memberships = crate::people::populations::memberships(&live.populations, &person, now_ms());
     let items = live.catalogue.search(
@@ -184,11 +147,8 @@ pub async fn get_catalogue(
 
 /// `GET /api/v1/registry`: the publications of the portal, their channels and what their
 /// manifests grant (signed-in users only).
-pub async fn get_registry(req: HttpRequest, state: web::Data<PortalState>, session: PortalSession) -> HttpResponse {
+pub async fn get_registry(req: HttpRequest, state: web::Data<PortalState>, _who: SignedIn) -> HttpResponse {
     let locale = locale_of(&req, &state);
-    if current_person(&session, &state).await.is_none() {
-        return not_signed_in(&state, &locale);
-    }
     let publications: Vec<serde_json::Value> = state
         .registry
         .iter()
@@ -214,13 +174,10 @@ pub async fn get_registry(req: HttpRequest, state: web::Data<PortalState>, sessi
 pub async fn admin_view_as(
     req: HttpRequest,
     state: web::Data<PortalState>,
-    session: PortalSession,
+    _admin: ApiAdmin,
     uid: web::Path<String>,
 ) -> HttpResponse {
     let locale = locale_of(&req, &state);
-    if !is_admin(&session, &state).await {
-        return admins_only(&state, &locale);
-    }
     let resolved = state.people.resolve(&uid, Default::default()).await;
     let live = state.live.get();
     let now = now_ms();
@@ -268,13 +225,10 @@ pub async fn admin_view_as(
 pub async fn admin_export(
     req: HttpRequest,
     state: web::Data<PortalState>,
-    session: PortalSession,
+    _admin: ApiAdmin,
     uid: web::Path<String>,
 ) -> HttpResponse {
     let locale = locale_of(&req, &state);
-    if !is_admin(&session, &state).await {
-        return admins_only(&state, &locale);
-    }
     match state.edits.edits(&uid).await {
         Ok(edits) => HttpResponse::Ok()
             .insert_header((
@@ -302,17 +256,12 @@ pub struct Import {
 pub async fn admin_import(
     req: HttpRequest,
     state: web::Data<PortalState>,
-    session: PortalSession,
+    _csrf: ApiCsrf,
+    _admin: ApiAdmin,
     uid: web::Path<String>,
     body: web::Json<Import>,
 ) -> HttpResponse {
     let locale = locale_of(&req, &state);
-    if !header_csrf_ok(&req, &session) {
-        return problem(403, "csrf", state.theme.catalog.get(&locale, "error.csrf"));
-    }
-    if !is_admin(&session, &state).await {
-        return admins_only(&state, &locale);
-    }
     if body.edits.len() > 500 {
         return problem(400, "too-many-edits", "at most 500 edits per layout");
     }

@@ -110,11 +110,6 @@ pub async fn admin(session: &PortalSession, state: &PortalState) -> Option<Perso
     is_admin_person(state, &person).then_some(person)
 }
 
-/// Whether the signed-in person is an administrator.
-pub async fn is_admin(session: &PortalSession, state: &PortalState) -> bool {
-    admin(session, state).await.is_some()
-}
-
 /// A `303 See Other` to `location`, never cached, still open for cookies.
 pub fn see_other(location: impl Into<String>) -> actix_web::HttpResponseBuilder {
     let mut res = HttpResponse::SeeOther();

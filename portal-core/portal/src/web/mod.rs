@@ -18,6 +18,7 @@ pub mod admin;
 pub mod api;
 pub mod customise;
 pub mod extract;
+pub mod guard;
 pub mod headers;
 pub mod home;
 pub mod ops;
