@@ -294,6 +294,16 @@ async fn three_nodes_share_sessions_logouts_and_edits_and_survive_kills_restarts
     assert!(html.contains("stockage des sessions"), "{html}");
     let (status, guest) = page(&client(), &lb).await;
     assert_eq!((status, guest.contains(NAME)), (200, false), "guests are still served");
+    // A new sign-in cannot be stored: it is told that sign-in is unavailable for a moment.
+    let newcomer = client();
+    let res = newcomer.get(format!("{lb}/login")).send().await.expect("GET /login");
+    let to_cas = res.headers()["location"].to_str().expect("location").to_string();
+    let back = cas.browser_login(&newcomer, &to_cas, "test", "test").await;
+    let res = newcomer.get(&back).send().await.expect("back from CAS");
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap_or_default();
+    assert_eq!(status, 503, "{text}");
+    assert!(text.contains("momentanément indisponible"), "{text}");
     cluster.redis.restart();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {

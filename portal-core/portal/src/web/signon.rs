@@ -340,11 +340,10 @@ pub(super) async fn cas_pgt_callback(state: web::Data<PortalState>, query: web::
         && pgt.len() < 512
         && let Err(e) = cas.store_pgt(iou, pgt).await
     {
-        // CAS then issues no PGT: the sign-in goes on, cas-proxy back-ends are unavailable.
+        // Still 200: a CAS server that sees its callback fail refuses the whole validation
+        // (django-cas-server does), so the user would read "sign-in refused". The sign-in
+        // goes on without a PGT (cas-proxy back-ends unavailable for this session).
         tracing::error!("cannot keep the proxy-granting ticket: {e}");
-        return HttpResponse::ServiceUnavailable()
-            .content_type("text/plain")
-            .body("unavailable");
     }
     HttpResponse::Ok().content_type("text/plain").body("OK")
 }

@@ -26,7 +26,14 @@ pub async fn unavailable(
             let page = if state.redis.is_some() {
                 metrics::counter!("agora_shared_store_failures_total").increment(1);
                 tracing::error!(path, "request failed on the shared session store: {e:?}");
-                error_page(&state, &locale, 503, "error.session_store")
+                // A sign-in that cannot be stored: its ticket is spent, so "reload" would
+                // not help, and the user is not signed in yet.
+                let key = if path.starts_with("/login") {
+                    "error.signon_unavailable"
+                } else {
+                    "error.session_store"
+                };
+                error_page(&state, &locale, 503, key)
             } else {
                 tracing::error!(path, "request failed below the handlers: {e:?}");
                 error_page(&state, &locale, 500, "error.internal")
