@@ -11,6 +11,7 @@ pub mod cluster;
 pub mod logs;
 pub mod page;
 pub mod peers;
+pub mod pki;
 pub mod webdriver;
 
 use agora_portal::{Portal, PortalConfig};

@@ -43,6 +43,9 @@ pub struct EngineOptions {
     /// Runtime the renders run on (a multi-thread runtime of their own is advised). `None`:
     /// renders run on the caller's task.
     pub runtime: Option<tokio::runtime::Handle>,
+    /// CA certificates (DER) back-ends may be signed by, beyond the web PKI roots (the
+    /// system's store, an institution's own CA).
+    pub extra_roots: Vec<Vec<u8>>,
 }
 
 impl Default for EngineOptions {
@@ -53,6 +56,7 @@ impl Default for EngineOptions {
             max_memory_mib: 256,
             cache_bytes: 64 << 20,
             runtime: None,
+            extra_roots: Vec::new(),
         }
     }
 }
@@ -159,11 +163,15 @@ impl ChannelEngine {
             .epoch_interruption(true)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config).map_err(|e| EngineError(format!("{e:#}")))?;
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .user_agent(concat!("agora-portal/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| EngineError(e.to_string()))?;
+            .redirect(reqwest::redirect::Policy::none());
+        for der in &options.extra_roots {
+            let cert = reqwest::Certificate::from_der(der)
+                .map_err(|e| EngineError(format!("a trusted CA certificate: {e}")))?;
+            http = http.add_root_certificate(cert);
+        }
+        let http = http.build().map_err(|e| EngineError(e.to_string()))?;
         let stop = Arc::new(AtomicBool::new(false));
         {
             let engine = engine.clone();

@@ -57,6 +57,7 @@ impl Portal {
         let storage = Storage::open(&config.storage.url, &data_dir.join("portal.db")).await?;
         let theme = Theme::load(&config)?;
 
+        let trust = crate::tls::Trust::from_config(&config)?;
         let threads = if config.channels.render_threads == 0 {
             std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
         } else {
@@ -76,6 +77,7 @@ impl Portal {
             max_memory_mib: agora_channel_host::Limits::CEILING.memory_mib,
             cache_bytes: config.channels.cache_mib * 1024 * 1024,
             runtime: runtime.0.as_ref().map(|rt| rt.handle().clone()),
+            extra_roots: trust.added_roots(),
         })
         .map_err(|e| StartError::Other(e.to_string()))?;
         let registry = Registry::load(
@@ -87,7 +89,9 @@ impl Portal {
 
         let mut sources: Vec<Arc<dyn AttributeSource>> = Vec::new();
         if !config.ldap.url.is_empty() {
-            sources.push(Arc::new(crate::people::ldap::LdapDirectory::new(config.ldap.clone())));
+            sources.push(Arc::new(
+                crate::people::ldap::LdapDirectory::new(config.ldap.clone()).with_tls(trust.client_config()),
+            ));
         }
         let demo_directory = if config.demo.enabled {
             let dir = Arc::new(demo_directory(&config)?);
@@ -145,10 +149,10 @@ impl Portal {
             config.channels.render_cache_entries,
         )
         .with_shared(redis.clone());
-        let cas = CasSignOn::from_config(&config)
+        let cas = CasSignOn::from_config(&config, &trust)
             .map_err(|e| ConfigError::new(&config.source, "cas.server_url", e.to_string()))?
             .map(|cas| cas.with_shared(redis.clone()));
-        let oidc = OidcSignOn::from_config(&config.oidc, &config.public_url());
+        let oidc = OidcSignOn::from_config(&config.oidc, &config.public_url(), &trust);
         if cas.is_none() && oidc.is_none() && !config.trusted_headers.enabled && !config.demo.enabled {
             tracing::warn!(
                 "no sign-on is configured ([cas] server_url is empty, demo off): only the guest page is served"
@@ -165,6 +169,7 @@ impl Portal {
             kept: Arc::default(),
             people,
             memberships: Default::default(),
+            tls: trust.client_config(),
             demo_directory,
             directory,
             edits: EditStore::new(storage.clone(), 100_000, events.clone()),
@@ -198,12 +203,14 @@ impl Portal {
     /// are compiled in memory to be checked). Returns the number of publications.
     pub fn check(config: &PortalConfig) -> Result<usize, StartError> {
         Theme::load(config)?;
+        let trust = crate::tls::Trust::from_config(config)?;
         let engine = ChannelEngine::new(EngineOptions {
             artifact_dir: None,
             max_instances: 1,
             max_memory_mib: agora_channel_host::Limits::CEILING.memory_mib,
             cache_bytes: 1024 * 1024,
             runtime: None,
+            extra_roots: Vec::new(),
         })
         .map_err(|e| StartError::Other(e.to_string()))?;
         let registry = Registry::load(
@@ -215,7 +222,7 @@ impl Portal {
         if config.demo.enabled {
             demo_directory(config)?;
         }
-        CasSignOn::from_config(config)
+        CasSignOn::from_config(config, &trust)
             .map_err(|e| ConfigError::new(&config.source, "cas.server_url", e.to_string()))?;
         Ok(registry.len())
     }

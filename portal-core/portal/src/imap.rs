@@ -279,20 +279,6 @@ pub fn header_value(block: &str, name: &str) -> Option<String> {
     value
 }
 
-/// The TLS settings for IMAP: the web PKI roots.
-fn tls_connector() -> Result<tokio_rustls::TlsConnector, MailFailure> {
-    let mut roots = tokio_rustls::rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(Arc::new(
-        tokio_rustls::rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map(|b| b.with_root_certificates(roots).with_no_client_auth());
-    config
-        .map(|c| tokio_rustls::TlsConnector::from(Arc::new(c)))
-        .map_err(|e| MailFailure::Unavailable(format!("TLS configuration: {e}")))
-}
-
 /// Run one summary conversation over `session`.
 async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
     mut session: Session<S>,
@@ -310,15 +296,22 @@ async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
 /// The signed-in user's mail, read on the portal's IMAP server.
 pub struct ImapMail {
     config: Arc<MailConfig>,
+    tls: Arc<tokio_rustls::rustls::ClientConfig>,
     uid: String,
     proxy_tickets: Option<Arc<dyn ProxyTicketIssuer>>,
 }
 
 impl ImapMail {
     /// The mail of `uid`; `proxy_tickets` is needed for `auth = "cas-proxy"`.
-    pub fn new(config: Arc<MailConfig>, uid: String, proxy_tickets: Option<Arc<dyn ProxyTicketIssuer>>) -> Self {
+    pub fn new(
+        config: Arc<MailConfig>,
+        tls: Arc<tokio_rustls::rustls::ClientConfig>,
+        uid: String,
+        proxy_tickets: Option<Arc<dyn ProxyTicketIssuer>>,
+    ) -> Self {
         ImapMail {
             config,
+            tls,
             uid,
             proxy_tickets,
         }
@@ -391,7 +384,7 @@ impl ImapMail {
     async fn handshake(&self, tcp: TcpStream) -> Result<tokio_rustls::client::TlsStream<TcpStream>, MailFailure> {
         let name = tokio_rustls::rustls::pki_types::ServerName::try_from(self.config.imap_host.clone())
             .map_err(|e| MailFailure::Unavailable(format!("bad IMAP host name: {e}")))?;
-        tls_connector()?
+        tokio_rustls::TlsConnector::from(self.tls.clone())
             .connect(name, tcp)
             .await
             .map_err(|e| MailFailure::Unavailable(format!("TLS with {}: {e}", self.config.imap_host)))

@@ -24,6 +24,7 @@ pub mod storage;
 pub mod telemetry;
 pub mod text;
 pub mod theme;
+pub mod tls;
 pub mod web;
 
 pub use app::Portal;

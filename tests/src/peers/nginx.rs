@@ -16,6 +16,16 @@ pub struct Nginx {
 impl Nginx {
     /// Start nginx with one worker process, no access log, keep-alive as the portal has it.
     pub fn start() -> Self {
+        Self::launch(None)
+    }
+
+    /// Like [`Nginx::start`], serving HTTPS with `cert` and `key` (PEM files); `url` is then
+    /// `https://127.0.0.1:<port>`.
+    pub fn start_tls(cert: &Path, key: &Path) -> Self {
+        Self::launch(Some((cert, key)))
+    }
+
+    fn launch(tls: Option<(&Path, &Path)>) -> Self {
         let binary = Path::new("/usr/sbin/nginx");
         assert!(
             binary.exists(),
@@ -27,14 +37,25 @@ impl Nginx {
         }
         let port = free_port();
         let d = dir.display();
+        let (ssl, certs) = match tls {
+            Some((cert, key)) => (
+                " ssl",
+                format!(
+                    "    ssl_certificate {};\n    ssl_certificate_key {};\n",
+                    cert.display(),
+                    key.display()
+                ),
+            ),
+            None => ("", String::new()),
+        };
         let conf = format!(
             "worker_processes 1;\ndaemon off;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\n\
              events {{ worker_connections 1024; }}\n\
              http {{\n  access_log off;\n  sendfile on;\n  keepalive_requests 1000000;\n\
              client_body_temp_path {d}/tmp; proxy_temp_path {d}/tmp; fastcgi_temp_path {d}/tmp;\n\
              uwsgi_temp_path {d}/tmp; scgi_temp_path {d}/tmp;\n\
-             types {{ text/html html; }}\n  default_type application/octet-stream;\n\
-             server {{\n    listen 127.0.0.1:{port};\n    root {d}/www;\n\
+             types {{ text/html html; application/rss+xml xml; }}\n  default_type application/octet-stream;\n\
+             server {{\n    listen 127.0.0.1:{port}{ssl};\n{certs}    root {d}/www;\n\
              location / {{ add_header Cache-Control \"private, no-store\"; }}\n  }}\n}}\n"
         );
         std::fs::write(dir.join("nginx.conf"), conf).expect("nginx.conf");
@@ -52,7 +73,7 @@ impl Nginx {
             .expect("start nginx");
         wait_for_port(port, "nginx", &dir.join("error.log"));
         Nginx {
-            url: format!("http://127.0.0.1:{port}"),
+            url: format!("{}://127.0.0.1:{port}", if tls.is_some() { "https" } else { "http" }),
             dir,
             child,
         }

@@ -46,6 +46,9 @@ impl Default for PortalConfig {
                 cookie_name: "agora_session".into(),
                 key: Secret::default(),
             },
+            tls: TlsConfig {
+                extra_ca_file: PathBuf::new(),
+            },
             redis: RedisConfig {
                 url: Secret::default(),
                 key_prefix: "agora:".into(),

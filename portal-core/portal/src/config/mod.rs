@@ -59,6 +59,8 @@ pub struct PortalConfig {
     pub session: SessionConfig,
     /// `[redis]`
     pub redis: RedisConfig,
+    /// `[tls]`
+    pub tls: TlsConfig,
     /// `[auth]`
     pub auth: AuthConfig,
     /// `[cas]`

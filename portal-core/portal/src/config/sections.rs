@@ -101,6 +101,16 @@ pub struct SessionConfig {
     pub key: Secret,
 }
 
+/// `[tls]`: which servers outgoing connections trust, beyond the web PKI and the system's
+/// store.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// A PEM file of CA certificates to trust as well (the university's own CA), for every
+    /// outgoing connection: channel back-ends, CAS, OpenID Connect, IMAP, LDAP. Empty: none.
+    pub extra_ca_file: PathBuf,
+}
+
 /// `[redis]`: state shared by several portal nodes (sessions, the CAS ticket index,
 /// proxy-granting tickets, events between nodes). Empty `url`: one node, everything in
 /// the process.

@@ -17,6 +17,7 @@ pub struct LdapDirectory {
     config: LdapConfig,
     name: String,
     idle: Mutex<Vec<Ldap>>,
+    tls: Option<std::sync::Arc<tokio_rustls::rustls::ClientConfig>>,
 }
 
 impl LdapDirectory {
@@ -27,7 +28,14 @@ impl LdapDirectory {
             config,
             name,
             idle: Mutex::new(Vec::new()),
+            tls: None,
         }
+    }
+
+    /// Trust these roots for LDAPS and StartTLS (default: the system's store).
+    pub fn with_tls(mut self, tls: std::sync::Arc<tokio_rustls::rustls::ClientConfig>) -> Self {
+        self.tls = Some(tls);
+        self
     }
 
     /// The configured spelling of an attribute name (LDAP names are case-insensitive).
@@ -52,10 +60,15 @@ impl LdapDirectory {
     }
 
     async fn connect(&self) -> Result<Ldap, SourceError> {
-        let settings = LdapConnSettings::new()
+        let mut settings = LdapConnSettings::new()
             .set_conn_timeout(self.timeout())
             .set_starttls(self.config.starttls)
             .set_no_tls_verify(!self.config.tls_verify);
+        if let Some(tls) = &self.tls
+            && self.config.tls_verify
+        {
+            settings = settings.set_config(tls.clone());
+        }
         let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &self.config.url)
             .await
             .map_err(|e| self.unavailable(e))?;

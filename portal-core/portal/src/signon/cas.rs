@@ -40,11 +40,12 @@ const PGT_WAIT: Duration = Duration::from_secs(300);
 
 impl CasSignOn {
     /// Build from configuration; `None` when CAS is off.
-    pub fn from_config(config: &PortalConfig) -> Result<Option<Self>, CasError> {
+    pub fn from_config(config: &PortalConfig, trust: &crate::tls::Trust) -> Result<Option<Self>, CasError> {
         if config.cas.server_url.is_empty() {
             return Ok(None);
         }
-        let http = reqwest::Client::builder()
+        let http = trust
+            .http(reqwest::Client::builder())
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| CasError::Unreachable(e.to_string()))?;

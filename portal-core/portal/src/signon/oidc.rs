@@ -73,11 +73,12 @@ pub struct OidcSignOn {
 
 impl OidcSignOn {
     /// From configuration; `None` when OIDC is off.
-    pub fn from_config(config: &OidcConfig, public_url: &str) -> Option<Self> {
+    pub fn from_config(config: &OidcConfig, public_url: &str, trust: &crate::tls::Trust) -> Option<Self> {
         if config.issuer_url.is_empty() {
             return None;
         }
-        let http = reqwest::Client::builder()
+        let http = trust
+            .http(reqwest::Client::builder())
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_millis(config.timeout_ms))
             .build()

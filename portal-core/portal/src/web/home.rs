@@ -45,6 +45,7 @@ fn services(state: &PortalState, person: &Person, pgt: Option<String>) -> Servic
         mail: state.mail.enabled().then(|| {
             Arc::new(crate::imap::ImapMail::new(
                 state.mail.clone(),
+                state.tls.clone(),
                 person.uid.clone(),
                 proxy_tickets.clone(),
             )) as Arc<dyn MailService>

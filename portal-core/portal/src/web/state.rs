@@ -36,6 +36,8 @@ pub struct PortalState {
     pub directory: Arc<dyn agora_channel_host::DirectoryService>,
     /// The IMAP server settings, shared by every user's mail service.
     pub mail: Arc<MailConfig>,
+    /// What outgoing TLS connections trust (IMAP here; the others hold their own copy).
+    pub tls: Arc<tokio_rustls::rustls::ClientConfig>,
     /// The demo directory, when demo mode is on.
     pub demo_directory: Option<Arc<LdifDirectory>>,
     /// Database.
