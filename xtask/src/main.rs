@@ -6,9 +6,11 @@
 //! * `test`  — build the channels, then run the whole test suite.
 //! * `bench` — build the channels, then run the benchmarks (see BENCHMARKS.md).
 //! * `channels` — only build and package the channels into `target/channels/`.
+//! * `package` — the Debian package of the portal (cargo-deb) into `target/debian/`.
 //! * `explain UID` — which populations UID belongs to and why, with the demo configuration
 //!   (any `PORTAL_*` variables apply, e.g. `PORTAL_LDAP__URL` for a real directory).
 
+mod package;
 mod readiness;
 mod static_server;
 
@@ -42,9 +44,10 @@ fn main() -> Result<()> {
         Some("test") => test(&root, &args[1..]),
         Some("bench") => bench(&root, &args[1..]),
         Some("channels") => build_channels(&root),
+        Some("package") => package::package(&root, "release").map(|_| ()),
         Some("explain") => explain(&root, &args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <demo|test|bench|channels|explain UID> [args]");
+            eprintln!("usage: cargo xtask <demo|test|bench|channels|package|explain UID> [args]");
             std::process::exit(2)
         }
     }
@@ -411,6 +414,7 @@ const DEBIAN_PEERS: &[(&str, &str)] = &[
     ("haproxy", "/usr/sbin/haproxy"),
     ("python3", "/usr/bin/python3"),
     ("python3-venv", "/usr/share/doc/python3-venv"),
+    ("openssl", "/usr/bin/openssl"),
 ];
 
 fn test(root: &Path, args: &[String]) -> Result<()> {
@@ -418,9 +422,12 @@ fn test(root: &Path, args: &[String]) -> Result<()> {
     // Debian's packages first: a stock Debian's python3 makes no venv without python3-venv.
     ensure_debian_packages(DEBIAN_PEERS)?;
     ensure_python_peers(root)?;
+    // The package's test installs what the dev build holds (no release build in the suite).
+    let deb = package::package(root, "dev")?;
     let mut cmd = cargo();
     cmd.args(["test", "--workspace"]).args(args);
     cmd.env("AGORA_CHANNEL_PACKAGES", root.join("target/channels"));
+    cmd.env("AGORA_DEB", &deb);
     run(&mut cmd)
 }
 
