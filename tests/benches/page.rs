@@ -278,6 +278,11 @@ async fn directory() {
 
 /// The session cookie (`name=value`) of demo persona `uid`, for an external load tool.
 async fn session_cookie(portal: &agora_tests::RunningPortal, uid: &str) -> String {
+    session_cookie_at(&portal.url, uid).await
+}
+
+/// Sign in as demo persona `uid` at the portal (or balancer) `url`; the session cookie.
+async fn session_cookie_at(url: &str, uid: &str) -> String {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -292,7 +297,7 @@ async fn session_cookie(portal: &agora_tests::RunningPortal, uid: &str) -> Strin
             .map(str::to_string)
     };
     let login = client
-        .get(format!("{}/login", portal.url))
+        .get(format!("{url}/login"))
         .send()
         .await
         .expect("GET /login");
@@ -301,7 +306,7 @@ async fn session_cookie(portal: &agora_tests::RunningPortal, uid: &str) -> Strin
     let body = login.text().await.expect("body");
     let csrf = agora_tests::page::csrf_token(&body).expect("CSRF token");
     let res = client
-        .post(format!("{}/login/demo", portal.url))
+        .post(format!("{url}/login/demo"))
         .header(reqwest::header::COOKIE, &csrf_cookie)
         .form(&[("uid", uid), ("csrf", csrf.as_str())])
         .send()
@@ -517,6 +522,98 @@ async fn page_vs_nginx() {
     portal.stop().await;
 }
 
+/// Several nodes (issue 12): the student page through haproxy with three nodes, then with one
+/// (the others stopped), in one run; the Redis memory per signed-in session; the resident
+/// memory of one node without Redis holding 10 000 sessions.
+async fn cluster() {
+    use agora_tests::cluster::Cluster;
+    let (site, _backend) = agora_tests::api::shipped_site("bench-cluster").await;
+    site.append_config("[log]\naccess = false\n");
+    let mut cluster = Cluster::start(std::path::Path::new(env!("CARGO_BIN_EXE_agora-node")), &site).await;
+    let lb = cluster.haproxy.url.clone();
+    let cookie = session_cookie_at(&lb, "alice.martin").await;
+    let client = reqwest::Client::new();
+    for _ in 0..6 {
+        let res = client
+            .get(format!("{lb}/"))
+            .header(reqwest::header::COOKIE, &cookie)
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(res.status().as_u16(), 200);
+        let _ = res.bytes().await;
+    }
+    let url = format!("{lb}/");
+    let three = {
+        let (url, cookie) = (url.clone(), cookie.clone());
+        tokio::task::spawn_blocking(move || wrk(&url, &cookie, 16, 10)).await.expect("wrk")
+    };
+    cluster.nodes[1].terminate();
+    cluster.nodes[2].terminate();
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let one = {
+        let (url, cookie) = (url.clone(), cookie.clone());
+        tokio::task::spawn_blocking(move || wrk(&url, &cookie, 16, 10)).await.expect("wrk")
+    };
+    println!(
+        "cluster (haproxy round robin, 1 worker per node, wrk 16 connections, 10 s each): 3 nodes {three:.0} pages/s; 1 node {one:.0} pages/s; ratio {:.2}",
+        three / one
+    );
+
+    // Redis memory per session: 1 000 more sign-ins.
+    let used = |port: u16| -> i64 {
+        let out = std::process::Command::new("redis-cli")
+            .args(["-p", &port.to_string(), "INFO", "memory"])
+            .output()
+            .expect("redis-cli");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("used_memory:"))
+            .and_then(|v| v.trim().parse().ok())
+            .expect("used_memory")
+    };
+    let before = used(cluster.redis.port);
+    for _ in 0..1000 {
+        session_cookie_at(&lb, "alice.martin").await;
+    }
+    let after = used(cluster.redis.port);
+    println!("Redis memory per signed-in session: {} bytes (1 000 sessions)", (after - before) / 1000);
+    drop(cluster);
+
+    // One node, sessions in its memory: resident memory with 10 000 sessions.
+    let (site, _backend) = agora_tests::api::shipped_site("bench-memory").await;
+    let portal = site.start().await;
+    let rss = || -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("VmRSS:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            })
+            .unwrap_or(0)
+    };
+    let cookie = session_cookie(&portal, "alice.martin").await;
+    let _ = reqwest::Client::new()
+        .get(format!("{}/", portal.url))
+        .header(reqwest::header::COOKIE, &cookie)
+        .send()
+        .await;
+    let base = rss();
+    for _ in 0..10_000 {
+        session_cookie(&portal, "alice.martin").await;
+    }
+    let with = rss();
+    println!(
+        "one node in process, {} publications: {} MiB resident after one page, {} MiB with 10 000 more sessions ({} bytes per session)",
+        portal.portal.state.registry.len(),
+        base / 1024,
+        with / 1024,
+        (with.saturating_sub(base)) * 1024 / 10_000
+    );
+    portal.stop().await;
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument picks one benchmark.
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
@@ -546,6 +643,9 @@ fn main() {
         }
         if filter.as_deref().is_none_or(|f| "page-vs-nginx".contains(f)) {
             page_vs_nginx().await;
+        }
+        if filter.as_deref().is_none_or(|f| "cluster".contains(f)) {
+            cluster().await;
         }
     });
 }
