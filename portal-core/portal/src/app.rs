@@ -240,6 +240,14 @@ impl Portal {
             let _keep = runtime.clone();
             crate::web::app(state.clone())
         })
+        // The page leaves in a few writes (head, chunks, end): without TCP_NODELAY, Nagle's
+        // algorithm holds the last one for the peer's delayed ACK (~40 ms) on a kept-alive
+        // connection from a reverse proxy.
+        .on_connect(|conn, _| {
+            if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+                let _ = tcp.set_nodelay(true);
+            }
+        })
         .workers(workers)
         .listen(listener)
         .map_err(|e| StartError::Other(format!("cannot listen: {e}")))?

@@ -34,7 +34,7 @@ impl Haproxy {
             "global\n  maxconn 2000\n\
              defaults\n  mode http\n  timeout connect 1s\n  timeout client 30s\n  timeout server 30s\n\
              \x20 retries 3\n  option redispatch 1\n  retry-on conn-failure empty-response junk-response response-timeout\n\
-             \x20 option http-server-close\n\
+             \x20 option http-keep-alive\n\
              frontend ent\n  bind 127.0.0.1:{port}\n  default_backend portal\n\
              backend portal\n  balance roundrobin\n  option httpchk GET /health\n\
              \x20 http-request disable-l7-retry unless METH_GET || METH_HEAD\n\
