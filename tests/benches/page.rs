@@ -296,11 +296,7 @@ async fn session_cookie_at(url: &str, uid: &str) -> String {
             .find(|c| c.starts_with(name))
             .map(str::to_string)
     };
-    let login = client
-        .get(format!("{url}/login"))
-        .send()
-        .await
-        .expect("GET /login");
+    let login = client.get(format!("{url}/login")).send().await.expect("GET /login");
     // The sign-in form's CSRF cookie (no session exists before sign-in).
     let csrf_cookie = cookie_of(&login, "agora_csrf=").expect("the sign-in form's CSRF cookie");
     let body = login.text().await.expect("body");
@@ -528,7 +524,8 @@ async fn page_vs_nginx() {
 async fn cluster() {
     use agora_tests::cluster::Cluster;
     let (site, _backend) = agora_tests::api::shipped_site("bench-cluster").await;
-    site.append_config("[log]\naccess = false\n");
+    // 1 000 sign-ins from one address below: no sign-in limit here.
+    site.append_config("[log]\naccess = false\n\n[limits]\nsignin_per_minute = 0\napi_per_minute = 0\n");
     let mut cluster = Cluster::start(std::path::Path::new(env!("CARGO_BIN_EXE_agora-node")), &site).await;
     let lb = cluster.haproxy.url.clone();
     let cookie = session_cookie_at(&lb, "alice.martin").await;
@@ -546,14 +543,18 @@ async fn cluster() {
     let url = format!("{lb}/");
     let three = {
         let (url, cookie) = (url.clone(), cookie.clone());
-        tokio::task::spawn_blocking(move || wrk(&url, &cookie, 16, 10)).await.expect("wrk")
+        tokio::task::spawn_blocking(move || wrk(&url, &cookie, 16, 10))
+            .await
+            .expect("wrk")
     };
     cluster.nodes[1].terminate();
     cluster.nodes[2].terminate();
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     let one = {
         let (url, cookie) = (url.clone(), cookie.clone());
-        tokio::task::spawn_blocking(move || wrk(&url, &cookie, 16, 10)).await.expect("wrk")
+        tokio::task::spawn_blocking(move || wrk(&url, &cookie, 16, 10))
+            .await
+            .expect("wrk")
     };
     println!(
         "cluster (haproxy round robin, 1 worker per node, wrk 16 connections, 10 s each): 3 nodes {three:.0} pages/s; 1 node {one:.0} pages/s; ratio {:.2}",
@@ -577,11 +578,15 @@ async fn cluster() {
         session_cookie_at(&lb, "alice.martin").await;
     }
     let after = used(cluster.redis.port);
-    println!("Redis memory per signed-in session: {} bytes (1 000 sessions)", (after - before) / 1000);
+    println!(
+        "Redis memory per signed-in session: {} bytes (1 000 sessions)",
+        (after - before) / 1000
+    );
     drop(cluster);
 
     // One node, sessions in its memory: resident memory with 10 000 sessions.
     let (site, _backend) = agora_tests::api::shipped_site("bench-memory").await;
+    site.append_config("[limits]\nsignin_per_minute = 0\n");
     let portal = site.start().await;
     let rss = || -> u64 {
         std::fs::read_to_string("/proc/self/status")

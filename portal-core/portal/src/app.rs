@@ -177,6 +177,10 @@ impl Portal {
             metrics: crate::telemetry::metrics_handle(),
             session_key,
             sessions,
+            counters: match &redis {
+                Some(r) => agora_shared::Counters::shared(r.clone()),
+                None => agora_shared::Counters::local(Duration::from_secs(120)),
+            },
             redis,
             events,
             cas,

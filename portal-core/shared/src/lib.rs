@@ -7,6 +7,7 @@
 //! * [`Redis`]: keyed values with a lifetime (`SET … PX`, `GETDEL`, `SET … XX`), counters
 //!   over a window (rate limits), and a health probe. Every key is prefixed
 //!   (`agora:` by default), so one Redis can serve several portals or tenants.
+//! * [`Counters`]: hits per key over a window (rate limits), in the process or on Redis.
 //! * [`Events`]: messages broadcast to every node (a user's edit, a reloaded file), over
 //!   Redis publish/subscribe, or within the process when there is no Redis. After a lost
 //!   connection a subscriber receives [`Event::Resync`]: messages may have been missed, so
@@ -15,10 +16,12 @@
 //! Errors are values ([`SharedError`]); nothing here retries a failed command: the caller
 //! decides what a user sees when the shared store is down (see `docs/operations.md`).
 
+mod counters;
 mod error;
 mod events;
 mod store;
 
+pub use counters::Counters;
 pub use error::SharedError;
 pub use events::{Event, Events};
 pub use store::{Redis, RedisOptions};

@@ -14,6 +14,11 @@ impl Default for PortalConfig {
                 workers: 0,
                 metrics_token: Secret::default(),
                 metrics_from: Vec::new(),
+                trusted_proxies: Vec::new(),
+            },
+            limits: LimitsConfig {
+                signin_per_minute: 30,
+                api_per_minute: 600,
             },
             paths: PathsConfig {
                 data_dir: "data".into(),

@@ -61,6 +61,8 @@ pub struct PortalConfig {
     pub redis: RedisConfig,
     /// `[tls]`
     pub tls: TlsConfig,
+    /// `[limits]`
+    pub limits: LimitsConfig,
     /// `[auth]`
     pub auth: AuthConfig,
     /// `[cas]`

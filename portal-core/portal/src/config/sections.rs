@@ -24,6 +24,21 @@ pub struct ServerConfig {
     /// If set, only these TCP peers may read `/metrics`, token or not. Empty: any peer
     /// with the token.
     pub metrics_from: Vec<std::net::IpAddr>,
+    /// The reverse proxies in front of the portal: a request from one of them is counted
+    /// for the client its `X-Forwarded-For` names (rate limits, access log), else for the
+    /// peer address.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+/// `[limits]`: rate limits, counted by every node together when `[redis] url` is set.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Sign-in attempts (returns from CAS or OIDC, demo sign-ins) per client address and
+    /// minute; 0: no limit.
+    pub signin_per_minute: u64,
+    /// JSON API calls per signed-in person and minute; 0: no limit.
+    pub api_per_minute: u64,
 }
 
 /// `[paths]`: every relative path is resolved against the directory holding `portal.toml`

@@ -57,7 +57,10 @@ impl FromRequest for SignedIn {
         Box::pin(async move {
             let (state, locale) = state_and_locale(&req)?;
             match current_person(&PortalSession::of(&req), &state).await {
-                Some((person, _)) => Ok(SignedIn(person)),
+                Some((person, _)) => match super::throttle::api_call(&state, &person.uid, &locale).await {
+                    Ok(()) => Ok(SignedIn(person)),
+                    Err(res) => Err(refuse("too many requests", res)),
+                },
                 None => Err(refuse(
                     "not signed in",
                     problem(
@@ -83,7 +86,10 @@ impl FromRequest for ApiAdmin {
         Box::pin(async move {
             let (state, locale) = state_and_locale(&req)?;
             match admin(&PortalSession::of(&req), &state).await {
-                Some(person) => Ok(ApiAdmin(person)),
+                Some(person) => match super::throttle::api_call(&state, &person.uid, &locale).await {
+                    Ok(()) => Ok(ApiAdmin(person)),
+                    Err(res) => Err(refuse("too many requests", res)),
+                },
                 None => Err(refuse(
                     "administrators only",
                     problem(

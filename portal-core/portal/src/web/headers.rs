@@ -81,17 +81,20 @@ pub async fn count_requests(
     use tracing::Instrument;
     let started = Instant::now();
     let method = req.method().to_string();
-    let access = req
+    let state = req
         .app_data::<actix_web::web::Data<super::state::PortalState>>()
-        .is_some_and(|s| s.config.log.access);
-    if !access {
+        .filter(|s| s.config.log.access)
+        .cloned();
+    let Some(state) = state else {
         let res = next.call(req).await?;
         record(&res, method, started);
         return Ok(res);
-    }
+    };
     let id = request_id(&req);
     let path = req.path().to_string();
-    let peer = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let peer = super::throttle::client_address(req.request(), &state.config.server.trusted_proxies)
+        .map(|a| a.to_string())
+        .unwrap_or_default();
     let span = tracing::info_span!("request", id = %id);
     let mut res = next.call(req).instrument(span).await?;
     if let Ok(value) = header::HeaderValue::from_str(&id) {

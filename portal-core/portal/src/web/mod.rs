@@ -25,6 +25,7 @@ pub mod ops;
 pub mod session;
 pub mod signon;
 pub mod state;
+pub mod throttle;
 pub mod unavailable;
 
 pub use headers::content_security_policy;

@@ -203,6 +203,7 @@ pub(super) struct DemoLogin {
 pub(super) async fn demo_login(
     req: HttpRequest,
     state: web::Data<PortalState>,
+    _allowed: super::throttle::SignInAllowed,
     session: PortalSession,
     form: web::Form<DemoLogin>,
 ) -> HttpResponse {
@@ -276,6 +277,7 @@ pub(super) struct TicketQuery {
 pub(super) async fn cas_return(
     req: HttpRequest,
     state: web::Data<PortalState>,
+    _allowed: super::throttle::SignInAllowed,
     session: PortalSession,
     query: web::Query<TicketQuery>,
 ) -> HttpResponse {
@@ -397,6 +399,7 @@ pub(super) struct OidcCallback {
 pub(super) async fn oidc_return(
     req: HttpRequest,
     state: web::Data<PortalState>,
+    _allowed: super::throttle::SignInAllowed,
     session: PortalSession,
     query: web::Query<OidcCallback>,
 ) -> HttpResponse {

@@ -54,6 +54,8 @@ pub struct PortalState {
     pub redis: Option<agora_shared::Redis>,
     /// Events between nodes (a user's edit …); within the process on one node.
     pub events: agora_shared::Events,
+    /// Rate-limit counters, shared by the nodes on Redis.
+    pub counters: agora_shared::Counters,
     /// CAS sign-on, when configured.
     pub cas: Option<CasSignOn>,
     /// OpenID Connect sign-on, when configured.
