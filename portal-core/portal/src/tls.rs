@@ -51,9 +51,15 @@ impl Trust {
         }
         let mut roots = RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        let (_, ignored) = roots.add_parsable_certificates(added.iter().cloned());
-        if ignored > 0 {
-            tracing::warn!(ignored, "some trusted certificates are not usable as roots");
+        // Only certificates usable as roots go on (to the HTTP clients too): one odd file in
+        // the system's store must not stop start-up.
+        let before = added.len();
+        added.retain(|c| roots.add(c.clone()).is_ok());
+        if added.len() < before {
+            tracing::warn!(
+                ignored = before - added.len(),
+                "some trusted certificates are not usable as roots"
+            );
         }
         let config =
             ClientConfig::builder_with_provider(Arc::new(tokio_rustls::rustls::crypto::ring::default_provider()))

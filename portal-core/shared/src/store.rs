@@ -163,15 +163,19 @@ impl Redis {
     /// the first hit); returns the hits so far in the window, this one included.
     pub async fn hit(&self, key: &str, window: Duration) -> Result<u64, SharedError> {
         let mut c = self.conn.clone();
+        // SET … NX PX starts the window (with its lifetime) only if there is none; INCR keeps
+        // the lifetime. Any Redis since 2.6.12 (PEXPIRE … NX would need 7.0).
         let (n,): (u64,) = redis::pipe()
             .atomic()
-            .cmd("INCR")
+            .cmd("SET")
             .arg(key)
-            .cmd("PEXPIRE")
-            .arg(key)
+            .arg(0)
+            .arg("PX")
             .arg(millis(window))
             .arg("NX")
             .ignore()
+            .cmd("INCR")
+            .arg(key)
             .query_async(&mut c)
             .await
             .map_err(|e| self.err(&e))?;

@@ -38,6 +38,7 @@ impl Haproxy {
              frontend ent\n  bind 127.0.0.1:{port}\n  default_backend portal\n\
              backend portal\n  balance roundrobin\n  option httpchk GET /health\n\
              \x20 http-request disable-l7-retry unless METH_GET || METH_HEAD\n\
+             \x20 http-request disable-l7-retry if {{ path_beg /login/ }}\n\
              \x20 http-check expect status 200\n{servers}"
         );
         std::fs::write(dir.join("haproxy.cfg"), conf).expect("haproxy.cfg");

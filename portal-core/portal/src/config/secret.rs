@@ -43,6 +43,17 @@ impl std::fmt::Debug for Secret {
 pub fn key_bytes(key: &Secret) -> Result<Vec<u8>, String> {
     use base64::Engine;
     let text = key.expose().trim();
+    if !text.is_empty()
+        && text.len() < 128
+        && text.len().is_multiple_of(2)
+        && text.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return Err(format!(
+            "{} hex digits are {} bytes: at least 64 bytes (128 hex digits) are needed (generate one with `openssl rand -hex 64`)",
+            text.len(),
+            text.len() / 2
+        ));
+    }
     let bytes = if text.len() >= 128 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
         hex::decode(text).map_err(|e| format!("not valid hex: {e}"))?
     } else {

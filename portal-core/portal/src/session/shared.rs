@@ -67,9 +67,10 @@ impl RedisSessionStore {
         let bytes = Self::encode(&state);
         loop {
             let id = super::store::new_session_id();
+            // The index first: a single logout arriving meanwhile finds the session.
+            self.index_ticket(&id, &state).await?;
             // NX: a (astronomically unlikely) clash never overwrites someone's session.
             if self.redis.create(&self.session_key(&id), &bytes, ttl).await? {
-                self.index_ticket(&id, &state).await?;
                 return Ok(id);
             }
         }
@@ -106,10 +107,15 @@ impl RedisSessionStore {
     /// End the session opened by CAS service ticket `st` (single logout), whichever node
     /// opened it. Returns whether a session was found.
     pub async fn end_by_ticket(&self, st: &str) -> Result<bool, SharedError> {
-        match self.redis.take(&self.redis.key("ticket", st)).await? {
+        let ticket = self.redis.key("ticket", st);
+        match self.redis.get(&ticket).await? {
             Some(id) => {
                 let id = String::from_utf8_lossy(&id).into_owned();
-                self.redis.delete(&self.session_key(&id)).await
+                // The session first, the index last: if this stops half-way, a retry by the
+                // CAS server still finds the session to end.
+                let ended = self.redis.delete(&self.session_key(&id)).await?;
+                self.redis.delete(&ticket).await?;
+                Ok(ended)
             }
             None => Ok(false),
         }

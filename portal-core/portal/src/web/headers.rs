@@ -86,7 +86,10 @@ pub async fn count_requests(
         .filter(|s| s.config.log.access)
         .cloned();
     let Some(state) = state else {
-        let res = next.call(req).await?;
+        let res = next
+            .call(req)
+            .await
+            .inspect_err(|e| record_error(e, &method, started))?;
         record(&res, method, started);
         return Ok(res);
     };
@@ -96,7 +99,16 @@ pub async fn count_requests(
         .map(|a| a.to_string())
         .unwrap_or_default();
     let span = tracing::info_span!("request", id = %id);
-    let mut res = next.call(req).instrument(span).await?;
+    let mut res = match next.call(req).instrument(span).await {
+        Ok(res) => res,
+        Err(e) => {
+            // An answer made below as an error (the shared store down): logged all the same.
+            let status = e.as_response_error().status_code().as_u16();
+            tracing::info!(target: "agora_portal::access", request_id = %id, method = %method, path = %path, status, ms = started.elapsed().as_millis() as u64, peer = %peer, "request");
+            record_error(&e, &method, started);
+            return Err(e);
+        }
+    };
     if let Ok(value) = header::HeaderValue::from_str(&id) {
         res.headers_mut()
             .insert(header::HeaderName::from_static("x-request-id"), value);
@@ -113,6 +125,33 @@ pub async fn count_requests(
     );
     record(&res, method, started);
     Ok(res)
+}
+
+/// The request metrics of an answer made as an error.
+fn record_error(e: &actix_web::Error, method: &str, started: Instant) {
+    let status = e.as_response_error().status_code().as_u16().to_string();
+    metrics::counter!("agora_http_requests_total", "method" => method.to_string(), "route" => "unmatched", "status" => status)
+        .increment(1);
+    metrics::histogram!("agora_http_request_duration_seconds", "route" => "unmatched")
+        .record(started.elapsed().as_secs_f64());
+}
+
+/// Put the headers of [`security_headers`] on `res` (an answer made as an error, which
+/// the `DefaultHeaders` layer does not see).
+pub fn secure(res: &mut actix_web::HttpResponse, config: &PortalConfig) {
+    let h = res.headers_mut();
+    let mut put = |name: header::HeaderName, value: &str| {
+        if let Ok(v) = header::HeaderValue::from_str(value) {
+            h.insert(name, v);
+        }
+    };
+    put(header::CONTENT_SECURITY_POLICY, &content_security_policy(config));
+    put(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    put(header::X_FRAME_OPTIONS, "DENY");
+    put(header::REFERRER_POLICY, "same-origin");
+    if config.secure_cookies() {
+        put(header::STRICT_TRANSPORT_SECURITY, HSTS);
+    }
 }
 
 /// The request metrics of `res`.

@@ -22,20 +22,36 @@ pub fn client_address(req: &HttpRequest, trusted: &[IpAddr]) -> Option<IpAddr> {
     if !trusted.contains(&peer) {
         return Some(peer);
     }
-    let forwarded: Vec<IpAddr> = req
+    let entries: Vec<&str> = req
         .headers()
         .get_all("x-forwarded-for")
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|a| a.trim().parse().ok())
+        .map(str::trim)
         .collect();
-    Some(
-        forwarded
-            .into_iter()
-            .rev()
-            .find(|a| !trusted.contains(a))
-            .unwrap_or(peer),
-    )
+    // From the right: what the trusted proxies added. An entry that is not an address ends
+    // the walk (what lies left of it may be the client's own words).
+    for entry in entries.iter().rev() {
+        match entry.parse::<IpAddr>() {
+            Ok(a) if trusted.contains(&a) => continue,
+            Ok(a) => return Some(a),
+            Err(_) => return Some(peer),
+        }
+    }
+    Some(peer)
+}
+
+/// The counter key of an address: IPv6 clients are counted per /64 (one client holds a
+/// whole /64 and could otherwise rotate addresses).
+fn address_key(address: Option<IpAddr>) -> String {
+    match address {
+        Some(IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Some(v4) => v4.to_string(),
+        None => String::new(),
+    }
 }
 
 /// Whether one more hit on `key` stays within `limit` per minute (0: no limit).
@@ -72,9 +88,7 @@ impl FromRequest for SignInAllowed {
             let Some(state) = req.app_data::<web::Data<PortalState>>().cloned() else {
                 return Ok(SignInAllowed);
             };
-            let address = client_address(&req, &state.config.server.trusted_proxies)
-                .map(|a| a.to_string())
-                .unwrap_or_default();
+            let address = address_key(client_address(&req, &state.config.server.trusted_proxies));
             if within(
                 &state,
                 &format!("signin:{address}"),
@@ -141,5 +155,15 @@ mod tests {
             Some(ip("203.0.113.7"))
         );
         assert_eq!(client_address(&forwarded("10.0.0.5", "garbage"), &[proxy]), Some(proxy));
+        assert_eq!(
+            client_address(&forwarded("10.0.0.5", "6.6.6.6, unknown, 10.0.0.5"), &[proxy]),
+            Some(proxy),
+            "an entry that is not an address ends the walk: what is left of it is the client's"
+        );
+        assert_eq!(
+            super::address_key(Some(ip("2001:db8:1:2:aaaa::1"))),
+            super::address_key(Some(ip("2001:db8:1:2:bbbb::9"))),
+            "IPv6 counted per /64"
+        );
     }
 }

@@ -38,6 +38,8 @@ pub async fn unavailable(
                 tracing::error!(path, "request failed below the handlers: {e:?}");
                 error_page(&state, &locale, 500, "error.internal")
             };
+            let mut page = page;
+            super::headers::secure(&mut page, &state.config);
             Err(actix_web::error::InternalError::from_response(e.to_string(), page).into())
         }
     }
