@@ -20,6 +20,7 @@ fn news_site(name: &str, feed_base: &str) -> Site {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_back_end_signed_by_the_institutions_own_ca_is_reached_once_the_ca_is_trusted() {
+    let logs = agora_tests::logs::capture();
     let pki = temp_dir("pki");
     let ca = PrivateCa::make(&pki);
     let nginx = Nginx::start_tls(&ca.server_cert, &ca.server_key);
@@ -35,6 +36,14 @@ async fn a_back_end_signed_by_the_institutions_own_ca_is_reached_once_the_ca_is_
     let news = publication_chunk(&page, "news");
     assert!(!news.contains(ITEM), "an unknown CA is not trusted: {news}");
     assert!(news.contains("role=\"alert\""), "{news}");
+    // Refused for its certificate, not for anything else (nginx answers: see below).
+    let port = nginx.url.rsplit(':').next().unwrap_or_default().to_string();
+    let refused = logs.lines_with(&["certificate"]);
+    assert!(
+        !refused.is_empty(),
+        "the render failed on the certificate (nginx on port {port}); log lines: {:?}",
+        logs.lines_with(&["news"])
+    );
     portal.stop().await;
 
     // Trusted with [tls] extra_ca_file: the feed shows.

@@ -202,7 +202,18 @@ fn classify(e: reqwest::Error) -> FetchError {
     if e.is_timeout() {
         FetchError::Timeout
     } else {
-        FetchError::Unavailable(e.without_url().to_string())
+        // With its causes (reqwest's own text is only "error sending request"): an operator
+        // reading the log learns it was the certificate, the DNS, a refused connection…
+        let e = e.without_url();
+        let mut text = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text.truncate(text.floor_char_boundary(400));
+        FetchError::Unavailable(text)
     }
 }
 
