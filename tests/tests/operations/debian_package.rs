@@ -105,18 +105,35 @@ async fn the_package_installs_a_portal_that_serves_the_home_page() {
     let port = free_port();
     let under = |p: &str| root.join(p.trim_start_matches('/'));
     let config = root.join("etc/agora/portal.toml");
-    let env = [
-        ("PORTAL_PATHS__DATA_DIR", under("/var/lib/agora")),
-        ("PORTAL_PATHS__THEME_DIR", under("/usr/share/agora/themes/default")),
-        ("PORTAL_PATHS__CHANNEL_PACKAGES", under("/usr/share/agora/channels")),
-    ];
+    // The installed configuration's own paths, moved under the unpacked tree: a wrong path
+    // in packaging/portal.toml points nowhere there too.
+    let installed = std::fs::read_to_string(&config).expect("portal.toml");
+    for path in [
+        "/var/lib/agora",
+        "/usr/share/agora/themes/default",
+        "/usr/share/agora/channels",
+    ] {
+        assert!(
+            installed.contains(&format!("\"{path}\"")),
+            "{path} in the installed portal.toml"
+        );
+    }
+    let moved = installed
+        .replace(
+            "\"/var/lib/agora\"",
+            &format!("\"{}\"", under("/var/lib/agora").display()),
+        )
+        .replace(
+            "\"/usr/share/agora/",
+            &format!("\"{}/", under("/usr/share/agora").display()),
+        );
+    std::fs::write(&config, moved).expect("move the paths");
     std::fs::create_dir_all(under("/var/lib/agora")).expect("data dir");
     let binary = root.join("usr/bin/agora-portal");
     let check = Command::new(&binary)
         .arg("--config")
         .arg(&config)
         .arg("check")
-        .envs(env.iter().map(|(k, v)| (k, v)))
         .output()
         .expect("agora-portal check");
     assert!(
@@ -129,7 +146,6 @@ async fn the_package_installs_a_portal_that_serves_the_home_page() {
     let mut child = Command::new(&binary)
         .arg("--config")
         .arg(&config)
-        .envs(env.iter().map(|(k, v)| (k, v)))
         .env("PORTAL_SERVER__LISTEN", format!("127.0.0.1:{port}"))
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).expect("log"))
