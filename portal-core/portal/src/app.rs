@@ -58,6 +58,11 @@ impl Portal {
         let theme = Theme::load(&config)?;
 
         let trust = crate::tls::Trust::from_config(&config)?;
+        if config.limits.signin_per_minute > 0 && config.server.trusted_proxies.is_empty() {
+            tracing::warn!(
+                "[limits] signin_per_minute counts per client address, and [server] trusted_proxies is empty: behind a reverse proxy every user has its address and shares one limit"
+            );
+        }
         let threads = if config.channels.render_threads == 0 {
             std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
         } else {

@@ -35,7 +35,7 @@ pub struct ServerConfig {
 #[serde(deny_unknown_fields)]
 pub struct LimitsConfig {
     /// Sign-in attempts (returns from CAS or OIDC, demo sign-ins) per client address and
-    /// minute; 0: no limit.
+    /// minute; 0 (the default): no limit. Set it with `[server] trusted_proxies`.
     pub signin_per_minute: u64,
     /// JSON API calls per signed-in person and minute; 0: no limit.
     pub api_per_minute: u64,
