@@ -35,6 +35,23 @@ fn refuse(why: &'static str, response: HttpResponse) -> actix_web::Error {
     actix_web::error::InternalError::from_response(why, response).into()
 }
 
+/// Run `check` on a request with the portal's state and the user's language: its value,
+/// or its refusal as the answer. The one shape of every guard here and in `throttle`.
+pub(super) fn guard<T, F, Fut>(req: &HttpRequest, check: F) -> LocalBoxFuture<'static, Result<T, actix_web::Error>>
+where
+    T: 'static,
+    F: FnOnce(HttpRequest, web::Data<PortalState>, String) -> Fut + 'static,
+    Fut: std::future::Future<Output = Result<T, HttpResponse>> + 'static,
+{
+    let req = req.clone();
+    Box::pin(async move {
+        let (state, locale) = state_and_locale(&req)?;
+        check(req, state, locale)
+            .await
+            .map_err(|answer| refuse("refused by a guard", answer))
+    })
+}
+
 /// The state and language of `req` (the state is always there: the app installs it).
 fn state_and_locale(req: &HttpRequest) -> Result<(web::Data<PortalState>, String), actix_web::Error> {
     let state = req
@@ -45,7 +62,7 @@ fn state_and_locale(req: &HttpRequest) -> Result<(web::Data<PortalState>, String
     Ok((state, locale))
 }
 
-/// The signed-in person (API: 401 otherwise).
+/// The signed-in person, within the API's rate limit (API: 401 or 429 otherwise).
 pub struct SignedIn(pub Person);
 
 impl FromRequest for SignedIn {
@@ -53,28 +70,18 @@ impl FromRequest for SignedIn {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let (state, locale) = state_and_locale(&req)?;
-            match current_person(&PortalSession::of(&req), &state).await {
-                Some((person, _)) => match super::throttle::api_call(&state, &person.uid, &locale).await {
-                    Ok(()) => Ok(SignedIn(person)),
-                    Err(res) => Err(refuse("too many requests", res)),
-                },
-                None => Err(refuse(
-                    "not signed in",
-                    problem(
-                        401,
-                        "not-signed-in",
-                        state.theme.catalog.get(&locale, "error.sign_in_first"),
-                    ),
-                )),
-            }
+        guard(req, |req, state, locale| async move {
+            let Some((person, _)) = current_person(&PortalSession::of(&req), &state).await else {
+                let message = state.theme.catalog.get(&locale, "error.sign_in_first");
+                return Err(problem(401, "not-signed-in", message));
+            };
+            super::throttle::api_call(&state, &person.uid, &locale).await?;
+            Ok(SignedIn(person))
         })
     }
 }
 
-/// The signed-in administrator (API: 403 otherwise).
+/// The signed-in administrator, within the API's rate limit (API: 403 or 429 otherwise).
 pub struct ApiAdmin(pub Person);
 
 impl FromRequest for ApiAdmin {
@@ -82,23 +89,13 @@ impl FromRequest for ApiAdmin {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let (state, locale) = state_and_locale(&req)?;
-            match admin(&PortalSession::of(&req), &state).await {
-                Some(person) => match super::throttle::api_call(&state, &person.uid, &locale).await {
-                    Ok(()) => Ok(ApiAdmin(person)),
-                    Err(res) => Err(refuse("too many requests", res)),
-                },
-                None => Err(refuse(
-                    "administrators only",
-                    problem(
-                        403,
-                        "administrators-only",
-                        state.theme.catalog.get(&locale, "error.admin_only"),
-                    ),
-                )),
-            }
+        guard(req, |req, state, locale| async move {
+            let Some(person) = admin(&PortalSession::of(&req), &state).await else {
+                let message = state.theme.catalog.get(&locale, "error.admin_only");
+                return Err(problem(403, "administrators-only", message));
+            };
+            super::throttle::api_call(&state, &person.uid, &locale).await?;
+            Ok(ApiAdmin(person))
         })
     }
 }
@@ -111,15 +108,10 @@ impl FromRequest for PageAdmin {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let (state, locale) = state_and_locale(&req)?;
+        guard(req, |req, state, locale| async move {
             match admin(&PortalSession::of(&req), &state).await {
                 Some(person) => Ok(PageAdmin(person)),
-                None => Err(refuse(
-                    "administrators only",
-                    error_page(&state, &locale, 403, "error.admin_only"),
-                )),
+                None => Err(error_page(&state, &locale, 403, "error.admin_only")),
             }
         })
     }
@@ -133,9 +125,7 @@ impl FromRequest for ApiCsrf {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let (state, locale) = state_and_locale(&req)?;
+        guard(req, |req, state, locale| async move {
             let session = PortalSession::of(&req);
             let ok = req
                 .headers()
@@ -145,10 +135,7 @@ impl FromRequest for ApiCsrf {
             if ok {
                 Ok(ApiCsrf)
             } else {
-                Err(refuse(
-                    "bad CSRF token",
-                    problem(403, "csrf", state.theme.catalog.get(&locale, "error.csrf")),
-                ))
+                Err(problem(403, "csrf", state.theme.catalog.get(&locale, "error.csrf")))
             }
         })
     }

@@ -4,11 +4,11 @@
 //! that cannot be read lets the request through (logged): a Redis outage must not lock
 //! everybody out on top of it.
 
-use super::extract::{error_page, locale_of};
+use super::extract::error_page;
 use super::guard::problem;
 use super::state::PortalState;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use futures::future::LocalBoxFuture;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -83,11 +83,7 @@ impl FromRequest for SignInAllowed {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let Some(state) = req.app_data::<web::Data<PortalState>>().cloned() else {
-                return Ok(SignInAllowed);
-            };
+        super::guard::guard(req, |req, state, locale| async move {
             let address = address_key(client_address(&req, &state.config.server.trusted_proxies));
             if within(
                 &state,
@@ -100,9 +96,7 @@ impl FromRequest for SignInAllowed {
             }
             tracing::warn!(client = %address, "too many sign-in attempts");
             metrics::counter!("agora_rate_limited_total", "what" => "signin").increment(1);
-            let locale = locale_of(&req, &state);
-            let page = too_many(error_page(&state, &locale, 429, "error.too_many_signins"));
-            Err(actix_web::error::InternalError::from_response("too many sign-ins", page).into())
+            Err(too_many(error_page(&state, &locale, 429, "error.too_many_signins")))
         })
     }
 }
