@@ -6,18 +6,10 @@
 //!    by the same server, requests per second with 16 concurrent clients (goal: ≥ 30 %).
 
 use agora_tests::backend::{Answer, TestBackend};
+use agora_tests::bench::{ms, percentile, session_cookie, wrk};
 use agora_tests::{Site, misbehaving, one_column_layout};
 use futures::StreamExt;
 use std::time::{Duration, Instant};
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-}
 
 async fn slow_backends() {
     let backend = TestBackend::start().await;
@@ -277,61 +269,6 @@ async fn directory() {
 }
 
 /// The session cookie (`name=value`) of demo persona `uid`, for an external load tool.
-async fn session_cookie(portal: &agora_tests::RunningPortal, uid: &str) -> String {
-    session_cookie_at(&portal.url, uid).await
-}
-
-/// Sign in as demo persona `uid` at the portal (or balancer) `url`; the session cookie.
-async fn session_cookie_at(url: &str, uid: &str) -> String {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let cookie_of = |res: &reqwest::Response, name: &str| {
-        res.headers()
-            .get_all(reqwest::header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .filter_map(|v| v.split(';').next())
-            .find(|c| c.starts_with(name))
-            .map(str::to_string)
-    };
-    let login = client.get(format!("{url}/login")).send().await.expect("GET /login");
-    // The sign-in form's CSRF cookie (no session exists before sign-in).
-    let csrf_cookie = cookie_of(&login, "agora_csrf=").expect("the sign-in form's CSRF cookie");
-    let body = login.text().await.expect("body");
-    let csrf = agora_tests::page::csrf_token(&body).expect("CSRF token");
-    let res = client
-        .post(format!("{url}/login/demo"))
-        .header(reqwest::header::COOKIE, &csrf_cookie)
-        .form(&[("uid", uid), ("csrf", csrf.as_str())])
-        .send()
-        .await
-        .expect("POST /login/demo");
-    assert_eq!(res.status().as_u16(), 303, "demo sign-in");
-    cookie_of(&res, "agora_session=").expect("a session cookie after sign-in")
-}
-
-/// `wrk` (Debian's) against `url` with `cookie`: requests per second.
-fn wrk(url: &str, cookie: &str, connections: u32, seconds: u32) -> f64 {
-    let out = std::process::Command::new("wrk")
-        .args([
-            "-t2",
-            &format!("-c{connections}"),
-            &format!("-d{seconds}s"),
-            "-H",
-            &format!("Cookie: {cookie}"),
-            url,
-        ])
-        .output()
-        .expect("run wrk (apt-get install wrk; `cargo xtask bench` installs it)");
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.lines()
-        .find_map(|l| l.strip_prefix("Requests/sec:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no figure in wrk's output:\n{text}"))
-}
-
 /// The student page with every back-end healthy, and the same page with the mail server
 /// down, side by side under `wrk` (issue 10: ≥ 80 % of the healthy throughput).
 async fn failing_backend() {
@@ -521,104 +458,6 @@ async fn page_vs_nginx() {
 /// Several nodes (issue 12): the student page through haproxy with three nodes, then with one
 /// (the others stopped), in one run; the Redis memory per signed-in session; the resident
 /// memory of one node without Redis holding 10 000 sessions.
-async fn cluster() {
-    use agora_tests::cluster::Cluster;
-    let (site, _backend) = agora_tests::api::shipped_site("bench-cluster").await;
-    // 1 000 sign-ins from one address below: no sign-in limit here.
-    site.append_config("[log]\naccess = false\n\n[limits]\nsignin_per_minute = 0\napi_per_minute = 0\n");
-    let mut cluster = Cluster::start(std::path::Path::new(env!("CARGO_BIN_EXE_agora-node")), &site).await;
-    let lb = cluster.haproxy.url.clone();
-    let cookie = session_cookie_at(&lb, "alice.martin").await;
-    let client = reqwest::Client::new();
-    for _ in 0..6 {
-        let res = client
-            .get(format!("{lb}/"))
-            .header(reqwest::header::COOKIE, &cookie)
-            .send()
-            .await
-            .expect("GET");
-        assert_eq!(res.status().as_u16(), 200);
-        let _ = res.bytes().await;
-    }
-    let url = format!("{lb}/");
-    let three = {
-        let (url, cookie) = (url.clone(), cookie.clone());
-        tokio::task::spawn_blocking(move || wrk(&url, &cookie, 16, 10))
-            .await
-            .expect("wrk")
-    };
-    cluster.nodes[1].terminate();
-    cluster.nodes[2].terminate();
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    let one = {
-        let (url, cookie) = (url.clone(), cookie.clone());
-        tokio::task::spawn_blocking(move || wrk(&url, &cookie, 16, 10))
-            .await
-            .expect("wrk")
-    };
-    println!(
-        "cluster (haproxy round robin, 1 worker per node, wrk 16 connections, 10 s each): 3 nodes {three:.0} pages/s; 1 node {one:.0} pages/s; ratio {:.2}",
-        three / one
-    );
-
-    // Redis memory per session: 1 000 more sign-ins.
-    let used = |port: u16| -> i64 {
-        let out = std::process::Command::new("redis-cli")
-            .args(["-p", &port.to_string(), "INFO", "memory"])
-            .output()
-            .expect("redis-cli");
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .find_map(|l| l.strip_prefix("used_memory:"))
-            .and_then(|v| v.trim().parse().ok())
-            .expect("used_memory")
-    };
-    let before = used(cluster.redis.port);
-    for _ in 0..1000 {
-        session_cookie_at(&lb, "alice.martin").await;
-    }
-    let after = used(cluster.redis.port);
-    println!(
-        "Redis memory per signed-in session: {} bytes (1 000 sessions)",
-        (after - before) / 1000
-    );
-    drop(cluster);
-
-    // One node, sessions in its memory: resident memory with 10 000 sessions.
-    let (site, _backend) = agora_tests::api::shipped_site("bench-memory").await;
-    site.append_config("[limits]\nsignin_per_minute = 0\n");
-    let portal = site.start().await;
-    let rss = || -> u64 {
-        std::fs::read_to_string("/proc/self/status")
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find_map(|l| l.strip_prefix("VmRSS:"))
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            })
-            .unwrap_or(0)
-    };
-    let cookie = session_cookie(&portal, "alice.martin").await;
-    let _ = reqwest::Client::new()
-        .get(format!("{}/", portal.url))
-        .header(reqwest::header::COOKIE, &cookie)
-        .send()
-        .await;
-    let base = rss();
-    for _ in 0..10_000 {
-        session_cookie(&portal, "alice.martin").await;
-    }
-    let with = rss();
-    println!(
-        "one node in process, {} publications: {} MiB resident after one page, {} MiB with 10 000 more sessions ({} bytes per session)",
-        portal.portal.state.registry.len(),
-        base / 1024,
-        with / 1024,
-        (with.saturating_sub(base)) * 1024 / 10_000
-    );
-    portal.stop().await;
-}
-
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument picks one benchmark.
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
@@ -648,9 +487,6 @@ fn main() {
         }
         if filter.as_deref().is_none_or(|f| "page-vs-nginx".contains(f)) {
             page_vs_nginx().await;
-        }
-        if filter.as_deref().is_none_or(|f| "cluster".contains(f)) {
-            cluster().await;
         }
     });
 }

@@ -182,12 +182,7 @@ impl Cluster {
     pub async fn start(binary: &Path, site: &Site) -> Cluster {
         let redis = Redis::start();
         let postgres = Postgres::start();
-        site.append_config(&format!(
-            "[redis]\nurl = \"{}\"\n\n[storage]\nurl = \"{}\"\n\n[session]\nkey = \"{}\"\n",
-            redis.url,
-            postgres.url,
-            "5a".repeat(64)
-        ));
+        site.share_state(&redis.url, &postgres.url);
         let mut nodes: Vec<Node> = ["A", "B", "C"].iter().map(|n| Node::new(n, binary, site)).collect();
         // The first node compiles the channels; the others reuse its artifacts.
         nodes[0].spawn();

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod backend;
+pub mod bench;
 pub mod cluster;
 pub mod logs;
 pub mod page;
@@ -160,6 +161,29 @@ render_threads = 2
     pub fn config(&self) -> PortalConfig {
         PortalConfig::load_with_env(&self.root.join("config/portal.toml"), figment_no_env())
             .unwrap_or_else(|e| panic!("test config: {e}"))
+    }
+
+    /// Keep the site's shared state on `redis` and `postgres` (URLs) with one cookie key, as
+    /// every node of a cluster is configured.
+    pub fn share_state(&self, redis: &str, postgres: &str) {
+        self.append_config(&format!(
+            "[redis]\nurl = \"{redis}\"\n\n[storage]\nurl = \"{postgres}\"\n\n[session]\nkey = \"{}\"\n",
+            "5a".repeat(64)
+        ));
+    }
+
+    /// Start one more node of this site in this process: the same configuration files, its
+    /// own loopback port and data directory (`data-<name>`), its configuration then changed
+    /// by `edit`.
+    pub async fn start_node(&self, name: &str, edit: impl FnOnce(&mut PortalConfig)) -> RunningPortal {
+        let mut config = self.config();
+        config.server.listen = std::net::SocketAddr::from(([127, 0, 0, 1], peers::free_port()));
+        config.paths.data_dir = self.root.join(format!("data-{name}"));
+        edit(&mut config);
+        let portal = Portal::build(config)
+            .await
+            .unwrap_or_else(|e| panic!("portal start (node {name}): {e}"));
+        RunningPortal::serve(portal)
     }
 
     /// Build and serve the portal; returns the running portal.

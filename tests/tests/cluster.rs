@@ -361,6 +361,11 @@ async fn three_nodes_share_sessions_logouts_and_edits_and_survive_kills_restarts
     assert_eq!(redis.create(&key, b"v", Duration::from_secs(60)).await.ok(), Some(true));
     assert_eq!(redis.take(&key).await.ok(), Some(Some(b"v".to_vec())));
     assert_eq!(redis.take(&key).await.ok(), Some(None));
+    redis.set(&key, b"w", Duration::from_secs(60)).await.expect("set");
+    assert_eq!(
+        redis.get_many(&[key.clone(), redis.key("t", "absent")]).await.ok(),
+        Some(vec![Some(b"w".to_vec()), None])
+    );
 
     // 6. CAS single logout sent to C ends the session on every node.
     let logout = format!(

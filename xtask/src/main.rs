@@ -7,12 +7,16 @@
 //! * `bench` — build the channels, then run the benchmarks (see BENCHMARKS.md).
 //! * `channels` — only build and package the channels into `target/channels/`.
 //! * `package` — the Debian package of the portal (cargo-deb) into `target/debian/`.
+//! * `deny` — every cargo-deny check of `deny.toml`, advisories included (needs GitHub; the
+//!   test command runs the checks that work offline).
 //! * `explain UID` — which populations UID belongs to and why, with the demo configuration
 //!   (any `PORTAL_*` variables apply, e.g. `PORTAL_LDAP__URL` for a real directory).
 
 mod package;
 mod readiness;
 mod static_server;
+mod supply;
+mod tools;
 
 use anyhow::{Context, Result, bail};
 use std::net::{SocketAddr, TcpListener};
@@ -45,9 +49,10 @@ fn main() -> Result<()> {
         Some("bench") => bench(&root, &args[1..]),
         Some("channels") => build_channels(&root),
         Some("package") => package::package(&root, "release").map(|_| ()),
+        Some("deny") => supply::check(&root, &[]),
         Some("explain") => explain(&root, &args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <demo|test|bench|channels|package|explain UID> [args]");
+            eprintln!("usage: cargo xtask <demo|test|bench|channels|package|deny|explain UID> [args]");
             std::process::exit(2)
         }
     }
@@ -415,9 +420,14 @@ const DEBIAN_PEERS: &[(&str, &str)] = &[
     ("python3", "/usr/bin/python3"),
     ("python3-venv", "/usr/share/doc/python3-venv"),
     ("openssl", "/usr/bin/openssl"),
+    // The HTTPS back-end of the TLS trust test, and the peer of the side-by-side benches.
+    ("nginx", "/usr/sbin/nginx"),
 ];
 
 fn test(root: &Path, args: &[String]) -> Result<()> {
+    // The dependency rules first: a banned crate or licence fails in seconds, not after the
+    // build. Advisories need GitHub, which CI cannot reach (`cargo xtask deny` runs them).
+    supply::check(root, &["bans", "licenses", "sources"])?;
     build_channels(root)?;
     // Debian's packages first: a stock Debian's python3 makes no venv without python3-venv.
     ensure_debian_packages(DEBIAN_PEERS)?;
@@ -436,7 +446,7 @@ fn bench(root: &Path, args: &[String]) -> Result<()> {
     ensure_python_peers(root)?;
     ensure_debian_packages(DEBIAN_PEERS)?;
     // The external load tool of the side-by-side page benchmarks.
-    ensure_debian_packages(&[("wrk", "/usr/bin/wrk"), ("nginx", "/usr/sbin/nginx")])?;
+    ensure_debian_packages(&[("wrk", "/usr/bin/wrk")])?;
     let mut cmd = cargo();
     cmd.args([
         "bench",

@@ -8,34 +8,13 @@ use std::process::Command;
 /// The cargo-deb version installed when none is found.
 const CARGO_DEB: &str = "3.8.0";
 
-/// A `cargo-deb` program: on the PATH, else installed into `target/tools`.
-fn cargo_deb(root: &Path) -> Result<PathBuf> {
-    let local = root.join("target/tools/bin/cargo-deb");
-    if local.exists() {
-        return Ok(local);
-    }
-    if Command::new("cargo-deb")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        return Ok(PathBuf::from("cargo-deb"));
-    }
-    super::run(
-        super::cargo()
-            .args(["install", "cargo-deb", "--locked", "--version", CARGO_DEB, "--root"])
-            .arg(root.join("target/tools")),
-    )?;
-    Ok(local)
-}
-
 /// Build the package with `profile` (`release` to ship; the test suite uses `dev`, which the
 /// tests have built already); returns the `.deb`.
 pub fn package(root: &Path, profile: &str) -> Result<PathBuf> {
     super::build_channels(root)?;
     let out = root.join("target/debian");
     let _ = std::fs::remove_dir_all(&out);
-    let mut cmd = Command::new(cargo_deb(root)?);
+    let mut cmd = Command::new(super::tools::cargo_tool(root, "cargo-deb", CARGO_DEB)?);
     for (key, _) in std::env::vars_os() {
         if super::set_by_cargo_run(&key.to_string_lossy()) {
             cmd.env_remove(&key);

@@ -199,6 +199,7 @@ impl Portal {
                 state.config.clone(),
                 Arc::downgrade(&state.registry),
                 Duration::from_secs(state.config.admin.reload_seconds),
+                state.events.clone(),
             );
         }
         Ok(Portal {

@@ -92,6 +92,19 @@ impl Redis {
         c.get(key).await.map_err(|e| self.err(&e))
     }
 
+    /// The values of `keys`, in order, in one round trip (`MGET`).
+    pub async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, SharedError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut c = self.conn.clone();
+        redis::cmd("MGET")
+            .arg(keys)
+            .query_async(&mut c)
+            .await
+            .map_err(|e| self.err(&e))
+    }
+
     /// Set `key` to `value` for `ttl`.
     pub async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), SharedError> {
         let mut c = self.conn.clone();

@@ -29,7 +29,7 @@ impl Nginx {
         let binary = Path::new("/usr/sbin/nginx");
         assert!(
             binary.exists(),
-            "/usr/sbin/nginx is missing: run `cargo xtask bench`, which installs nginx"
+            "/usr/sbin/nginx is missing: run `cargo xtask test`, which installs nginx"
         );
         let dir = crate::temp_dir("nginx");
         for sub in ["www", "tmp"] {

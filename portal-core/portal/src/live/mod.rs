@@ -2,7 +2,10 @@
 //! catalogue. A watcher checks the files every `admin.reload_seconds`; a change that loads and
 //! checks cleanly replaces the live set at once (requests in flight keep the one they
 //! started with); a broken edit is rejected with file, key and reason, and the previous set
-//! stays live.
+//! stays live. With several nodes, a node that accepted a change tells the others
+//! ([`RELOAD_EVENT`]), which check their files at once instead of at their next period: on
+//! a configuration directory shared by the nodes (NFS, a cluster file system), every node
+//! shows the change within moments.
 
 pub mod catalogue;
 pub mod registry;
@@ -172,8 +175,21 @@ impl Live {
     }
 }
 
-/// Check for changes every `period` while the portal lives (the thread ends with it).
-pub fn watch(live: Weak<Live>, config: PortalConfig, registry: Weak<Registry>, period: Duration) {
+/// The event a node sends when it accepted changed files.
+pub const RELOAD_EVENT: &str = "reload";
+
+/// Check for changes every `period` while the portal lives (the thread ends with it), and
+/// whenever another node says it accepted a change (`events`). Must be called within a Tokio
+/// runtime.
+pub fn watch(
+    live: Weak<Live>,
+    config: PortalConfig,
+    registry: Weak<Registry>,
+    period: Duration,
+    events: agora_shared::Events,
+) {
+    let runtime = tokio::runtime::Handle::current();
+    listen(live.clone(), config.clone(), registry.clone(), &events);
     let spawned = std::thread::Builder::new()
         .name("agora-config-watch".into())
         .spawn(move || {
@@ -182,10 +198,42 @@ pub fn watch(live: Weak<Live>, config: PortalConfig, registry: Weak<Registry>, p
                 let (Some(live), Some(registry)) = (live.upgrade(), registry.upgrade()) else {
                     return;
                 };
-                live.check(&config, &registry);
+                if let Reload::Accepted(_) = live.check(&config, &registry) {
+                    let events = events.clone();
+                    // A failure is logged by `publish`; the others see it at their next period.
+                    runtime.spawn(async move { events.publish(RELOAD_EVENT).await });
+                }
             }
         });
     if let Err(e) = spawned {
         tracing::error!("cannot start the configuration watcher, hot reload is off: {e}");
     }
+}
+
+/// Check the files at once when another node accepted a change, or when messages may have
+/// been missed.
+fn listen(live: Weak<Live>, config: PortalConfig, registry: Weak<Registry>, events: &agora_shared::Events) {
+    let mut heard = events.subscribe();
+    tokio::spawn(async move {
+        use agora_shared::Event;
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match heard.recv().await {
+                Ok(Event::Message(m)) if m == RELOAD_EVENT => {}
+                Ok(Event::Resync) | Err(RecvError::Lagged(_)) => {}
+                Ok(Event::Message(_)) => continue,
+                Err(RecvError::Closed) => return,
+            }
+            let (Some(live), Some(registry)) = (live.upgrade(), registry.upgrade()) else {
+                return;
+            };
+            let config = config.clone();
+            // Reading and checking files blocks: off the request threads. This node's own
+            // message finds its files unchanged.
+            let checked = tokio::task::spawn_blocking(move || live.check(&config, &registry)).await;
+            if let Err(e) = checked {
+                tracing::error!("configuration check failed: {e}");
+            }
+        }
+    });
 }

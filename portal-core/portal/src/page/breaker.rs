@@ -13,7 +13,8 @@
 //!   variants, is open as a whole: variants not seen yet are not rendered either (term start,
 //!   a dead back-end, thousands of users) until its own probe succeeds.
 //!
-//! Pure bookkeeping over `now_ms` values given by the caller: no clock, no I/O.
+//! Pure bookkeeping over `now_ms` values given by the caller: no clock, no I/O. With several
+//! nodes, [`super::failures`] shares these states through Redis.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -52,7 +53,9 @@ pub struct Breakers {
     states: Mutex<HashMap<String, State>>,
 }
 
-fn backoff(failures: u32) -> i64 {
+/// The back-off after `failures` consecutive failures: [`FIRST_BACKOFF`] doubling, at most
+/// [`MAX_BACKOFF`].
+pub fn backoff(failures: u32) -> i64 {
     let doublings = failures.saturating_sub(1).min(16);
     (FIRST_BACKOFF << doublings).min(MAX_BACKOFF)
 }
@@ -83,6 +86,22 @@ impl Breakers {
     fn is_open(&self, key: &str, now_ms: i64) -> bool {
         let states = self.states.lock().unwrap_or_else(|p| p.into_inner());
         states.get(key).is_some_and(|s| now_ms < s.open_until || s.probing)
+    }
+
+    /// Failures counted and end of the back-off of `key`, if it has a state.
+    pub fn state(&self, key: &str) -> Option<(u32, i64)> {
+        let states = self.states.lock().unwrap_or_else(|p| p.into_inner());
+        states.get(key).map(|s| (s.failures, s.open_until))
+    }
+
+    /// Take a state learnt elsewhere (another node): `key` is open until `open_until` after
+    /// `failures` failures. A probe this node was making is over.
+    pub fn adopt(&self, key: &str, failures: u32, open_until: i64) {
+        let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
+        let s = states.entry(key.to_string()).or_default();
+        s.failures = s.failures.max(failures);
+        s.open_until = open_until;
+        s.probing = false;
     }
 
     /// A render of `key` succeeded: close it.
@@ -177,5 +196,20 @@ mod tests {
         assert!(b.is_open("p", 11));
         b.succeeded("p");
         assert!(!b.is_open("p", 12));
+    }
+
+    #[test]
+    fn an_adopted_state_opens_and_ends_a_probe() {
+        let b = Breakers::default();
+        b.failed("k", 0, false);
+        assert_eq!(b.decide("k", 1_000), Decision::Probe);
+        b.adopt("k", 3, 5_000);
+        assert_eq!(b.state("k"), Some((3, 5_000)));
+        assert_eq!(b.decide("k", 4_999), Decision::Remembered);
+        assert_eq!(
+            b.decide("k", 5_000),
+            Decision::Probe,
+            "the probe taken before was released"
+        );
     }
 }

@@ -7,11 +7,13 @@
 //! | [`kept`] | rendered shells and slot chunks kept for the next views |
 //! | [`slot`] | one channel's render, with its cache, last good render and fallbacks |
 //! | [`breaker`] | back-off for a publication or back-end that keeps failing |
+//! | [`failures`] | those breakers shared by every node on Redis |
 //!
 //! Nothing here knows HTTP: `web::home` asks [`personal::personal_page`] for the layout, then
 //! [`stream::stream_page`] for the body.
 
 pub mod breaker;
+pub mod failures;
 pub mod kept;
 pub mod personal;
 pub mod slot;

@@ -5,7 +5,8 @@
 //! Cache keys follow the manifest's `[cache] vary_by`: publication + language + the user
 //! and/or the listed attribute values, hashed.
 
-use super::breaker::{Breakers, Decision};
+use super::breaker::Decision;
+use super::failures::{Check, FailureMemory, Reason};
 use crate::clock::now_ms;
 use crate::live::registry::Entry;
 use crate::people::Person;
@@ -59,7 +60,7 @@ pub struct SlotRenderer {
     storage: Storage,
     cache: moka::future::Cache<String, Arc<CachedRender>>,
     remembered: moka::future::Cache<String, Arc<Remembered>>,
-    breakers: Arc<Breakers>,
+    failures: Arc<FailureMemory>,
     warnings: Arc<HostLines>,
     portal_url: String,
     /// With several nodes, renders are shared on Redis behind the in-memory layer: a
@@ -79,6 +80,33 @@ pub struct SlotInputs {
     pub params: std::collections::BTreeMap<String, String>,
     /// What the channel may use: proxy tickets, directory, mail.
     pub services: Services,
+}
+
+/// Every i18n key [`failure_key`] gives.
+const REASONS: &[&str] = &[
+    "slot.error.crashed",
+    "slot.error.cpu",
+    "slot.error.timeout",
+    "slot.error.memory",
+    "slot.error.output",
+    "slot.error.requests",
+    "slot.error.forbidden",
+    "slot.error.busy",
+    "slot.error.refused",
+    "slot.error.backend",
+    "slot.error.garbage",
+    "slot.error.config",
+    "slot.error.not_applicable",
+];
+
+/// The i18n key `name` (as another node wrote it), if it is one of [`failure_key`]'s; else
+/// the back-end one.
+pub fn reason_named(name: &str) -> &'static str {
+    REASONS
+        .iter()
+        .find(|k| **k == name)
+        .copied()
+        .unwrap_or("slot.error.backend")
 }
 
 /// The i18n key explaining a failure.
@@ -166,15 +194,16 @@ impl SlotRenderer {
                 .max_capacity(entries)
                 .time_to_idle(std::time::Duration::from_secs(600))
                 .build(),
-            breakers: Arc::new(Breakers::default()),
+            failures: Arc::new(FailureMemory::default()),
             warnings: Arc::new(HostLines::default()),
             portal_url,
             shared: None,
         }
     }
 
-    /// Share renders between nodes on `redis`.
+    /// Share renders and the failure memory between nodes on `redis`.
     pub fn with_shared(mut self, redis: Option<agora_shared::Redis>) -> Self {
+        self.failures = Arc::new(FailureMemory::new(redis.clone()));
         self.shared = redis;
         self
     }
@@ -296,14 +325,12 @@ impl SlotRenderer {
             };
         }
         let publication_key = format!("publication\u{1f}{}", entry.publication.id);
-        let decision = match self.breakers.decide(&publication_key, now) {
-            Decision::Probe => Decision::Probe,
-            Decision::Remembered => Decision::Remembered,
-            Decision::Render => self.breakers.decide(&key, now),
-        };
-        if decision == Decision::Remembered {
+        let check = self.failures.decide(&publication_key, &key, now).await;
+        if check.decision == Decision::Remembered {
             metrics::counter!("agora_slot_renders_total", "publication" => entry.publication.id.clone(), "outcome" => "remembered").increment(1);
-            return self.remembered_view(&key, &publication_key, cached, now).await;
+            return self
+                .remembered_view(&key, &publication_key, cached, check.reason, now)
+                .await;
         }
         let request = RenderRequest {
             locale: locale.to_string(),
@@ -322,8 +349,7 @@ impl SlotRenderer {
         match self.engine.render(&entry.channel, &publication, request).await {
             Ok(rendered) => {
                 metrics::counter!("agora_slot_renders_total", "publication" => entry.publication.id.clone(), "outcome" => "ok").increment(1);
-                self.breakers.succeeded(&key);
-                self.breakers.succeeded(&publication_key);
+                self.failures.succeeded(&publication_key, &key, &check).await;
                 self.remembered.invalidate(&key).await;
                 let html: Arc<str> = rendered.html.as_str().into();
                 let c = Arc::new(CachedRender {
@@ -355,7 +381,10 @@ impl SlotRenderer {
                     title: rendered.title,
                 }
             }
-            Err(failure) => self.failed(entry, &key, &publication_key, cached, failure, now).await,
+            Err(failure) => {
+                self.failed(entry, (&key, &publication_key), cached, failure, &check, now)
+                    .await
+            }
         }
     }
 
@@ -363,10 +392,10 @@ impl SlotRenderer {
     async fn failed(
         &self,
         entry: &Entry,
-        key: &str,
-        publication_key: &str,
+        (key, publication_key): (&str, &str),
         cached: Option<Arc<CachedRender>>,
         failure: RenderFailure,
+        check: &Check,
         now: i64,
     ) -> SlotView {
         let answer = matches!(
@@ -377,8 +406,12 @@ impl SlotRenderer {
             }
         );
         metrics::counter!("agora_slot_renders_total", "publication" => entry.publication.id.clone(), "outcome" => failure.label()).increment(1);
-        let opened = self.breakers.failed(key, now, answer);
-        let publication_open = !answer && self.breakers.publication_failed(publication_key, now);
+        let reason = (failure_key(&failure), failure_detail(&failure));
+        let outcome = self
+            .failures
+            .failed(publication_key, key, now, answer, reason, check)
+            .await;
+        let (opened, publication_open) = (outcome.opened, outcome.publication_open);
         let publication: Arc<str> = entry.publication.id.as_str().into();
         if opened && !answer && self.warnings.admit(&publication).is_some() {
             tracing::warn!(publication = %entry.publication.id, channel = %entry.channel.manifest.channel.id, outcome = failure.label(), "render failed: {failure}");
@@ -405,20 +438,22 @@ impl SlotRenderer {
     }
 
     /// The view of an open slot variant: remembered, else built once from the last good
-    /// render and the publication's failure.
+    /// render and the failure another node `shared`, else the publication's failure.
     async fn remembered_view(
         &self,
         key: &str,
         publication_key: &str,
         cached: Option<Arc<CachedRender>>,
+        shared: Option<Reason>,
         now: i64,
     ) -> SlotView {
         if let Some(r) = self.remembered.get(key).await {
             return r.view(now);
         }
-        let (reason_key, detail) = match self.remembered.get(publication_key).await {
-            Some(p) => (p.reason_key, p.detail.clone()),
-            None => ("slot.error.backend", String::new()),
+        let (reason_key, detail) = match (shared, self.remembered.get(publication_key).await) {
+            (Some(reason), _) => reason,
+            (None, Some(p)) => (p.reason_key, p.detail.clone()),
+            (None, None) => ("slot.error.backend", String::new()),
         };
         let remembered = Remembered {
             reason_key,
