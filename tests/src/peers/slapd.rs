@@ -10,6 +10,8 @@ use std::process::Command;
 pub struct Slapd {
     /// `ldap://127.0.0.1:<port>`.
     pub url: String,
+    /// `ldaps://127.0.0.1:<port>`, when started with a certificate ([`Slapd::start_tls`]).
+    pub ldaps_url: Option<String>,
     /// Base of people entries.
     pub people_base: String,
     dir: PathBuf,
@@ -18,6 +20,16 @@ pub struct Slapd {
 impl Slapd {
     /// Start slapd and load the test people.
     pub fn start() -> Self {
+        Self::launch(None)
+    }
+
+    /// Start slapd also listening for LDAPS with this certificate and key (PEM), and load
+    /// the test people.
+    pub fn start_tls(cert: &Path, key: &Path) -> Self {
+        Self::launch(Some((cert, key)))
+    }
+
+    fn launch(tls: Option<(&Path, &Path)>) -> Self {
         for tool in ["/usr/sbin/slapd", "/usr/bin/ldapadd"] {
             assert!(
                 Path::new(tool).exists(),
@@ -38,15 +50,30 @@ impl Slapd {
             p = peers.display(),
             d = dir.display()
         );
+        let conf = match tls {
+            // Global directives: before `database`.
+            Some((cert, key)) => format!(
+                "TLSCertificateFile {}\nTLSCertificateKeyFile {}\n{conf}",
+                cert.display(),
+                key.display()
+            ),
+            None => conf,
+        };
         std::fs::write(dir.join("slapd.conf"), conf).expect("slapd.conf");
         let port = free_port();
         let url = format!("ldap://127.0.0.1:{port}");
+        let ldaps_port = tls.map(|_| free_port());
+        let ldaps_url = ldaps_port.map(|p| format!("ldaps://127.0.0.1:{p}"));
+        let listen = match &ldaps_url {
+            Some(l) => format!("{url}/ {l}/"),
+            None => format!("{url}/"),
+        };
         let out = Command::new("/usr/sbin/slapd")
             .args([
                 "-f",
                 &dir.join("slapd.conf").display().to_string(),
                 "-h",
-                &format!("{url}/"),
+                &listen,
                 "-s",
                 "0",
             ])
@@ -59,10 +86,14 @@ impl Slapd {
         );
         let server = Slapd {
             url: url.clone(),
+            ldaps_url,
             people_base: "ou=people,dc=univ-agora,dc=fr".into(),
             dir,
         };
         wait_for_port(port, "slapd", &server.dir.join("slapd.log"));
+        if let Some(p) = ldaps_port {
+            wait_for_port(p, "slapd (LDAPS)", &server.dir.join("slapd.log"));
+        }
         let out = Command::new("/usr/bin/ldapadd")
             .args([
                 "-x",
