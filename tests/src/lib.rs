@@ -49,12 +49,17 @@ pub fn temp_dir(name: &str) -> PathBuf {
     d
 }
 
-fn rand_suffix() -> u64 {
+/// Unique within this process (a counter) and across runs (the clock): two tests starting at
+/// the same instant never share a directory.
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
     use std::time::{SystemTime, UNIX_EPOCH};
-    SystemTime::now()
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() as u64)
-        .unwrap_or(0)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{nanos}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 /// A portal configuration directory under `root`: `config/portal.toml`, `channels.toml`,
