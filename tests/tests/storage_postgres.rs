@@ -1,7 +1,7 @@
 //! The same store on a real PostgreSQL, selected by configuration: what the portal keeps
 //! survives a restart exactly as with the embedded SQLite.
 
-use agora_portal::storage::{Storage, StoredRender};
+use agora_portal::storage::{Database, Storage, StoredRender};
 use agora_tests::backend::{Answer, TestBackend};
 use agora_tests::page::publication_chunk;
 use agora_tests::peers::Postgres;
@@ -13,7 +13,7 @@ async fn storage_round_trip_on_postgres() {
     let storage = Storage::open(&pg.url, std::path::Path::new("/nonexistent"))
         .await
         .expect("opens and migrates");
-    assert!(matches!(storage, Storage::Postgres(_)));
+    assert!(matches!(storage.database(), Database::Postgres(_)));
     let r = StoredRender {
         publication: "news".into(),
         html: "<p>é</p>".into(),
@@ -41,6 +41,27 @@ async fn storage_round_trip_on_postgres() {
     );
     assert!(storage.load_render("q19").await.expect("loads").is_some());
     storage.ping().await.expect("pings");
+    // Tenants: the same key and the same login in two establishments are two rows, and a
+    // row id from one matches nothing in the other (the same SQL as on SQLite).
+    let (a, b) = (storage.for_tenant("univ-a"), storage.for_tenant("univ-b"));
+    a.save_render("k", "", &r, 8).await.expect("saves");
+    assert!(b.load_render("k").await.expect("loads").is_none());
+    let edit = agora_layout::Edit::RemoveChannel {
+        publication: "news".into(),
+    };
+    let id = a.add_edit("jdupont", &edit).await.expect("adds");
+    assert!(b.edits("jdupont").await.expect("loads").is_empty());
+    let refusal = agora_layout::Refusal::NotOnPage {
+        publication: "news".into(),
+    };
+    b.set_aside(id, &refusal).await.expect("runs");
+    assert_eq!(a.edits("jdupont").await.expect("loads")[0].set_aside, None);
+    assert_eq!(b.reset_edits("jdupont").await.expect("resets"), 0);
+    assert_eq!(
+        storage.count_renders().await.expect("counts"),
+        8,
+        "the default tenant's own"
+    );
     // Migrations are idempotent: opening again works.
     Storage::open(&pg.url, std::path::Path::new("/nonexistent"))
         .await

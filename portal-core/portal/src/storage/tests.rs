@@ -1,0 +1,187 @@
+//! The store on SQLite: renders, edits, and the wall between tenants.
+
+use super::*;
+
+#[tokio::test]
+async fn renders_survive_reopening() {
+    let file = std::env::temp_dir().join(format!("agora-storage-{}/portal.db", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let s = Storage::open_sqlite(&file).await.expect("opens");
+    let r = StoredRender {
+        publication: "news".into(),
+        html: "<p>x</p>".into(),
+        title: None,
+        rendered_at_ms: 42,
+    };
+    s.save_render("k", "alice", &r, 8).await.expect("saves");
+    drop(s);
+    let s = Storage::open_sqlite(&file).await.expect("reopens");
+    assert_eq!(s.load_render("k").await.expect("loads"), Some(r));
+    assert_eq!(s.load_render("other").await.expect("loads"), None);
+    s.ping().await.expect("pings");
+}
+
+#[tokio::test]
+async fn last_good_renders_are_bounded_per_publication_and_owner() {
+    let file = std::env::temp_dir().join(format!("agora-storage-bound-{}/portal.db", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let s = Storage::open_sqlite(&file).await.expect("opens");
+    let render = |publication: &str, at: i64| StoredRender {
+        publication: publication.into(),
+        html: format!("<p>{at}</p>"),
+        title: None,
+        rendered_at_ms: at,
+    };
+    // 300 distinct `?directory.q=` values for one user: only the newest 8 stay.
+    for i in 0..300 {
+        s.save_render(&format!("alice-q{i}"), "alice", &render("directory", i), 8)
+            .await
+            .expect("saves");
+    }
+    s.save_render("bob-q", "bob", &render("directory", 1), 8)
+        .await
+        .expect("saves");
+    s.save_render("shared", "", &render("news", 1), 256)
+        .await
+        .expect("saves");
+    assert_eq!(s.count_renders().await.expect("counts"), 8 + 1 + 1);
+    assert!(
+        s.load_render("alice-q299").await.expect("loads").is_some(),
+        "newest kept"
+    );
+    assert!(
+        s.load_render("alice-q0").await.expect("loads").is_none(),
+        "oldest evicted"
+    );
+    assert!(
+        s.load_render("bob-q").await.expect("loads").is_some(),
+        "other users untouched"
+    );
+}
+
+#[tokio::test]
+async fn edits_keep_their_order_and_can_be_set_aside_reset_or_replaced() {
+    use agora_layout::{Edit, Refusal};
+    let file = std::env::temp_dir().join(format!("agora-storage-edits-{}/portal.db", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let s = Storage::open_sqlite(&file).await.expect("opens");
+    let a = Edit::RemoveChannel {
+        publication: "a".into(),
+    };
+    let b = Edit::SetFavourite {
+        publication: "b".into(),
+        favourite: true,
+    };
+    let id = s.add_edit("u", &a).await.expect("adds");
+    s.add_edit("u", &b).await.expect("adds");
+    s.add_edit("other", &a).await.expect("adds");
+    let refusal = Refusal::NotOnPage {
+        publication: "a".into(),
+    };
+    s.set_aside(id, &refusal).await.expect("sets aside");
+    let edits = s.edits("u").await.expect("loads");
+    assert_eq!(edits.len(), 2);
+    assert_eq!(
+        (edits[0].edit.clone(), edits[0].set_aside.clone(), edits[0].noticed),
+        (a.clone(), Some(refusal), false)
+    );
+    assert_eq!((edits[1].edit.clone(), edits[1].set_aside.clone()), (b.clone(), None));
+    s.mark_noticed("u").await.expect("notices");
+    assert!(s.edits("u").await.expect("loads")[0].noticed);
+    s.replace_edits("u", std::slice::from_ref(&b)).await.expect("replaces");
+    assert_eq!(s.edits("u").await.expect("loads").len(), 1);
+    assert_eq!(s.reset_edits("u").await.expect("resets"), 1);
+    assert!(s.edits("u").await.expect("loads").is_empty());
+    assert_eq!(
+        s.edits("other").await.expect("loads").len(),
+        1,
+        "other users keep theirs"
+    );
+}
+
+#[tokio::test]
+async fn a_tenant_never_reads_or_changes_another_tenants_rows() {
+    use agora_layout::{Edit, Refusal};
+    let file = std::env::temp_dir().join(format!("agora-storage-tenants-{}/portal.db", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let a = Storage::open_sqlite(&file).await.expect("opens").for_tenant("univ-a");
+    let b = a.for_tenant("univ-b");
+    // The same login names two people, one per establishment.
+    let edit = Edit::RemoveChannel {
+        publication: "news".into(),
+    };
+    let id = a.add_edit("jdupont", &edit).await.expect("adds");
+    assert_eq!(a.edits("jdupont").await.expect("loads").len(), 1);
+    assert!(
+        b.edits("jdupont").await.expect("loads").is_empty(),
+        "B sees none of A's edits"
+    );
+    // An edit id from A, used by B, matches nothing.
+    let refusal = Refusal::NotOnPage {
+        publication: "news".into(),
+    };
+    b.set_aside(id, &refusal).await.expect("runs");
+    assert_eq!(a.edits("jdupont").await.expect("loads")[0].set_aside, None);
+    assert_eq!(b.reset_edits("jdupont").await.expect("resets"), 0);
+    b.replace_edits("jdupont", &[]).await.expect("replaces");
+    assert_eq!(a.edits("jdupont").await.expect("loads").len(), 1, "A's edits untouched");
+
+    // One cache key in both: two rows, each tenant reads its own; bounds count per tenant.
+    let render = |html: &str| StoredRender {
+        publication: "news".into(),
+        html: html.into(),
+        title: None,
+        rendered_at_ms: 1,
+    };
+    a.save_render("k", "", &render("<p>A</p>"), 1).await.expect("saves");
+    b.save_render("k", "", &render("<p>B</p>"), 1).await.expect("saves");
+    assert_eq!(
+        a.load_render("k").await.expect("loads").map(|r| r.html),
+        Some("<p>A</p>".into())
+    );
+    assert_eq!(
+        b.load_render("k").await.expect("loads").map(|r| r.html),
+        Some("<p>B</p>".into())
+    );
+    assert_eq!(
+        (a.count_renders().await.ok(), b.count_renders().await.ok()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(a.tenant(), "univ-a");
+}
+
+#[tokio::test]
+async fn rows_stored_before_tenants_belong_to_the_default_tenant() {
+    let file = std::env::temp_dir().join(format!("agora-storage-upgrade-{}/portal.db", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    std::fs::create_dir_all(file.parent().expect("dir")).expect("mkdir");
+    // The database as the release before tenants left it: migrations 1 to 3, rows in them.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=rwc", file.display()))
+        .await
+        .expect("opens");
+    let mut before = sqlx::migrate!("migrations/sqlite");
+    before.migrations = before.migrations.iter().filter(|m| m.version < 4).cloned().collect();
+    before.run(&pool).await.expect("old migrations");
+    sqlx::query("INSERT INTO layout_edit (uid, edit, created_at) VALUES ('jdupont', '{\"op\":\"remove-channel\",\"publication\":\"news\"}', 1)")
+        .execute(&pool)
+        .await
+        .expect("old edit");
+    sqlx::query("INSERT INTO last_good_render (cache_key, publication, html, rendered_at, owner) VALUES ('k', 'news', '<p>old</p>', 1, '')")
+        .execute(&pool)
+        .await
+        .expect("old render");
+    pool.close().await;
+
+    let s = Storage::open_sqlite(&file).await.expect("upgrades");
+    assert_eq!(s.tenant(), DEFAULT_TENANT);
+    assert_eq!(
+        s.edits("jdupont").await.expect("loads").len(),
+        1,
+        "the old edit is kept"
+    );
+    assert!(
+        s.load_render("k").await.expect("loads").is_some(),
+        "the old render is kept"
+    );
+    assert!(s.for_tenant("univ-b").edits("jdupont").await.expect("loads").is_empty());
+}
