@@ -22,6 +22,7 @@ pub mod session;
 pub mod signon;
 pub mod storage;
 pub mod telemetry;
+pub mod tenant;
 pub mod text;
 pub mod theme;
 pub mod tls;

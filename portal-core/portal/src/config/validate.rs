@@ -9,7 +9,7 @@ impl PortalConfig {
         ConfigError::new(self.source.clone(), key, reason)
     }
 
-    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         if !self.server.public_url.is_empty() {
             let url = url::Url::parse(&self.server.public_url)
                 .map_err(|e| self.err("server.public_url", format!("not a URL: {e}")))?;
