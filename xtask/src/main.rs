@@ -372,6 +372,22 @@ fn ensure_python_peers(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// `program` run as root: itself when this is root, else through `sudo`.
+fn privileged(program: &str) -> Command {
+    let root_user = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0"))
+        .unwrap_or(false);
+    if root_user {
+        Command::new(program)
+    } else {
+        let mut c = Command::new("sudo");
+        c.arg(program);
+        c
+    }
+}
+
 /// Install Debian packages whose `probe` file is missing (apt-get; sudo when not root).
 fn ensure_debian_packages(packages: &[(&str, &str)]) -> Result<()> {
     let missing: Vec<&str> = packages
@@ -382,19 +398,8 @@ fn ensure_debian_packages(packages: &[(&str, &str)]) -> Result<()> {
     if missing.is_empty() {
         return Ok(());
     }
-    let root_user = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout.starts_with(b"0"))
-        .unwrap_or(false);
     let apt = |args: &[&str]| -> Result<()> {
-        let mut cmd = if root_user {
-            Command::new("apt-get")
-        } else {
-            let mut c = Command::new("sudo");
-            c.arg("apt-get");
-            c
-        };
+        let mut cmd = privileged("apt-get");
         cmd.env("DEBIAN_FRONTEND", "noninteractive").args(args);
         run(&mut cmd)
     };
@@ -434,10 +439,13 @@ fn test(root: &Path, args: &[String]) -> Result<()> {
     ensure_python_peers(root)?;
     // The package's test installs what the dev build holds (no release build in the suite).
     let deb = package::package(root, "dev")?;
+    // Where that test installs it for real (dpkg -i in a minimal Debian, chroot).
+    let debroot = package::debroot(root)?;
     let mut cmd = cargo();
     cmd.args(["test", "--workspace"]).args(args);
     cmd.env("AGORA_CHANNEL_PACKAGES", root.join("target/channels"));
     cmd.env("AGORA_DEB", &deb);
+    cmd.env("AGORA_DEBROOT", &debroot);
     run(&mut cmd)
 }
 

@@ -37,3 +37,32 @@ pub fn package(root: &Path, profile: &str) -> Result<PathBuf> {
         None => bail!("cargo-deb wrote no .deb into {}", out.display()),
     }
 }
+
+/// A minimal Debian of this machine's release (debootstrap's `minbase`, with `adduser`, the
+/// package's one dependency), in `target/debroot/<codename>`, for the test that installs the
+/// package with `dpkg -i` and runs it there (`chroot`). Made once; a run that was cut short
+/// is made again.
+pub fn debroot(root: &Path) -> Result<PathBuf> {
+    let release = std::fs::read_to_string("/etc/os-release").unwrap_or_default();
+    let codename = release
+        .lines()
+        .find_map(|l| l.strip_prefix("VERSION_CODENAME="))
+        .map(|c| c.trim_matches('"').to_string())
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "bookworm".to_string());
+    let dir = root.join("target/debroot").join(&codename);
+    if dir.join(".complete").exists() {
+        return Ok(dir);
+    }
+    super::ensure_debian_packages(&[("debootstrap", "/usr/sbin/debootstrap")])?;
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+    super::run(
+        super::privileged("debootstrap")
+            .args(["--variant=minbase", "--include=adduser", &codename])
+            .arg(&dir)
+            .arg("http://deb.debian.org/debian"),
+    )?;
+    std::fs::write(dir.join(".complete"), "").with_context(|| format!("mark {}", dir.display()))?;
+    Ok(dir)
+}

@@ -1,13 +1,83 @@
 //! The Debian package (issue 12). `cargo xtask test` builds it (cargo-deb, from the dev build)
-//! and names it in `AGORA_DEB`. The test unpacks it as dpkg installs it, checks what dpkg and
-//! systemd will read, then starts the installed binary with the installed configuration
-//! (its absolute paths moved under the unpacked tree) and loads the home page.
+//! and names it in `AGORA_DEB`, and makes a minimal Debian of this machine's release
+//! (debootstrap) named in `AGORA_DEBROOT`. The test checks what dpkg and systemd will read,
+//! installs the package in a copy of that Debian with `dpkg -i` (its maintainer scripts
+//! included), starts the portal there as systemd would (the unit's user and command line, in
+//! a `chroot`), loads the home page, and purges the package. Needs root, or `sudo`, as the
+//! test command's installs do.
 
 use agora_tests::peers::free_port;
 use agora_tests::temp_dir;
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+/// `program` as root: itself when the tests run as root (CI), else through `sudo -n`.
+fn privileged(program: &str) -> Command {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0"))
+        .unwrap_or(false);
+    if root {
+        Command::new(program)
+    } else {
+        let mut c = Command::new("sudo");
+        c.args(["-n", program]);
+        c
+    }
+}
+
+/// A copy of the minimal Debian, removed when dropped.
+struct Debian {
+    root: PathBuf,
+}
+
+impl Debian {
+    fn copy_of(base: &Path) -> Self {
+        let root = temp_dir("deb-install").join("debian");
+        let out = privileged("cp").arg("-a").arg(base).arg(&root).output().expect("cp");
+        assert!(
+            out.status.success(),
+            "cannot copy the minimal Debian (root or sudo needed): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Debian { root }
+    }
+
+    /// Run `args` inside, as root.
+    fn run(&self, args: &[&str]) -> Output {
+        privileged("chroot")
+            .arg(&self.root)
+            .args(args)
+            .output()
+            .expect("chroot")
+    }
+
+    /// Run `args` inside and insist that it succeeds; its standard output.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?} in the installed system: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn path(&self, inside: &str) -> PathBuf {
+        self.root.join(inside.trim_start_matches('/'))
+    }
+}
+
+impl Drop for Debian {
+    fn drop(&mut self) {
+        if let Some(parent) = self.root.parent() {
+            let _ = privileged("rm").arg("-rf").arg(parent).status();
+        }
+    }
+}
 
 fn dpkg_deb(args: &[&str], deb: &Path) -> String {
     let out = Command::new("dpkg-deb").args(args).arg(deb).output().expect("dpkg-deb");
@@ -51,45 +121,57 @@ async fn the_package_installs_a_portal_that_serves_the_home_page() {
         "{postinst}"
     );
 
-    // The files, where the operator looks for them.
-    let root = temp_dir("deb-root");
-    let out = Command::new("dpkg-deb")
-        .arg("-x")
-        .arg(deb)
-        .arg(&root)
-        .status()
-        .expect("dpkg-deb -x");
-    assert!(out.success());
+    // A real install, in a copy of a minimal Debian: dpkg runs the maintainer scripts.
+    let base = std::env::var_os("AGORA_DEBROOT")
+        .expect("AGORA_DEBROOT is unset: run `cargo xtask test`, which makes a minimal Debian for this test");
+    let debian = Debian::copy_of(Path::new(&base));
+    std::fs::copy(deb, debian.path("/tmp/agora-portal.deb")).expect("copy the package in");
+    debian.ok(&["dpkg", "-i", "/tmp/agora-portal.deb"]);
+
+    // The files, where the operator looks for them, owned as the scripts left them.
     for file in [
-        "usr/bin/agora-portal",
-        "etc/agora/portal.toml",
-        "etc/agora/channels.toml",
-        "etc/agora/fragments/everyone.toml",
-        "usr/share/agora/channels/welcome/channel.wasm",
-        "usr/share/agora/channels/mail/channel.toml",
-        "usr/share/agora/themes/default/templates/page_open.html",
-        "usr/lib/systemd/system/agora-portal.service",
-        "usr/share/doc/agora-portal/operations.md",
+        "/usr/bin/agora-portal",
+        "/etc/agora/portal.toml",
+        "/etc/agora/channels.toml",
+        "/etc/agora/fragments/everyone.toml",
+        "/usr/share/agora/channels/welcome/channel.wasm",
+        "/usr/share/agora/channels/mail/channel.toml",
+        "/usr/share/agora/themes/default/templates/page_open.html",
+        "/usr/lib/systemd/system/agora-portal.service",
+        "/usr/share/doc/agora-portal/operations.md",
     ] {
-        assert!(root.join(file).exists(), "{file} is in the package");
+        assert!(debian.path(file).exists(), "{file} is installed");
     }
     assert!(
-        !root.join("usr/share/agora/channels/misbehaving").exists(),
+        !debian.path("/usr/share/agora/channels/misbehaving").exists(),
         "the test channel is not shipped"
     );
-    let unit = std::fs::read_to_string(root.join("usr/lib/systemd/system/agora-portal.service")).expect("unit");
-    for line in [
-        "User=agora",
-        "NoNewPrivileges=yes",
-        "ProtectSystem=strict",
-        "ExecStart=/usr/bin/agora-portal --config /etc/agora/portal.toml serve",
-    ] {
+    assert!(
+        debian.ok(&["getent", "passwd", "agora"]).contains("/var/lib/agora"),
+        "a system user"
+    );
+    let owned = debian.ok(&["stat", "-c", "%n %U:%G %a", "/var/lib/agora", "/etc/agora/portal.toml"]);
+    assert!(owned.contains("/var/lib/agora agora:agora 750"), "{owned}");
+    assert!(
+        owned.contains("/etc/agora/portal.toml root:agora 640"),
+        "the configuration (secrets) readable by the portal only: {owned}"
+    );
+    let unit = std::fs::read_to_string(debian.path("/usr/lib/systemd/system/agora-portal.service")).expect("unit");
+    for line in ["User=agora", "NoNewPrivileges=yes", "ProtectSystem=strict"] {
         assert!(unit.contains(line), "{line} in the unit");
     }
+    let exec_start: Vec<String> = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart="))
+        .expect("ExecStart in the unit")
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(exec_start[0], "/usr/bin/agora-portal");
 
     // The operator points the example back-ends at their own (here: a closed loopback port,
     // so the test reaches nothing off this machine).
-    let channels_toml = root.join("etc/agora/channels.toml");
+    let channels_toml = debian.path("/etc/agora/channels.toml");
     let shipped = std::fs::read_to_string(&channels_toml).expect("channels.toml");
     assert!(shipped.contains("univ-exemple.fr"), "example back-ends to replace");
     assert!(!shipped.contains("AGORA_DEMO"), "no demo variable left in the package");
@@ -101,51 +183,29 @@ async fn the_package_installs_a_portal_that_serves_the_home_page() {
     )
     .expect("configure the back-ends");
 
-    // The installed portal, from the installed files.
-    let port = free_port();
-    let under = |p: &str| root.join(p.trim_start_matches('/'));
-    let config = root.join("etc/agora/portal.toml");
-    // The installed configuration's own paths, moved under the unpacked tree: a wrong path
-    // in packaging/portal.toml points nowhere there too.
-    let installed = std::fs::read_to_string(&config).expect("portal.toml");
-    for path in [
-        "/var/lib/agora",
-        "/usr/share/agora/themes/default",
-        "/usr/share/agora/channels",
-    ] {
-        assert!(
-            installed.contains(&format!("\"{path}\"")),
-            "{path} in the installed portal.toml"
-        );
-    }
-    let moved = installed
-        .replace(
-            "\"/var/lib/agora\"",
-            &format!("\"{}\"", under("/var/lib/agora").display()),
-        )
-        .replace(
-            "\"/usr/share/agora/",
-            &format!("\"{}/", under("/usr/share/agora").display()),
-        );
-    std::fs::write(&config, moved).expect("move the paths");
-    std::fs::create_dir_all(under("/var/lib/agora")).expect("data dir");
-    let binary = root.join("usr/bin/agora-portal");
-    let check = Command::new(&binary)
-        .arg("--config")
-        .arg(&config)
-        .arg("check")
-        .output()
-        .expect("agora-portal check");
+    // `check`, then the portal as systemd starts it: the unit's user and command line.
+    let as_portal = |args: &[String]| {
+        let mut cmd = privileged("chroot");
+        cmd.arg("--userspec=agora:agora").arg(&debian.root).args(args);
+        cmd
+    };
+    let check = as_portal(&[
+        "/usr/bin/agora-portal".into(),
+        "--config".into(),
+        "/etc/agora/portal.toml".into(),
+        "check".into(),
+    ])
+    .output()
+    .expect("agora-portal check");
     assert!(
         check.status.success(),
         "the installed configuration checks: {}{}",
         String::from_utf8_lossy(&check.stdout),
         String::from_utf8_lossy(&check.stderr)
     );
-    let log = root.join("portal.log");
-    let mut child = Command::new(&binary)
-        .arg("--config")
-        .arg(&config)
+    let port = free_port();
+    let log = debian.root.parent().expect("parent").join("portal.log");
+    let mut child = as_portal(&exec_start)
         .env("PORTAL_SERVER__LISTEN", format!("127.0.0.1:{port}"))
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).expect("log"))
@@ -178,4 +238,14 @@ async fn the_package_installs_a_portal_that_serves_the_home_page() {
         logged.lines().any(|l| l.trim_start().starts_with('{')),
         "the installed configuration logs JSON for the journal: {logged}"
     );
+    assert!(
+        debian.path("/var/lib/agora/compiled").exists() || debian.path("/var/lib/agora/portal.db").exists(),
+        "the portal wrote its data where the package said"
+    );
+
+    // Purge: the package's files, its configuration and its data are gone.
+    debian.ok(&["dpkg", "--purge", "agora-portal"]);
+    for gone in ["/usr/bin/agora-portal", "/etc/agora/portal.toml", "/var/lib/agora"] {
+        assert!(!debian.path(gone).exists(), "{gone} is removed by a purge");
+    }
 }
