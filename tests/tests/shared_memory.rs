@@ -1,6 +1,7 @@
 //! What several nodes remember together (issue 12): a back-end one node found down is not
 //! asked by the others during its back-off, a publication opened on one node is open on all,
-//! and a configuration change one node accepted is checked by the others at once. Two nodes
+//! a configuration change one node accepted is checked by the others at once, and what a
+//! channel keeps in its cache on one node serves the others. Two nodes
 //! in this process on a real Redis and a real PostgreSQL.
 
 use agora_tests::backend::{Answer, TestBackend};
@@ -121,6 +122,45 @@ async fn a_change_one_node_accepted_is_checked_by_the_other_at_once() {
     assert!(
         page.contains("After the change"),
         "B never checked its files after A accepted the change"
+    );
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_one_node_fetched_is_not_fetched_again_by_the_other() {
+    let redis = Redis::start();
+    let postgres = Postgres::start();
+    let backend = TestBackend::start().await;
+    let feed = std::fs::read(agora_tests::repo_root().join("examples/demo/backends/feeds/campus.xml")).expect("feed");
+    backend.route("/campus.xml", Answer::ok("application/rss+xml", feed));
+    let site = Site::new(
+        "shared-channel-cache",
+        &format!(
+            "[channels.news]\npackage = \"news\"\nconfig = {{ path = \"/campus.xml\" }}\nbackends.feed = {{ url = \"{}\" }}\n",
+            backend.url
+        ),
+        &one_column_layout(&["news"]),
+    );
+    site.share_state(&redis.url, &postgres.url);
+    let a = site.start_node("a", |_| {}).await;
+    let b = site.start_node("b", |_| {}).await;
+    let page = a.get_page(&a.client(), "/?lang=fr").await;
+    assert!(
+        publication_chunk(&page, "news").contains("Inscriptions"),
+        "A shows the feed"
+    );
+    assert_eq!(backend.hits("/campus.xml"), 1);
+    // Another language is another render, made by B: from the feed A fetched.
+    let page = b.get_page(&b.client(), "/?lang=en").await;
+    assert!(
+        publication_chunk(&page, "news").contains("Inscriptions"),
+        "B shows the feed"
+    );
+    assert_eq!(
+        backend.hits("/campus.xml"),
+        1,
+        "B fetched again the feed A had just fetched"
     );
     a.stop().await;
     b.stop().await;

@@ -46,6 +46,8 @@ pub struct EngineOptions {
     /// CA certificates (DER) back-ends may be signed by, beyond the web PKI roots (the
     /// system's store, an institution's own CA).
     pub extra_roots: Vec<Vec<u8>>,
+    /// Where the channels' cache is shared between nodes, behind each node's memory.
+    pub shared_cache: Option<crate::capability::cache::SharedCache>,
 }
 
 impl Default for EngineOptions {
@@ -57,6 +59,7 @@ impl Default for EngineOptions {
             cache_bytes: 64 << 20,
             runtime: None,
             extra_roots: Vec::new(),
+            shared_cache: None,
         }
     }
 }
@@ -193,7 +196,8 @@ impl ChannelEngine {
             inner: Arc::new(Inner {
                 engine,
                 http,
-                cache: ChannelCache::new(options.cache_bytes),
+                cache: ChannelCache::new(options.cache_bytes)
+                    .with_shared(options.shared_cache.as_ref().map(|s| s.0.clone())),
                 host_lines: Arc::new(HostLines::default()),
                 artifact_dir: options.artifact_dir,
                 runtime: options.runtime,

@@ -41,6 +41,30 @@ impl Drop for RenderRuntime {
     }
 }
 
+/// The channels' key-value cache shared by the nodes on Redis (keys `<prefix>chcache:<hash>`).
+struct SharedChannelCache(agora_shared::Redis);
+
+impl agora_channel_host::capability::cache::SharedLayer for SharedChannelCache {
+    fn get<'a>(&'a self, key: &'a str) -> futures::future::BoxFuture<'a, Option<Vec<u8>>> {
+        Box::pin(async move {
+            self.0
+                .get(&self.0.key("chcache", key))
+                .await
+                .inspect_err(|e| tracing::debug!("shared channel cache unavailable: {e}"))
+                .ok()
+                .flatten()
+        })
+    }
+
+    fn set<'a>(&'a self, key: &'a str, value: &'a [u8], ttl: Duration) -> futures::future::BoxFuture<'a, ()> {
+        Box::pin(async move {
+            if let Err(e) = self.0.set(&self.0.key("chcache", key), value, ttl).await {
+                tracing::debug!("cannot share a channel cache entry: {e}");
+            }
+        })
+    }
+}
+
 /// A built portal, ready to serve.
 pub struct Portal {
     /// Shared state.
@@ -76,6 +100,23 @@ impl Portal {
             .map_err(|e| StartError::Other(format!("cannot start the render runtime: {e}")))?;
         // Wrapped at once: if start-up fails below, it shuts down without blocking.
         let runtime = RenderRuntime(Some(runtime));
+        let redis = if config.redis.url.is_empty() {
+            None
+        } else {
+            let redis = agora_shared::Redis::open(&agora_shared::RedisOptions {
+                url: config.redis.url.expose().to_string(),
+                prefix: config.redis.key_prefix.clone(),
+                timeout: Duration::from_millis(config.redis.timeout_ms),
+            })
+            .map_err(|e| ConfigError::new(&config.source, "redis.url", e.to_string()))?;
+            match redis.ping().await {
+                Ok(()) => tracing::info!(redis = redis.shown_url(), "shared state on Redis"),
+                // Started anyway: pages that need no session are served, and the connection
+                // is retried at each request until Redis answers.
+                Err(e) => tracing::error!("{e}; starting anyway, signed-in pages answer 503 until it is back"),
+            }
+            Some(redis)
+        };
         let engine = ChannelEngine::new(EngineOptions {
             artifact_dir: Some(data_dir.join("compiled")),
             max_instances: config.channels.max_instances,
@@ -83,6 +124,9 @@ impl Portal {
             cache_bytes: config.channels.cache_mib * 1024 * 1024,
             runtime: runtime.0.as_ref().map(|rt| rt.handle().clone()),
             extra_roots: trust.added_roots(),
+            shared_cache: redis
+                .as_ref()
+                .map(|r| agora_channel_host::capability::cache::SharedCache(Arc::new(SharedChannelCache(r.clone())))),
         })
         .map_err(|e| StartError::Other(e.to_string()))?;
         let registry = Registry::load(
@@ -116,23 +160,6 @@ impl Portal {
             let bytes = crate::config::key_bytes(&config.session.key)
                 .map_err(|why| ConfigError::new(&config.source, "session.key", why))?;
             actix_web::cookie::Key::from(&bytes)
-        };
-        let redis = if config.redis.url.is_empty() {
-            None
-        } else {
-            let redis = agora_shared::Redis::open(&agora_shared::RedisOptions {
-                url: config.redis.url.expose().to_string(),
-                prefix: config.redis.key_prefix.clone(),
-                timeout: Duration::from_millis(config.redis.timeout_ms),
-            })
-            .map_err(|e| ConfigError::new(&config.source, "redis.url", e.to_string()))?;
-            match redis.ping().await {
-                Ok(()) => tracing::info!(redis = redis.shown_url(), "shared state on Redis"),
-                // Started anyway: pages that need no session are served, and the connection
-                // is retried at each request until Redis answers.
-                Err(e) => tracing::error!("{e}; starting anyway, signed-in pages answer 503 until it is back"),
-            }
-            Some(redis)
         };
         let (sessions, events) = match &redis {
             Some(r) => (
@@ -221,6 +248,7 @@ impl Portal {
             cache_bytes: 1024 * 1024,
             runtime: None,
             extra_roots: Vec::new(),
+            shared_cache: None,
         })
         .map_err(|e| StartError::Other(e.to_string()))?;
         let registry = Registry::load(
