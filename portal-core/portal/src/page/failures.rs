@@ -30,7 +30,7 @@ struct Shared {
     open_until: i64,
     /// Consecutive failures.
     failures: u32,
-    /// Why, as an i18n key ([`super::slot::failure_key`]).
+    /// Why, as an i18n key (`slot::failure_key`).
     reason: String,
     /// The technical detail shown folded under the error card.
     detail: String,
@@ -44,9 +44,10 @@ pub type Reason = (&'static str, String);
 pub struct Check {
     /// Render, probe, or serve the remembered view.
     pub decision: Decision,
-    /// Why another node remembers this slot or its publication as failing, when that is
-    /// why the decision is [`Decision::Remembered`].
-    pub reason: Option<Reason>,
+    /// Why another node remembers this slot or its publication as failing (the i18n key as
+    /// that node wrote it, and the detail), when that is why the decision is
+    /// [`Decision::Remembered`].
+    pub reason: Option<(String, String)>,
     /// Shared entries were read that a success must delete.
     seen: bool,
     /// The probe lock this view holds, if it probes for every node.
@@ -130,7 +131,7 @@ impl FailureMemory {
                 // Open on another node: open here too, until the same time.
                 self.local.adopt(k, state.failures, state.open_until);
                 check.decision = Decision::Remembered;
-                check.reason = Some((super::slot::reason_named(&state.reason), state.detail));
+                check.reason = Some((state.reason, state.detail));
                 return check;
             }
             expired.get_or_insert((k, state));
@@ -149,7 +150,7 @@ impl FailureMemory {
                 // Another node probes: look again in a moment.
                 self.local.adopt(k, state.failures, now + super::breaker::FIRST_BACKOFF);
                 check.decision = Decision::Remembered;
-                check.reason = Some((super::slot::reason_named(&state.reason), state.detail));
+                check.reason = Some((state.reason, state.detail));
             }
             Err(e) => tracing::debug!("shared failure memory unavailable, this node's only: {e}"),
         }

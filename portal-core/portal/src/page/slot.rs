@@ -329,7 +329,13 @@ impl SlotRenderer {
         if check.decision == Decision::Remembered {
             metrics::counter!("agora_slot_renders_total", "publication" => entry.publication.id.clone(), "outcome" => "remembered").increment(1);
             return self
-                .remembered_view(&key, &publication_key, cached, check.reason, now)
+                .remembered_view(
+                    &key,
+                    &publication_key,
+                    cached,
+                    check.reason.map(|(k, d)| (reason_named(&k), d)),
+                    now,
+                )
                 .await;
         }
         let request = RenderRequest {
