@@ -5,7 +5,9 @@
 //! each poll and adds the difference to the render's [`CpuMeter`]; the epoch callback (which
 //! runs inside a poll) reads the meter plus the CPU of the poll under way. Time the render
 //! spends waiting (back-ends, a busy machine, other tasks on the same thread) is not CPU of
-//! this thread and is never charged.
+//! this thread and is never charged. Neither is the host's own work for the guest (a TLS
+//! handshake, decompressing a back-end's body, a directory search): host calls run inside
+//! [`Unmetered`], whose polls are taken back off the meter.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -44,6 +46,8 @@ pub struct CpuMeter {
     spent_ns: AtomicU64,
     /// Thread CPU clock when the poll under way started (0: no poll under way).
     poll_started_ns: AtomicU64,
+    /// CPU of the host's own work inside those polls ([`Unmetered`]), ns.
+    host_ns: AtomicU64,
 }
 
 impl CpuMeter {
@@ -55,7 +59,13 @@ impl CpuMeter {
         } else {
             thread_cpu_ns().saturating_sub(started)
         };
-        Duration::from_nanos(self.spent_ns.load(Ordering::Relaxed).saturating_add(current))
+        let host = self.host_ns.load(Ordering::Relaxed);
+        Duration::from_nanos(
+            self.spent_ns
+                .load(Ordering::Relaxed)
+                .saturating_add(current)
+                .saturating_sub(host),
+        )
     }
 }
 
@@ -89,6 +99,35 @@ impl<F: Future> Future for Metered<F> {
     }
 }
 
+/// A host call's future, inside a [`Metered`] render: the CPU of its polls is the host's,
+/// not the guest's, and is taken back off the meter.
+pub struct Unmetered<F> {
+    inner: Pin<Box<F>>,
+    meter: Arc<CpuMeter>,
+}
+
+impl<F> Unmetered<F> {
+    /// Run `inner` uncharged to `meter`.
+    pub fn new(inner: F, meter: Arc<CpuMeter>) -> Self {
+        Unmetered {
+            inner: Box::pin(inner),
+            meter,
+        }
+    }
+}
+
+impl<F: Future> Future for Unmetered<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let start = thread_cpu_ns();
+        let out = self.inner.as_mut().poll(cx);
+        let spent = thread_cpu_ns().saturating_sub(start);
+        self.meter.host_ns.fetch_add(spent, Ordering::Relaxed);
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +150,45 @@ mod tests {
         )
         .await;
         assert!(meter.used() >= Duration::from_millis(40), "{:?}", meter.used());
+    }
+
+    /// 40 ms of this thread's CPU.
+    async fn busy() {
+        let start = thread_cpu_ns();
+        let mut x = 0u64;
+        while thread_cpu_ns() - start < 40_000_000 {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_hosts_work_for_the_guest_is_not_charged() {
+        let meter = Arc::new(CpuMeter::default());
+        let inner = meter.clone();
+        Metered::new(
+            async move {
+                Unmetered::new(busy(), inner.clone()).await;
+                tokio::task::yield_now().await;
+                Unmetered::new(busy(), inner).await;
+            },
+            meter.clone(),
+        )
+        .await;
+        assert!(meter.used() < Duration::from_millis(20), "{:?}", meter.used());
+        // The guest's own work around the host's still is.
+        let inner = meter.clone();
+        Metered::new(
+            async move {
+                busy().await;
+                Unmetered::new(busy(), inner).await;
+            },
+            meter.clone(),
+        )
+        .await;
+        let used = meter.used();
+        assert!(
+            used >= Duration::from_millis(40) && used < Duration::from_millis(70),
+            "{used:?}"
+        );
     }
 }

@@ -117,6 +117,7 @@ pub struct Ledger {
     requests_made: u32,
     log_bytes: u32,
     record: Record,
+    cpu: Arc<crate::cpu::CpuMeter>,
 }
 
 /// The request budget of the render is spent.
@@ -124,6 +125,17 @@ pub struct Ledger {
 pub struct RequestsExhausted(pub u32);
 
 impl Ledger {
+    /// The render's CPU meter (host calls run their work outside it: [`Ledger::host_work`]).
+    pub fn cpu(&self) -> Arc<crate::cpu::CpuMeter> {
+        self.cpu.clone()
+    }
+
+    /// Run `work`, the host's for this render (a back-end call, a directory search …),
+    /// without charging its CPU to the guest's budget.
+    pub fn host_work<F: std::future::Future>(&self, work: F) -> crate::cpu::Unmetered<F> {
+        crate::cpu::Unmetered::new(work, self.cpu.clone())
+    }
+
     /// A fresh ledger for one render of `publication` of `channel`.
     pub fn new(channel: Arc<str>, publication: Arc<str>, limits: Limits, host_lines: Arc<HostLines>) -> Self {
         Ledger {
@@ -134,6 +146,7 @@ impl Ledger {
             requests_made: 0,
             log_bytes: 0,
             record: Record::default(),
+            cpu: Arc::default(),
         }
     }
 

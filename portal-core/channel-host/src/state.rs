@@ -103,13 +103,14 @@ pub struct Hooks {
 impl RenderState {
     /// Prepare every capability for one render.
     pub fn prepare(grants: &Grants, hooks: Hooks, ledger: Ledger, memory_bytes: usize) -> Self {
+        let cpu = ledger.cpu();
         RenderState {
             ledger,
             memory: MemoryCap {
                 max_bytes: memory_bytes,
                 denied: false,
             },
-            cpu: Arc::new(CpuMeter::default()),
+            cpu,
             cpu_exceeded: false,
             backend: Backend::prepare(&grants.backend, hooks.backend),
             cache: Cache::prepare(&(), hooks.cache),

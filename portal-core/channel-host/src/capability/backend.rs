@@ -310,7 +310,9 @@ impl Host for View<'_, BackendState> {
             return Err(self.refuse(FetchError::NotGranted(msg)));
         };
         let backend = req.backend.clone();
-        let result = self.perform(&binding, req).await;
+        // The HTTP exchange (TLS, decompression, reading the body) is the host's CPU.
+        let cpu = self.ledger.cpu();
+        let result = crate::cpu::Unmetered::new(self.perform(&binding, req), cpu).await;
         let outcome = match &result {
             Ok(r) if r.status < 400 => "ok",
             Ok(_) => "http_error",

@@ -194,9 +194,8 @@ impl Host for View<'_, CacheHook> {
             ));
             return None;
         }
-        self.state
-            .cache
-            .get(&self.state.namespace, &key)
+        self.ledger
+            .host_work(self.state.cache.get(&self.state.namespace, &key))
             .await
             .map(|v| v.to_vec())
     }
@@ -210,14 +209,9 @@ impl Host for View<'_, CacheHook> {
             ));
             return;
         }
-        self.state
-            .cache
-            .set(
-                &self.state.namespace,
-                &key,
-                &value,
-                Duration::from_secs(u64::from(ttl_seconds)),
-            )
+        let ttl = Duration::from_secs(u64::from(ttl_seconds));
+        self.ledger
+            .host_work(self.state.cache.set(&self.state.namespace, &key, &value, ttl))
             .await;
     }
 }

@@ -131,7 +131,7 @@ impl Host for View<'_, DirectoryState> {
         let query = check_query(&query).map_err(DirectoryError::InvalidQuery)?;
         let max = max.clamp(1, grant.max_results);
         // Ask for a few more: red-listed people are removed after the search.
-        let found = directory.search(&query, max + 10).await;
+        let found = self.ledger.host_work(directory.search(&query, max + 10)).await;
         let found = found.map_err(|e| match e {
             DirectoryFailure::InvalidQuery(m) => DirectoryError::InvalidQuery(m),
             DirectoryFailure::Unavailable(m) => DirectoryError::Unavailable(m),

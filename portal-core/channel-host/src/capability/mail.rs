@@ -121,7 +121,7 @@ impl Host for View<'_, MailState> {
                 "no mail server is configured on this portal ([mail] in portal.toml), or nobody is signed in".into(),
             ));
         };
-        let result = mail.summary(&mailbox, latest.min(50)).await;
+        let result = self.ledger.host_work(mail.summary(&mailbox, latest.min(50))).await;
         let outcome = match &result {
             Ok(_) => "ok",
             Err(MailFailure::AuthFailed(_)) => "auth_failed",
