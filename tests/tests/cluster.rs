@@ -366,6 +366,12 @@ async fn three_nodes_share_sessions_logouts_and_edits_and_survive_kills_restarts
         redis.get_many(&[key.clone(), redis.key("t", "absent")]).await.ok(),
         Some(vec![Some(b"w".to_vec()), None])
     );
+    assert_eq!(
+        redis.delete_if(&key, b"not-mine").await.ok(),
+        Some(false),
+        "another holder's"
+    );
+    assert_eq!(redis.delete_if(&key, b"w").await.ok(), Some(true));
 
     // 6. CAS single logout sent to C ends the session on every node.
     let logout = format!(

@@ -57,11 +57,15 @@ impl agora_channel_host::capability::cache::SharedLayer for SharedChannelCache {
     }
 
     fn set<'a>(&'a self, key: &'a str, value: &'a [u8], ttl: Duration) -> futures::future::BoxFuture<'a, ()> {
-        Box::pin(async move {
-            if let Err(e) = self.0.set(&self.0.key("chcache", key), value, ttl).await {
+        // Not awaited: a slow Redis must not hold the render (the entry is in this node's
+        // memory already; the others get it once written).
+        let (redis, key, value) = (self.0.clone(), self.0.key("chcache", key), value.to_vec());
+        tokio::spawn(async move {
+            if let Err(e) = redis.set(&key, &value, ttl).await {
                 tracing::debug!("cannot share a channel cache entry: {e}");
             }
-        })
+        });
+        Box::pin(async {})
     }
 }
 

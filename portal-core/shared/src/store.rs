@@ -154,6 +154,21 @@ impl Redis {
             .map_err(|e| self.err(&e))
     }
 
+    /// Delete `key` only if its value is `value` (atomic: a lock is released by its holder
+    /// only); returns whether it was deleted.
+    pub async fn delete_if(&self, key: &str, value: &[u8]) -> Result<bool, SharedError> {
+        let mut c = self.conn.clone();
+        let n: u64 = redis::cmd("EVAL")
+            .arg("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end")
+            .arg(1)
+            .arg(key)
+            .arg(value)
+            .query_async(&mut c)
+            .await
+            .map_err(|e| self.err(&e))?;
+        Ok(n > 0)
+    }
+
     /// Delete `key`; returns whether it existed.
     pub async fn delete(&self, key: &str) -> Result<bool, SharedError> {
         let mut c = self.conn.clone();

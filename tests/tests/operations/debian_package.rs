@@ -3,8 +3,8 @@
 //! (debootstrap) named in `AGORA_DEBROOT`. The test checks what dpkg and systemd will read,
 //! installs the package in a copy of that Debian with `dpkg -i` (its maintainer scripts
 //! included), starts the portal there as systemd would (the unit's user and command line, in
-//! a `chroot`), loads the home page, and purges the package. Needs root, or `sudo`, as the
-//! test command's installs do.
+//! a `chroot`), loads the home page, and purges the package. Needs root, as the test
+//! command's installs do.
 
 use agora_tests::peers::free_port;
 use agora_tests::temp_dir;
@@ -12,19 +12,28 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// `program` as root: itself when the tests run as root (CI), else through `sudo -n`.
+/// `program`, as root: the test installs a package and runs `chroot`, as the test command's
+/// own installs do (`sudo cargo xtask test` when not root).
 fn privileged(program: &str) -> Command {
     let root = Command::new("id")
         .arg("-u")
         .output()
         .map(|o| o.stdout.starts_with(b"0"))
         .unwrap_or(false);
-    if root {
-        Command::new(program)
-    } else {
-        let mut c = Command::new("sudo");
-        c.args(["-n", program]);
-        c
+    assert!(
+        root,
+        "installing the package needs root: run `sudo cargo xtask test` (CI runs as root)"
+    );
+    Command::new(program)
+}
+
+/// The installed portal, stopped however the test ends.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
@@ -205,12 +214,14 @@ async fn the_package_installs_a_portal_that_serves_the_home_page() {
     );
     let port = free_port();
     let log = debian.root.parent().expect("parent").join("portal.log");
-    let mut child = as_portal(&exec_start)
-        .env("PORTAL_SERVER__LISTEN", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).expect("log"))
-        .spawn()
-        .expect("start the installed portal");
+    let mut child = Running(
+        as_portal(&exec_start)
+            .env("PORTAL_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log"))
+            .spawn()
+            .expect("start the installed portal"),
+    );
     let url = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(90);
     let client = reqwest::Client::new();
@@ -220,8 +231,7 @@ async fn the_package_installs_a_portal_that_serves_the_home_page() {
         {
             break res.text().await.expect("page");
         }
-        if Instant::now() > deadline || child.try_wait().ok().flatten().is_some() {
-            let _ = child.kill();
+        if Instant::now() > deadline || child.0.try_wait().ok().flatten().is_some() {
             panic!(
                 "the installed portal never served /: {}",
                 std::fs::read_to_string(&log).unwrap_or_default()
@@ -229,8 +239,7 @@ async fn the_package_installs_a_portal_that_serves_the_home_page() {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     assert!(page.contains("<html lang=\"fr\""), "the guest page, in French");
     assert!(page.contains("Université"), "the installed skin's institution");
     let logged = std::fs::read_to_string(&log).unwrap_or_default();

@@ -105,6 +105,9 @@ pub struct Live {
     current: ArcSwap<LiveConfig>,
     stamp: Mutex<Stamp>,
     rejection: Mutex<Option<ConfigError>>,
+    /// One check at a time (the watcher and another node's message may ask at once): the
+    /// set stored last is always the one of the files seen last.
+    checking: Mutex<()>,
 }
 
 /// What a reload check did.
@@ -127,6 +130,7 @@ impl Live {
             current: ArcSwap::from_pointee(first),
             stamp: Mutex::new(stamp),
             rejection: Mutex::new(None),
+            checking: Mutex::new(()),
         })
     }
 
@@ -142,6 +146,7 @@ impl Live {
 
     /// Reload if the files changed.
     pub fn check(&self, config: &PortalConfig, registry: &Registry) -> Reload {
+        let _one_at_a_time = self.checking.lock().unwrap_or_else(|p| p.into_inner());
         let now = stamp(config);
         {
             let Ok(mut seen) = self.stamp.lock() else {

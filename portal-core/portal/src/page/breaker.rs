@@ -28,12 +28,17 @@ pub const NOT_APPLICABLE_FOR: i64 = 60_000;
 /// Consecutive failures of a publication (any variant) that open it as a whole.
 pub const PUBLICATION_THRESHOLD: u32 = 5;
 
+/// How long one probe holds the others back: a probe whose render was dropped (the browser
+/// went away) frees the way after this, ms.
+pub const PROBE_HOLD: i64 = 30_000;
+
 /// One breaker's state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct State {
     failures: u32,
     open_until: i64,
-    probing: bool,
+    /// A probe is under way until then (0: none).
+    probe_until: i64,
 }
 
 /// What the caller should do for one page view.
@@ -74,10 +79,10 @@ impl Breakers {
             // Failures counted (a publication under its threshold), never opened.
             return Decision::Render;
         }
-        if s.probing {
+        if now_ms < s.probe_until {
             return Decision::Remembered;
         }
-        s.probing = true;
+        s.probe_until = now_ms + PROBE_HOLD;
         Decision::Probe
     }
 
@@ -85,7 +90,9 @@ impl Breakers {
     #[cfg(test)]
     fn is_open(&self, key: &str, now_ms: i64) -> bool {
         let states = self.states.lock().unwrap_or_else(|p| p.into_inner());
-        states.get(key).is_some_and(|s| now_ms < s.open_until || s.probing)
+        states
+            .get(key)
+            .is_some_and(|s| now_ms < s.open_until || now_ms < s.probe_until)
     }
 
     /// Failures counted and end of the back-off of `key`, if it has a state.
@@ -100,8 +107,17 @@ impl Breakers {
         let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
         let s = states.entry(key.to_string()).or_default();
         s.failures = s.failures.max(failures);
-        s.open_until = open_until;
-        s.probing = false;
+        s.open_until = s.open_until.max(open_until);
+        s.probe_until = 0;
+    }
+
+    /// The probe this node took on `key` will not run (another node's state decided):
+    /// the next view may take one again.
+    pub fn release(&self, key: &str) {
+        let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = states.get_mut(key) {
+            s.probe_until = 0;
+        }
     }
 
     /// A render of `key` succeeded: close it.
@@ -121,7 +137,7 @@ impl Breakers {
         let s = states.entry(key.to_string()).or_default();
         let opened = s.failures == 0;
         s.failures = s.failures.saturating_add(1);
-        s.probing = false;
+        s.probe_until = 0;
         s.open_until = now_ms
             + if answer {
                 NOT_APPLICABLE_FOR
@@ -137,7 +153,7 @@ impl Breakers {
         let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
         let s = states.entry(key.to_string()).or_default();
         s.failures = s.failures.saturating_add(1);
-        s.probing = false;
+        s.probe_until = 0;
         if s.failures >= PUBLICATION_THRESHOLD {
             s.open_until = now_ms + backoff(s.failures + 1 - PUBLICATION_THRESHOLD);
             true
@@ -196,6 +212,21 @@ mod tests {
         assert!(b.is_open("p", 11));
         b.succeeded("p");
         assert!(!b.is_open("p", 12));
+    }
+
+    #[test]
+    fn a_probe_that_never_ends_frees_the_way_after_its_hold() {
+        let b = Breakers::default();
+        b.failed("k", 0, false);
+        assert_eq!(b.decide("k", 1_000), Decision::Probe);
+        assert_eq!(b.decide("k", 1_000 + PROBE_HOLD - 1), Decision::Remembered);
+        assert_eq!(
+            b.decide("k", 1_000 + PROBE_HOLD),
+            Decision::Probe,
+            "the dropped probe expired"
+        );
+        b.release("k");
+        assert_eq!(b.decide("k", 1_000 + PROBE_HOLD + 1), Decision::Probe, "released");
     }
 
     #[test]

@@ -13,13 +13,10 @@
 //! * Redis down or slow (`[redis] timeout_ms`): each node keeps its own memory, as with one
 //!   node; it is logged at debug level (the session store already reports Redis down).
 
-use super::breaker::{Breakers, Decision, MAX_BACKOFF, PUBLICATION_THRESHOLD, backoff};
+use super::breaker::{Breakers, Decision, MAX_BACKOFF, PROBE_HOLD, PUBLICATION_THRESHOLD, backoff};
 use agora_shared::Redis;
 use std::time::Duration;
 
-/// How long one node's probe holds the others back (a probe that dies with its node frees the
-/// way after this), ms.
-pub const PROBE_HOLD: i64 = 30_000;
 /// Publication failures are counted across nodes within this window, ms.
 pub const COUNT_WINDOW: i64 = 60_000;
 
@@ -50,8 +47,10 @@ pub struct Check {
     pub reason: Option<(String, String)>,
     /// Shared entries were read that a success must delete.
     seen: bool,
-    /// The probe lock this view holds, if it probes for every node.
-    lock: Option<String>,
+    /// Consecutive failures of the publication as the nodes share them (0: none).
+    publication_failures: u32,
+    /// The probe lock this view holds (key, this view's token), if it probes for every node.
+    lock: Option<(String, String)>,
 }
 
 impl Check {
@@ -60,6 +59,7 @@ impl Check {
             decision,
             reason: None,
             seen: false,
+            publication_failures: 0,
             lock: None,
         }
     }
@@ -92,9 +92,14 @@ impl FailureMemory {
 
     /// Whether to render the variant `key` of the publication `publication` now.
     pub async fn decide(&self, publication: &str, key: &str, now: i64) -> Check {
-        let local = match self.local.decide(publication, now) {
-            Decision::Render => self.local.decide(key, now),
-            other => other,
+        // Which key this node's own breakers gave a probe to, if any.
+        let (local, probe) = match self.local.decide(publication, now) {
+            Decision::Render => {
+                let d = self.local.decide(key, now);
+                (d, (d == Decision::Probe).then_some(key))
+            }
+            Decision::Probe => (Decision::Probe, Some(publication)),
+            Decision::Remembered => (Decision::Remembered, None),
         };
         let Some(redis) = &self.shared else {
             return Check::local(local);
@@ -122,7 +127,16 @@ impl FailureMemory {
             .collect();
         let mut check = Check {
             seen,
+            publication_failures: states.first().and_then(Option::as_ref).map_or(0, |s| s.failures),
             ..Check::local(local)
+        };
+        // Another node's state decides: this node's probe, if it took one, will not run.
+        let remembered = |check: &mut Check, reason: String, detail: String| {
+            if let Some(p) = probe {
+                self.local.release(p);
+            }
+            check.decision = Decision::Remembered;
+            check.reason = Some((reason, detail));
         };
         let mut expired = None;
         for (k, state) in [publication, key].into_iter().zip(states) {
@@ -130,8 +144,7 @@ impl FailureMemory {
             if now < state.open_until {
                 // Open on another node: open here too, until the same time.
                 self.local.adopt(k, state.failures, state.open_until);
-                check.decision = Decision::Remembered;
-                check.reason = Some((state.reason, state.detail));
+                remembered(&mut check, state.reason, state.detail);
                 return check;
             }
             expired.get_or_insert((k, state));
@@ -141,16 +154,16 @@ impl FailureMemory {
             return check;
         };
         let lock = redis.key("probe", k);
-        match redis.create(&lock, b"1", millis(PROBE_HOLD)).await {
+        let token = format!("{:016x}", rand::random::<u64>());
+        match redis.create(&lock, token.as_bytes(), millis(PROBE_HOLD)).await {
             Ok(true) => {
                 check.decision = Decision::Probe;
-                check.lock = Some(lock);
+                check.lock = Some((lock, token));
             }
             Ok(false) => {
                 // Another node probes: look again in a moment.
                 self.local.adopt(k, state.failures, now + super::breaker::FIRST_BACKOFF);
-                check.decision = Decision::Remembered;
-                check.reason = Some((state.reason, state.detail));
+                remembered(&mut check, state.reason, state.detail);
             }
             Err(e) => tracing::debug!("shared failure memory unavailable, this node's only: {e}"),
         }
@@ -162,22 +175,19 @@ impl FailureMemory {
         self.local.succeeded(key);
         self.local.succeeded(publication);
         let Some(redis) = &self.shared else { return };
-        if !check.seen && check.lock.is_none() {
-            return;
-        }
-        for k in [
-            redis.key("failure", publication),
-            redis.key("failure", key),
-            redis.key("failures", publication),
-        ]
-        .iter()
-        .chain(check.lock.iter())
-        {
-            if let Err(e) = redis.delete(k).await {
-                tracing::debug!("cannot clear the shared failure memory: {e}");
-                return;
+        if check.seen {
+            for k in [
+                redis.key("failure", publication),
+                redis.key("failure", key),
+                redis.key("failures", publication),
+            ] {
+                if let Err(e) = redis.delete(&k).await {
+                    tracing::debug!("cannot clear the shared failure memory: {e}");
+                    return;
+                }
             }
         }
+        release(redis, check).await;
     }
 
     /// A render of `key` failed with `reason` (`answer`: it was a `not-applicable` answer,
@@ -214,26 +224,40 @@ impl FailureMemory {
                 .hit(&redis.key("failures", publication), millis(COUNT_WINDOW))
                 .await
             {
-                Ok(n) if n >= u64::from(PUBLICATION_THRESHOLD) => {
-                    let failures = u32::try_from(n).unwrap_or(u32::MAX);
-                    let open_until = now + backoff(failures + 1 - PUBLICATION_THRESHOLD);
-                    self.local.adopt(publication, failures, open_until);
-                    share(redis, publication, &state(failures, open_until), now).await;
-                    publication_open = true;
+                Ok(n) => {
+                    let counted = u32::try_from(n).unwrap_or(u32::MAX);
+                    // A publication open before (its probe failed) reopens at once, its
+                    // back-off doubled; else it opens at the threshold within the window.
+                    let failures = if check.publication_failures > 0 {
+                        Some(counted.max(check.publication_failures.saturating_add(1)))
+                    } else {
+                        (counted >= PUBLICATION_THRESHOLD).then_some(counted)
+                    };
+                    if let Some(failures) = failures.map(|f| f.max(PUBLICATION_THRESHOLD)) {
+                        let open_until = now + backoff(failures + 1 - PUBLICATION_THRESHOLD);
+                        self.local.adopt(publication, failures, open_until);
+                        share(redis, publication, &state(failures, open_until), now).await;
+                        publication_open = true;
+                    }
                 }
-                Ok(_) => {}
                 Err(e) => tracing::debug!("cannot count a failure for the other nodes: {e}"),
             }
         }
-        if let Some(lock) = &check.lock
-            && let Err(e) = redis.delete(lock).await
-        {
-            tracing::debug!("cannot end a shared probe (it expires by itself): {e}");
-        }
+        release(redis, check).await;
         Failed {
             opened,
             publication_open,
         }
+    }
+}
+
+/// End the probe `check` holds, if it still holds it (a probe that outlived its hold does not
+/// end another node's).
+async fn release(redis: &Redis, check: &Check) {
+    if let Some((lock, token)) = &check.lock
+        && let Err(e) = redis.delete_if(lock, token.as_bytes()).await
+    {
+        tracing::debug!("cannot end a shared probe (it expires by itself): {e}");
     }
 }
 

@@ -2,8 +2,12 @@
 //! `portal.toml`, and the tenant's own files beside it.
 //!
 //! * `[tenant]` says who the establishment is: name, acronym, host names, support contact.
-//! * The sections an establishment sets for itself (sign-on, directory, skin, languages,
-//!   administrators…) override the platform's, key by key. The platform's own sections
+//! * A section an establishment sets for itself (sign-on, directory, skin, languages,
+//!   administrators…) replaces the platform's whole: what it does not say is the built-in
+//!   default, never the platform's value, so a platform secret (an LDAP bind password, an
+//!   OIDC client secret) never goes to a tenant's own server. Sections it does not set are
+//!   the platform's. `[paths]` is the exception: only the tenant's four files, relative to
+//!   its directory and inside it. The platform's own sections
 //!   (listening address, Redis, database, TLS trust, the channel engine, the session key,
 //!   logs, demo mode) are refused there, with the file, the key and why.
 //! * `channels.toml`, `populations.toml`, `catalogue.toml` and `fragments/` are the tenant's
@@ -106,13 +110,16 @@ pub fn valid_id(id: &str) -> bool {
         && !id.starts_with('-')
 }
 
-/// A host name as tenants are matched: lowercase, without a port or a trailing dot.
+/// A host name as tenants are matched: lowercase, without a port or a trailing dot
+/// (`[2001:db8::1]:443` is `[2001:db8::1]`; a bare IPv6 address is kept whole).
 pub fn normalise_host(host: &str) -> String {
     let host = host.trim();
-    let without_port = match host.rsplit_once(':') {
-        // `[::1]:8080` or `name:8080`; a bare IPv6 address has more than one colon.
-        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !name.ends_with(':') => name,
-        _ => host,
+    let without_port = if let Some(end) = host.find(']').filter(|_| host.starts_with('[')) {
+        &host[..=end]
+    } else if host.matches(':').count() == 1 {
+        host.split_once(':').map_or(host, |(name, _)| name)
+    } else {
+        host
     };
     without_port.trim_end_matches('.').to_ascii_lowercase()
 }
@@ -153,7 +160,7 @@ pub fn load(platform: &PortalConfig, dir: &Path) -> Result<TenantConfig, ConfigE
     }
     let mut overrides = table.clone();
     overrides.remove("tenant");
-    let base = with_absolute_paths(platform);
+    let base = replaced_sections(&with_absolute_paths(platform), &overrides, &shown)?;
     let figment = Figment::from(Serialized::defaults(&base))
         .merge(Toml::string(&toml::to_string(&overrides).unwrap_or_default()));
     let mut portal: PortalConfig = figment
@@ -182,6 +189,9 @@ pub fn load(platform: &PortalConfig, dir: &Path) -> Result<TenantConfig, ConfigE
     portal.validate()?;
     let mut identity = identity;
     identity.hosts = identity.hosts.iter().map(|h| normalise_host(h)).collect();
+    if identity.hosts.iter().any(String::is_empty) {
+        return Err(ConfigError::new(&shown, "tenant.hosts", "an empty host name"));
+    }
     Ok(TenantConfig { id, identity, portal })
 }
 
@@ -199,7 +209,18 @@ fn check_sections(table: &toml::Table, file: &str) -> Result<(), ConfigError> {
         return Err(ConfigError::new(file, key.as_str(), reason));
     }
     if let Some(paths) = table.get("paths").and_then(toml::Value::as_table) {
-        for key in paths.keys() {
+        for (key, value) in paths {
+            let inside = value.as_str().is_some_and(|p| {
+                let p = Path::new(p);
+                p.is_relative() && p.components().all(|c| matches!(c, std::path::Component::Normal(_)))
+            });
+            if TENANT_PATHS.contains(&key.as_str()) && !inside {
+                return Err(ConfigError::new(
+                    file,
+                    format!("paths.{key}"),
+                    "a path inside the tenant's directory (relative, without `..`)",
+                ));
+            }
             if !TENANT_PATHS.contains(&key.as_str()) {
                 return Err(ConfigError::new(
                     file,
@@ -213,6 +234,24 @@ fn check_sections(table: &toml::Table, file: &str) -> Result<(), ConfigError> {
         }
     }
     Ok(())
+}
+
+/// `base` with every section the tenant sets (but `[paths]`) back to the built-in default,
+/// so that the tenant's keys are all it gets of that section.
+fn replaced_sections(
+    base: &PortalConfig,
+    overrides: &toml::Table,
+    file: &str,
+) -> Result<serde_json::Value, ConfigError> {
+    let encode = |c: &PortalConfig| serde_json::to_value(c).map_err(|e| ConfigError::new(file, "", e.to_string()));
+    let mut value = encode(base)?;
+    let defaults = encode(&PortalConfig::default())?;
+    for section in overrides.keys().filter(|k| k.as_str() != "paths") {
+        if let (Some(slot), Some(default)) = (value.get_mut(section.as_str()), defaults.get(section.as_str())) {
+            *slot = default.clone();
+        }
+    }
+    Ok(value)
 }
 
 /// The platform's configuration with every path absolute, so that a tenant resolving its

@@ -18,7 +18,7 @@ fn platform(name: &str, tenants: &[(&str, &str)]) -> PortalConfig {
     let file = config.join("portal.toml");
     std::fs::write(
         &file,
-        "[paths]\ntheme_dir = \"themes/default\"\n[skin]\ninstitution = \"Plateforme\"\n[cas]\nserver_url = \"https://cas.platform.fr/cas/\"\n",
+        "[paths]\ntheme_dir = \"themes/default\"\n[skin]\ninstitution = \"Plateforme\"\n[cas]\nserver_url = \"https://cas.platform.fr/cas/\"\n[ldap]\nurl = \"ldap://ldap.platform.fr\"\nbase_dn = \"dc=platform\"\nbind_dn = \"cn=portal\"\nbind_password = \"platform-secret\"\n",
     )
     .expect("write");
     for (id, text) in tenants {
@@ -70,9 +70,21 @@ fn a_tenant_sets_its_own_sections_over_the_platforms_and_keeps_the_rest() {
     assert_eq!(a.portal.cas.server_url, "https://cas.univ-a.fr/cas/");
     assert_eq!(a.portal.skin.institution, "Université A");
     assert_eq!(a.portal.ldap.base_dn, "ou=people,dc=univ-a,dc=fr");
+    // A section A sets replaces the platform's: its LDAP server never gets the platform's
+    // bind password.
+    assert!(
+        a.portal.ldap.bind_password.is_empty(),
+        "the platform's secret went to A's server"
+    );
+    assert!(a.portal.ldap.bind_dn.is_empty());
     // What A does not set is the platform's, files included.
     let b = loaded.tenants.get("univ-b").expect("B");
     assert_eq!(b.portal.cas.server_url, "https://cas.platform.fr/cas/");
+    assert_eq!(
+        b.portal.ldap.bind_password.expose(),
+        "platform-secret",
+        "B sets no [ldap]: the platform's"
+    );
     assert_eq!(b.portal.skin.institution, "Plateforme");
     assert_eq!(a.portal.resolve(&a.portal.paths.channels), p.resolve(&p.paths.channels));
     assert_eq!(b.portal.resolve(&b.portal.paths.channels), b_dir.join("channels.toml"));
@@ -103,6 +115,11 @@ fn a_broken_tenant_is_refused_with_file_key_and_reason_and_the_others_load() {
             ),
             ("univ-g", "[tenant]\nname = { fr = \"G\" }\n[cas]\nserver_url = 3\n"),
             ("univ-h", "[skin]\ninstitution = \"H\"\n"),
+            (
+                "univ-i",
+                "[tenant]\nname = { fr = \"I\" }\n[paths]\nchannels = \"../univ-a/channels.toml\"\n",
+            ),
+            ("univ-j", "[tenant]\nname = { fr = \"J\" }\nhosts = [\" \"]\n"),
         ],
     );
     let loaded = TenantSet::load(&p);
@@ -130,7 +147,13 @@ fn a_broken_tenant_is_refused_with_file_key_and_reason_and_the_others_load() {
     assert!(said("univ-f").contains("[paths.data_dir]"), "{}", said("univ-f"));
     assert!(said("univ-g").contains("[cas.server_url]"), "{}", said("univ-g"));
     assert!(said("univ-h").contains("[tenant]: missing"), "{}", said("univ-h"));
-    assert_eq!(loaded.refused.len(), 6);
+    assert!(
+        said("univ-i").contains("inside the tenant's directory"),
+        "{}",
+        said("univ-i")
+    );
+    assert!(said("univ-j").contains("empty host"), "{}", said("univ-j"));
+    assert_eq!(loaded.refused.len(), 8);
 }
 
 #[test]
@@ -150,4 +173,5 @@ fn ids_and_hosts() {
     assert_eq!(config::normalise_host("ENT.Univ-A.fr."), "ent.univ-a.fr");
     assert_eq!(config::normalise_host("ent.univ-a.fr:8443"), "ent.univ-a.fr");
     assert_eq!(config::normalise_host("[::1]:8080"), "[::1]");
+    assert_eq!(config::normalise_host("2001:db8::1"), "2001:db8::1");
 }
