@@ -239,22 +239,9 @@ async fn memory() {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; a filter argument picks one benchmark.
-    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        if filter.as_deref().is_none_or(|f| "cluster".contains(f)) {
-            cluster().await;
-        }
-        if filter.as_deref().is_none_or(|f| "signins".contains(f)) {
-            signins().await;
-        }
-        if filter.as_deref().is_none_or(|f| "memory".contains(f)) {
-            memory().await;
-        }
-    });
+    agora_tests::bench::main(&[
+        ("cluster", || Box::pin(cluster())),
+        ("signins", || Box::pin(signins())),
+        ("memory", || Box::pin(memory())),
+    ]);
 }

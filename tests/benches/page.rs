@@ -455,38 +455,14 @@ async fn page_vs_nginx() {
     portal.stop().await;
 }
 
-/// Several nodes (issue 12): the student page through haproxy with three nodes, then with one
-/// (the others stopped), in one run; the Redis memory per signed-in session; the resident
-/// memory of one node without Redis holding 10 000 sessions.
 fn main() {
-    // `cargo bench` passes `--bench`; a filter argument picks one benchmark.
-    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        if filter.as_deref().is_none_or(|f| "slow-backends".contains(f)) {
-            slow_backends().await;
-        }
-        if filter.as_deref().is_none_or(|f| "throughput".contains(f)) {
-            throughput().await;
-        }
-        if filter.as_deref().is_none_or(|f| "signon".contains(f)) {
-            signon().await;
-        }
-        if filter.as_deref().is_none_or(|f| "directory".contains(f)) {
-            directory().await;
-        }
-        if filter.as_deref().is_none_or(|f| "failing-backend".contains(f)) {
-            failing_backend().await;
-        }
-        if filter.as_deref().is_none_or(|f| "saturated".contains(f)) {
-            saturated().await;
-        }
-        if filter.as_deref().is_none_or(|f| "page-vs-nginx".contains(f)) {
-            page_vs_nginx().await;
-        }
-    });
+    agora_tests::bench::main(&[
+        ("slow-backends", || Box::pin(slow_backends())),
+        ("throughput", || Box::pin(throughput())),
+        ("signon", || Box::pin(signon())),
+        ("directory", || Box::pin(directory())),
+        ("failing-backend", || Box::pin(failing_backend())),
+        ("saturated", || Box::pin(saturated())),
+        ("page-vs-nginx", || Box::pin(page_vs_nginx())),
+    ]);
 }

@@ -1,7 +1,30 @@
-//! What the benchmarks share (`tests/benches/`): percentiles, demo sign-ins, `wrk`, the
-//! resident memory of this process.
+//! What the benchmarks share (`tests/benches/`): their `main`, percentiles, demo sign-ins,
+//! `wrk`, the resident memory of this process.
 
+use futures::future::BoxFuture;
 use std::time::Duration;
+
+/// One benchmark of a bench binary: its name (the filter argument) and how to start it.
+pub type Bench = (&'static str, fn() -> BoxFuture<'static, ()>);
+
+/// A bench binary's `main`: run every benchmark of `benches` whose name contains the filter
+/// argument (`cargo bench … -- NAME`), or all of them, in order, on a 2-thread runtime.
+pub fn main(benches: &[Bench]) {
+    // `cargo bench` passes `--bench`; a filter argument picks benchmarks.
+    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        for (name, start) in benches {
+            if filter.as_deref().is_none_or(|f| name.contains(f)) {
+                start().await;
+            }
+        }
+    });
+}
 
 /// The `p` quantile (0 to 1) of `sorted`, which must not be empty.
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
