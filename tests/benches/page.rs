@@ -149,7 +149,7 @@ async fn throughput() {
         ms(percentile(&times, 0.99))
     );
     // The same bytes as a static file of the same server.
-    let static_dir = portal.portal.state.theme.static_dir.clone();
+    let static_dir = portal.portal.state().theme.static_dir.clone();
     let file = static_dir.join("bench-page.html");
     std::fs::write(&file, &page).expect("write static copy");
     let duration = Duration::from_secs(5);
@@ -351,7 +351,7 @@ async fn saturated() {
             .await
             .expect("wrk")
     };
-    let metrics = portal.portal.state.metrics.render();
+    let metrics = portal.portal.state().metrics.render();
     let (mut ok, mut failed) = (0u64, 0u64);
     for line in metrics.lines().filter(|l| l.starts_with("agora_slot_renders_total{")) {
         if !line.contains("publication=\"work-") {

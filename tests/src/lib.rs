@@ -229,7 +229,7 @@ pub mod actix_web_server {
 
 impl RunningPortal {
     fn serve(portal: Portal) -> Self {
-        let listener = std::net::TcpListener::bind(portal.state.config.server.listen).expect("bind loopback");
+        let listener = std::net::TcpListener::bind(portal.state().config.server.listen).expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         let server = portal.serve(listener).unwrap_or_else(|e| panic!("serve: {e}"));
         let handle = server.handle();

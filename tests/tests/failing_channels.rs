@@ -67,7 +67,7 @@ async fn saved_renders_stay_bounded_whatever_the_parameters() {
     }
     // Saves run in the background: let them land.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let rows = portal.portal.state.storage.count_renders().await.expect("count");
+    let rows = portal.portal.state().storage.count_renders().await.expect("count");
     assert!(
         (1..=agora_portal::page::slot::STORED_PER_USER as i64).contains(&rows),
         "40 searches kept {rows} renders"

@@ -38,7 +38,7 @@ async fn a_failing_channel_shows_its_last_good_render_with_its_age() {
     );
     // The last good render is written in the background: wait until it is stored.
     for _ in 0..100 {
-        if portal.portal.state.storage.count_renders().await.expect("count") > 0 {
+        if portal.portal.state().storage.count_renders().await.expect("count") > 0 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;

@@ -101,6 +101,9 @@ pub struct Publication {
     pub backends: BTreeMap<String, BackendBinding>,
     /// The configuration as JSON, defaults applied: what the channel receives.
     pub config_json: String,
+    /// Whose publication it is (a tenant's id; empty on a one-tenant portal): part of its
+    /// cache namespace, so two tenants' publications of one id never share entries.
+    pub scope: String,
 }
 
 impl Publication {
@@ -163,7 +166,14 @@ impl Publication {
             title: spec.title.clone().unwrap_or_else(|| manifest.channel.name.clone()),
             backends: spec.backends.clone(),
             config_json: serde_json::Value::Object(json).to_string(),
+            scope: String::new(),
         })
+    }
+
+    /// This publication, belonging to `scope` (a tenant).
+    pub fn in_scope(mut self, scope: &str) -> Self {
+        self.scope = scope.to_string();
+        self
     }
 
     /// This publication with a user's preferences applied over its configuration. Keys that

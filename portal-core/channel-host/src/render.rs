@@ -202,7 +202,7 @@ impl ChannelEngine {
             },
             cache: CacheHook {
                 cache: self.cache().clone(),
-                namespace: ChannelCache::namespace(&publication.id, &channel.component_hash),
+                namespace: ChannelCache::namespace(&publication.scope, &publication.id, &channel.component_hash),
             },
             attributes: request.attributes,
             params: request.params,

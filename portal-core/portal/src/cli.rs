@@ -65,7 +65,7 @@ pub fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
             }
         };
         if let Some(uid) = explain_uid {
-            let state = &portal.state;
+            let state = portal.state();
             let view = match crate::admin::PersonView::of(&state.people, state.live.get(), &uid).await {
                 Ok(v) => v,
                 Err(e) => {
@@ -82,9 +82,9 @@ pub fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
             print!("{}", view.text());
             return Ok(());
         }
-        let listen = portal.state.config.server.listen;
+        let listen = portal.state().config.server.listen;
         let listener = std::net::TcpListener::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
-        let url = portal.state.config.public_url();
+        let url = portal.state().config.public_url();
         tracing::info!(%url, "serving");
         println!("Agora portal listening on {url}");
         portal.serve(listener)?.await.context("server failed")

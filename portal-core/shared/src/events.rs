@@ -20,6 +20,42 @@ pub enum Event {
 pub struct Events {
     local: broadcast::Sender<Event>,
     redis: Option<(Redis, String)>,
+    /// Published messages carry it, and subscribers hear only theirs ([`Events::scoped`]).
+    scope: std::sync::Arc<str>,
+}
+
+/// Between a scope and its message on the wire.
+const SCOPE_END: char = '\u{1f}';
+
+/// The events of one scope, as [`Events::subscribe`] gives them.
+pub struct Subscription {
+    rx: broadcast::Receiver<Event>,
+    scope: std::sync::Arc<str>,
+}
+
+impl Subscription {
+    /// The next event of this scope: a message published in it (the scope taken off), or a
+    /// [`Event::Resync`]. Messages of other scopes are skipped.
+    pub async fn recv(&mut self) -> Result<Event, broadcast::error::RecvError> {
+        loop {
+            match self.rx.recv().await? {
+                Event::Resync => return Ok(Event::Resync),
+                Event::Message(m) => {
+                    if let Some(own) = unscoped(&self.scope, &m) {
+                        return Ok(Event::Message(own.to_string()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `message` without `scope`, if it was published in it.
+fn unscoped<'a>(scope: &str, message: &'a str) -> Option<&'a str> {
+    match message.split_once(SCOPE_END) {
+        None => scope.is_empty().then_some(message),
+        Some((s, rest)) => (s == scope && !scope.is_empty()).then_some(rest),
+    }
 }
 
 impl Default for Events {
@@ -32,7 +68,11 @@ impl Events {
     /// Events within this process only (one node).
     pub fn local() -> Self {
         let (local, _) = broadcast::channel(1024);
-        Events { local, redis: None }
+        Events {
+            local,
+            redis: None,
+            scope: "".into(),
+        }
     }
 
     /// Events across every node using `redis` (channel `<prefix>events`). Starts a task
@@ -45,17 +85,38 @@ impl Events {
         Events {
             local,
             redis: Some((redis.clone(), channel)),
+            scope: "".into(),
         }
     }
 
-    /// Receive the events published from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
-        self.local.subscribe()
+    /// The events of `scope` (a tenant), over the same connection: what is published there
+    /// is heard only by subscribers of the same scope. The empty scope is the unscoped one.
+    pub fn scoped(&self, scope: &str) -> Events {
+        Events {
+            local: self.local.clone(),
+            redis: self.redis.clone(),
+            scope: scope.into(),
+        }
+    }
+
+    /// Receive the events of this scope published from now on.
+    pub fn subscribe(&self) -> Subscription {
+        Subscription {
+            rx: self.local.subscribe(),
+            scope: self.scope.clone(),
+        }
     }
 
     /// Tell every node (this one included). On Redis a failure is logged and returned: the
     /// change itself is already stored, others see it when their cache expires.
     pub async fn publish(&self, message: &str) -> Result<(), crate::SharedError> {
+        let scoped;
+        let message = if self.scope.is_empty() {
+            message
+        } else {
+            scoped = format!("{}{SCOPE_END}{message}", self.scope);
+            &scoped
+        };
         match &self.redis {
             None => {
                 let _ = self.local.send(Event::Message(message.to_string()));
@@ -109,5 +170,30 @@ async fn subscribe(redis: Redis, channel: String, local: broadcast::WeakSender<E
         }
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_scope_hears_only_its_own_messages() {
+        let root = Events::local();
+        let (a, b) = (root.scoped("a"), root.scoped("b"));
+        let (mut hear_root, mut hear_a, mut hear_b) = (root.subscribe(), a.subscribe(), b.subscribe());
+        a.publish("edits:jdupont").await.expect("publish");
+        b.publish("reload").await.expect("publish");
+        root.publish("edits:x").await.expect("publish");
+        assert_eq!(hear_a.recv().await.ok(), Some(Event::Message("edits:jdupont".into())));
+        assert_eq!(hear_b.recv().await.ok(), Some(Event::Message("reload".into())));
+        assert_eq!(hear_root.recv().await.ok(), Some(Event::Message("edits:x".into())));
+        // Nothing else is waiting for any of them.
+        for h in [&mut hear_a, &mut hear_b, &mut hear_root] {
+            assert!(tokio::time::timeout(Duration::from_millis(20), h.recv()).await.is_err());
+        }
+        // A scope cannot be forged by a message naming another one.
+        assert_eq!(unscoped("a", "b\u{1f}x"), None);
+        assert_eq!(unscoped("", "a\u{1f}x"), None);
     }
 }

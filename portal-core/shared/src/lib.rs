@@ -23,5 +23,5 @@ mod store;
 
 pub use counters::Counters;
 pub use error::SharedError;
-pub use events::{Event, Events};
+pub use events::{Event, Events, Subscription};
 pub use store::{Redis, RedisOptions};

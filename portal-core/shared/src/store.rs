@@ -64,6 +64,17 @@ impl Redis {
         })
     }
 
+    /// The same store, with `scope` after the prefix of every key (`agora:` and `t:ut1:` give
+    /// `agora:t:ut1:<kind>:<id>`): one tenant's keys, sharing this handle's connection.
+    pub fn scoped(&self, scope: &str) -> Redis {
+        Redis {
+            conn: self.conn.clone(),
+            client: self.client.clone(),
+            prefix: format!("{}{scope}", self.prefix).into(),
+            shown: self.shown.clone(),
+        }
+    }
+
     /// The URL, password removed (for logs and `/health`).
     pub fn shown_url(&self) -> &str {
         &self.shown

@@ -6,7 +6,8 @@
 //! The namespace is the publication id and the component's content hash, never the id a
 //! manifest declares: a second package declaring `id = "news"` cannot read or poison the real
 //! news channel's entries, and two publications of one package (bound to different
-//! back-ends) never share an entry.
+//! back-ends) never share an entry. On a platform of several tenants the publication's
+//! scope (its tenant) comes first: tenant A's `news` never reads tenant B's.
 
 use super::shape::{Capability, Getter, HasView, View};
 use crate::bindings::agora::channel::cache::{self as wit, Host};
@@ -103,9 +104,14 @@ impl ChannelCache {
         self
     }
 
-    /// The namespace of `publication` of the package whose component hash is `hash`.
-    pub fn namespace(publication: &str, hash: &str) -> Arc<str> {
-        format!("{publication}\u{1f}{hash}").into()
+    /// The namespace of `publication` of `scope` (a tenant, or empty) of the package whose
+    /// component hash is `hash`.
+    pub fn namespace(scope: &str, publication: &str, hash: &str) -> Arc<str> {
+        if scope.is_empty() {
+            format!("{publication}\u{1f}{hash}").into()
+        } else {
+            format!("{scope}\u{1f}{publication}\u{1f}{hash}").into()
+        }
     }
 
     /// Read `key` in `namespace`: this node's memory, else the shared layer (then kept in
@@ -223,13 +229,20 @@ mod tests {
     #[tokio::test]
     async fn namespaces_cannot_read_each_others_entries() {
         let cache = ChannelCache::new(1 << 20);
-        let news = ChannelCache::namespace("campus-news", "aaaa");
-        let impostor = ChannelCache::namespace("campus-news", "bbbb");
-        let library = ChannelCache::namespace("library-news", "aaaa");
+        let news = ChannelCache::namespace("", "campus-news", "aaaa");
+        let impostor = ChannelCache::namespace("", "campus-news", "bbbb");
+        let library = ChannelCache::namespace("", "library-news", "aaaa");
+        let other_tenant = ChannelCache::namespace("ut2", "campus-news", "aaaa");
+        assert_ne!(news, other_tenant);
         cache.set(&news, "feed:/rss.xml", b"v", Duration::from_secs(60)).await;
         assert_eq!(cache.get(&news, "feed:/rss.xml").await.as_deref(), Some(&b"v"[..]));
         assert_eq!(cache.get(&impostor, "feed:/rss.xml").await, None, "another package");
         assert_eq!(cache.get(&library, "feed:/rss.xml").await, None, "another publication");
+        assert_eq!(
+            cache.get(&other_tenant, "feed:/rss.xml").await,
+            None,
+            "another tenant's"
+        );
     }
 
     /// A shared layer in memory, as another node would see it.
@@ -254,8 +267,8 @@ mod tests {
         let layer: Arc<dyn SharedLayer> = Arc::new(Layer::default());
         let a = ChannelCache::new(1 << 20).with_shared(Some(layer.clone()));
         let b = ChannelCache::new(1 << 20).with_shared(Some(layer));
-        let news = ChannelCache::namespace("campus-news", "aaaa");
-        let other = ChannelCache::namespace("library-news", "aaaa");
+        let news = ChannelCache::namespace("", "campus-news", "aaaa");
+        let other = ChannelCache::namespace("", "library-news", "aaaa");
         a.set(&news, "feed", b"v", Duration::from_millis(150)).await;
         assert_eq!(
             b.get(&news, "feed").await.as_deref(),
@@ -272,7 +285,7 @@ mod tests {
     #[tokio::test]
     async fn entries_expire() {
         let cache = ChannelCache::new(1 << 20);
-        let ns = ChannelCache::namespace("news", "h");
+        let ns = ChannelCache::namespace("", "news", "h");
         cache.set(&ns, "k", b"v", Duration::from_millis(30)).await;
         tokio::time::sleep(Duration::from_millis(80)).await;
         assert_eq!(cache.get(&ns, "k").await, None);

@@ -22,6 +22,8 @@ impl Default for PortalConfig {
                 // throttle the whole university's sign-ins at term start.
                 signin_per_minute: 0,
                 api_per_minute: 600,
+                concurrent_renders: 0,
+                channel_cpu_ms: 0,
             },
             paths: PathsConfig {
                 data_dir: "data".into(),

@@ -39,6 +39,13 @@ pub struct LimitsConfig {
     pub signin_per_minute: u64,
     /// JSON API calls per signed-in person and minute; 0: no limit.
     pub api_per_minute: u64,
+    /// Channel renders of this tenant running at once, across its users; 0 (the default):
+    /// no limit but the render threads'. A render waiting longer than its channel's
+    /// `wall_ms` shows the last good render, marked busy.
+    pub concurrent_renders: usize,
+    /// A ceiling on the CPU time of any one render of this tenant's channels, in ms; 0 (the
+    /// default): each channel's own `limits.cpu_ms`.
+    pub channel_cpu_ms: u32,
 }
 
 /// `[paths]`: every relative path is resolved against the directory holding `portal.toml`

@@ -127,6 +127,31 @@ impl Registry {
         Ok(Registry { entries })
     }
 
+    /// These publications, belonging to tenant `scope` (their channel caches apart from
+    /// every other tenant's).
+    pub fn in_scope(mut self, scope: &str) -> Self {
+        for entry in self.entries.values_mut() {
+            entry.publication = Arc::new((*entry.publication).clone().in_scope(scope));
+        }
+        self
+    }
+
+    /// These publications with every render's CPU time capped at `cpu_ms` (a tenant's
+    /// `[limits] channel_cpu_ms`; 0: each channel's own budget).
+    pub fn with_cpu_ceiling(mut self, cpu_ms: u32) -> Self {
+        if cpu_ms == 0 {
+            return self;
+        }
+        for entry in self.entries.values_mut() {
+            if entry.channel.manifest.limits.cpu_ms > cpu_ms {
+                let mut manifest = (*entry.channel.manifest).clone();
+                manifest.limits.cpu_ms = cpu_ms;
+                entry.channel.manifest = Arc::new(manifest);
+            }
+        }
+        self
+    }
+
     /// A publication by id.
     pub fn get(&self, id: &str) -> Option<&Entry> {
         self.entries.get(id)

@@ -66,6 +66,11 @@ pub struct SlotRenderer {
     /// With several nodes, renders are shared on Redis behind the in-memory layer: a
     /// render made on one node is served by all until its TTL.
     shared: Option<agora_shared::Redis>,
+    /// Whose renders these are (metrics label).
+    tenant: Arc<str>,
+    /// At most this many renders of this tenant at once (`[limits] concurrent_renders`):
+    /// one establishment's peak leaves the render threads to the others too.
+    gate: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 /// A person's preferences for one channel: key → value.
@@ -198,6 +203,35 @@ impl SlotRenderer {
             warnings: Arc::new(HostLines::default()),
             portal_url,
             shared: None,
+            tenant: crate::storage::DEFAULT_TENANT.into(),
+            gate: None,
+        }
+    }
+
+    /// The renders of tenant `tenant`, at most `concurrent` at once (0: no limit).
+    pub fn with_limits(mut self, tenant: &str, concurrent: usize) -> Self {
+        self.tenant = tenant.into();
+        self.gate = (concurrent > 0).then(|| Arc::new(tokio::sync::Semaphore::new(concurrent)));
+        self
+    }
+
+    /// What to show when this tenant's renders are all taken for longer than the channel
+    /// may take: its last good render, else a "busy" notice. Not a failure of the channel:
+    /// no breaker counts it.
+    async fn busy(&self, entry: &Entry, key: &str, cached: Option<Arc<CachedRender>>, now: i64) -> SlotView {
+        metrics::counter!("agora_slot_renders_total", "tenant" => self.tenant.to_string(), "publication" => entry.publication.id.clone(), "outcome" => "busy").increment(1);
+        tracing::warn!(publication = %entry.publication.id, "this tenant's concurrent renders are all taken: the slot waited its wall time");
+        match self.last_good(key, cached).await {
+            Some(c) => SlotView::Stale {
+                html: c.html,
+                title: c.title,
+                age_seconds: (now - c.rendered_at_ms) / 1000,
+                reason_key: "slot.error.busy",
+            },
+            None => SlotView::Failed {
+                reason_key: "slot.error.busy",
+                detail: String::new(),
+            },
         }
     }
 
@@ -327,7 +361,7 @@ impl SlotRenderer {
         let publication_key = format!("publication\u{1f}{}", entry.publication.id);
         let check = self.failures.decide(&publication_key, &key, now).await;
         if check.decision == Decision::Remembered {
-            metrics::counter!("agora_slot_renders_total", "publication" => entry.publication.id.clone(), "outcome" => "remembered").increment(1);
+            metrics::counter!("agora_slot_renders_total", "tenant" => self.tenant.to_string(), "publication" => entry.publication.id.clone(), "outcome" => "remembered").increment(1);
             return self
                 .remembered_view(
                     &key,
@@ -352,9 +386,19 @@ impl SlotRenderer {
         } else {
             Arc::new(entry.publication.with_preferences(&entry.channel.manifest, preferences))
         };
+        let _permit = match &self.gate {
+            None => None,
+            Some(gate) => {
+                let wait = std::time::Duration::from_millis(u64::from(entry.channel.manifest.limits.wall_ms));
+                match tokio::time::timeout(wait, gate.clone().acquire_owned()).await {
+                    Ok(Ok(permit)) => Some(permit),
+                    _ => return self.busy(entry, &key, cached, now).await,
+                }
+            }
+        };
         match self.engine.render(&entry.channel, &publication, request).await {
             Ok(rendered) => {
-                metrics::counter!("agora_slot_renders_total", "publication" => entry.publication.id.clone(), "outcome" => "ok").increment(1);
+                metrics::counter!("agora_slot_renders_total", "tenant" => self.tenant.to_string(), "publication" => entry.publication.id.clone(), "outcome" => "ok").increment(1);
                 self.failures.succeeded(&publication_key, &key, &check).await;
                 self.remembered.invalidate(&key).await;
                 let html: Arc<str> = rendered.html.as_str().into();
@@ -411,7 +455,7 @@ impl SlotRenderer {
                 ..
             }
         );
-        metrics::counter!("agora_slot_renders_total", "publication" => entry.publication.id.clone(), "outcome" => failure.label()).increment(1);
+        metrics::counter!("agora_slot_renders_total", "tenant" => self.tenant.to_string(), "publication" => entry.publication.id.clone(), "outcome" => failure.label()).increment(1);
         let reason = (failure_key(&failure), failure_detail(&failure));
         let outcome = self
             .failures

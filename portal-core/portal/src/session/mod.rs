@@ -31,17 +31,37 @@ pub mod key {
     pub const FLASH: &str = "flash";
     /// An OpenID Connect sign-in under way (state, nonce, PKCE verifier).
     pub const OIDC_PENDING: &str = "oidc_pending";
+    /// The tenant whose session it is (JSON string): presented to another, it is refused.
+    pub const TENANT: &str = "tenant";
 }
 
 /// Keys that belong to a sign-in: never carried over to another session id once the
 /// sign-in ended (single logout while a request was in flight).
 pub const AUTH_KEYS: &[&str] = &[key::SIGN_IN, key::SIGNON_ATTRIBUTES, key::CSRF, key::SEEN, key::NOTICES];
 
+fn default_tenant() -> String {
+    crate::storage::DEFAULT_TENANT.to_string()
+}
+
+/// The key of CAS service ticket `st` of `tenant` in the ticket → session index: a single
+/// logout request reaching one tenant finds only that tenant's sessions.
+pub fn ticket_index(tenant: &str, st: &str) -> String {
+    if tenant == crate::storage::DEFAULT_TENANT {
+        st.to_string()
+    } else {
+        format!("{tenant}\u{1f}{st}")
+    }
+}
+
 /// Who signed in, how and when: present exactly when the session is signed in.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct SignIn {
     /// The directory's `uid` of the person (never the alias that was typed).
     pub uid: String,
+    /// The tenant the person signed in to (set when the session opens; sessions from
+    /// before tenants are the default tenant's).
+    #[serde(default = "default_tenant")]
+    pub tenant: String,
     /// Attributes that came with the sign-on assertion, secrets already dropped; stored
     /// under their own key ([`key::SIGNON_ATTRIBUTES`]), not in this value.
     #[serde(skip)]
@@ -64,6 +84,7 @@ impl std::fmt::Debug for SignIn {
         // Tickets and tokens are credentials: never in a log line.
         f.debug_struct("SignIn")
             .field("uid", &self.uid)
+            .field("tenant", &self.tenant)
             .field("attributes", &self.attributes.len())
             .field("at_ms", &self.at_ms)
             .field("cas_ticket", &self.cas_ticket.as_ref().map(|_| "…"))
@@ -73,11 +94,12 @@ impl std::fmt::Debug for SignIn {
     }
 }
 
-/// The CAS service ticket of a stored session state, if it is a CAS sign-in (the state is
-/// the store's map of key → JSON value).
+/// The ticket index key ([`ticket_index`]) of a stored session state, if it is a CAS
+/// sign-in (the state is the store's map of key → JSON value).
 pub fn cas_ticket_of(state: &HashMap<String, String>) -> Option<String> {
     let sign_in = state.get(key::SIGN_IN)?;
-    serde_json::from_str::<SignIn>(sign_in).ok()?.cas_ticket
+    let sign_in = serde_json::from_str::<SignIn>(sign_in).ok()?;
+    Some(ticket_index(&sign_in.tenant, &sign_in.cas_ticket?))
 }
 
 #[cfg(test)]
@@ -86,8 +108,9 @@ mod tests {
 
     #[test]
     fn the_ticket_index_reads_the_sign_in_value_and_debug_hides_credentials() {
-        let sign_in = SignIn {
+        let mut sign_in = SignIn {
             uid: "amartin".into(),
+            tenant: default_tenant(),
             attributes: Attributes::new(),
             at_ms: 1,
             cas_ticket: Some("ST-1".into()),
@@ -99,5 +122,12 @@ mod tests {
         assert_eq!(cas_ticket_of(&state).as_deref(), Some("ST-1"));
         assert!(!format!("{sign_in:?}").contains("PGT-secret"));
         assert_eq!(cas_ticket_of(&HashMap::new()), None);
+        // Another tenant's ticket is indexed apart: the same ticket string does not collide.
+        sign_in.tenant = "ut2".into();
+        state.insert(key::SIGN_IN.to_string(), serde_json::to_string(&sign_in).expect("json"));
+        assert_eq!(cas_ticket_of(&state).as_deref(), Some("ut2\u{1f}ST-1"));
+        // A session from before tenants is the default tenant's.
+        let old: SignIn = serde_json::from_str(r#"{"uid":"x","at_ms":1}"#).expect("old session");
+        assert_eq!(old.tenant, "default");
     }
 }

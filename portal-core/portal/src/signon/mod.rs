@@ -93,6 +93,8 @@ pub async fn finish(people: &PersonResolver, vouched: Vouched) -> (SignIn, bool)
     metrics::counter!("agora_signon_total", "method" => vouched.method.label(), "outcome" => "ok").increment(1);
     let sign_in = SignIn {
         uid: resolved.person.uid,
+        // Set by `PortalSession::open`, which knows the request's tenant.
+        tenant: String::new(),
         attributes,
         at_ms: now_ms(),
         cas_ticket: vouched.cas_ticket,

@@ -192,7 +192,20 @@ pub fn load(platform: &PortalConfig, dir: &Path) -> Result<TenantConfig, ConfigE
     if identity.hosts.iter().any(String::is_empty) {
         return Err(ConfigError::new(&shown, "tenant.hosts", "an empty host name"));
     }
+    if let Some(host) = identity.hosts.first() {
+        portal.server.public_url =
+            public_url_on(&platform.public_url(), host).map_err(|why| ConfigError::new(&shown, "tenant.hosts", why))?;
+    }
     Ok(TenantConfig { id, identity, portal })
+}
+
+/// The platform's public URL with `host` for its host (scheme, port and path kept): where
+/// a tenant with a host of its own is reached, its sign-on's service URL included.
+fn public_url_on(platform_url: &str, host: &str) -> Result<String, String> {
+    let mut url = url::Url::parse(platform_url).map_err(|e| format!("the platform's public URL: {e}"))?;
+    url.set_host(Some(host))
+        .map_err(|e| format!("`{host}` is not a host name: {e}"))?;
+    Ok(url.to_string())
 }
 
 /// Refuse unknown sections, platform-only sections and platform-only paths.

@@ -27,7 +27,7 @@ pub(super) struct LandingQuery {
 /// `GET /admin`: what an administrator can do here, and the form to view a person.
 pub(super) async fn landing(
     req: HttpRequest,
-    state: web::Data<PortalState>,
+    state: super::Tenant,
     session: PortalSession,
     PageAdmin(me): PageAdmin,
     query: web::Query<LandingQuery>,
@@ -72,7 +72,7 @@ pub(super) struct ViewAsQuery {
 /// administrator's; slots made with `uid`'s credentials or of their own data are withheld.
 pub(super) async fn view_as_page(
     req: HttpRequest,
-    state: web::Data<PortalState>,
+    state: super::Tenant,
     session: PortalSession,
     PageAdmin(me): PageAdmin,
     uid: web::Path<String>,
@@ -128,7 +128,7 @@ pub(super) async fn view_as_page(
 /// the attributes the rules looked at and any source that failed.
 pub(super) async fn explain(
     req: HttpRequest,
-    state: web::Data<PortalState>,
+    state: super::Tenant,
     _admin: ApiAdmin,
     uid: web::Path<String>,
 ) -> HttpResponse {

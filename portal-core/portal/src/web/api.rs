@@ -48,7 +48,7 @@ pub async fn openapi() -> HttpResponse {
 /// the CSRF token for changes.
 pub async fn get_layout(
     req: HttpRequest,
-    state: web::Data<PortalState>,
+    state: super::Tenant,
     session: PortalSession,
     SignedIn(person): SignedIn,
 ) -> HttpResponse {
@@ -73,7 +73,7 @@ pub async fn get_layout(
 /// it does not apply.
 pub async fn post_layout(
     req: HttpRequest,
-    state: web::Data<PortalState>,
+    state: super::Tenant,
     _csrf: ApiCsrf,
     SignedIn(person): SignedIn,
     edit: web::Json<Edit>,
@@ -104,7 +104,7 @@ pub async fn post_layout(
 /// `POST /api/v1/layout/reset`: back to the institution's page.
 pub async fn reset_layout(
     req: HttpRequest,
-    state: web::Data<PortalState>,
+    state: super::Tenant,
     _csrf: ApiCsrf,
     SignedIn(person): SignedIn,
 ) -> HttpResponse {
@@ -125,7 +125,7 @@ pub struct CatalogueQuery {
 /// `GET /api/v1/catalogue`: what the user may add (`q` searches, `category` filters).
 pub async fn get_catalogue(
     req: HttpRequest,
-    state: web::Data<PortalState>,
+    state: super::Tenant,
     SignedIn(person): SignedIn,
     query: web::Query<CatalogueQuery>,
 ) -> HttpResponse {
@@ -147,7 +147,7 @@ pub async fn get_catalogue(
 
 /// `GET /api/v1/registry`: the publications of the portal, their channels and what their
 /// manifests grant (signed-in users only).
-pub async fn get_registry(req: HttpRequest, state: web::Data<PortalState>, _who: SignedIn) -> HttpResponse {
+pub async fn get_registry(req: HttpRequest, state: super::Tenant, _who: SignedIn) -> HttpResponse {
     let locale = locale_of(&req, &state);
     let publications: Vec<serde_json::Value> = state
         .registry
@@ -173,7 +173,7 @@ pub async fn get_registry(req: HttpRequest, state: web::Data<PortalState>, _who:
 /// page, their edits (with those set aside) and the resulting page. Read only.
 pub async fn admin_view_as(
     req: HttpRequest,
-    state: web::Data<PortalState>,
+    state: super::Tenant,
     _admin: ApiAdmin,
     uid: web::Path<String>,
 ) -> HttpResponse {
@@ -224,7 +224,7 @@ pub async fn admin_view_as(
 /// `GET /api/v1/admin/layout/{uid}`: export `uid`'s edits.
 pub async fn admin_export(
     req: HttpRequest,
-    state: web::Data<PortalState>,
+    state: super::Tenant,
     _admin: ApiAdmin,
     uid: web::Path<String>,
 ) -> HttpResponse {
@@ -255,7 +255,7 @@ pub struct Import {
 /// replayed on the next view; those that do not apply are set aside and announced).
 pub async fn admin_import(
     req: HttpRequest,
-    state: web::Data<PortalState>,
+    state: super::Tenant,
     _csrf: ApiCsrf,
     _admin: ApiAdmin,
     uid: web::Path<String>,

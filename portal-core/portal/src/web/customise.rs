@@ -126,7 +126,7 @@ async fn form_user(
 /// `POST /layout/edit`.
 pub async fn post_edit(
     req: HttpRequest,
-    state: web::Data<PortalState>,
+    state: super::Tenant,
     session: PortalSession,
     form: web::Form<EditForm>,
 ) -> HttpResponse {
@@ -196,7 +196,7 @@ pub struct ResetForm {
 /// `POST /layout/reset`.
 pub async fn post_reset(
     req: HttpRequest,
-    state: web::Data<PortalState>,
+    state: super::Tenant,
     session: PortalSession,
     form: web::Form<ResetForm>,
 ) -> HttpResponse {
@@ -238,7 +238,7 @@ struct CatalogueRow {
 /// `GET /catalogue`: the channels the user may add, searchable, by category, favourites first.
 pub async fn catalogue_page(
     req: HttpRequest,
-    state: web::Data<PortalState>,
+    state: super::Tenant,
     session: PortalSession,
     query: web::Query<CatalogueQuery>,
 ) -> HttpResponse {

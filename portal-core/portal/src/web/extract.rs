@@ -29,8 +29,7 @@ impl FromRequest for Locale {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let default = req
-            .app_data::<web::Data<PortalState>>()
+        let default = super::Tenant::of(req)
             .map(|s| s.config.i18n.default_locale.clone())
             .unwrap_or_else(|| "fr".into());
         ready(Ok(Locale(negotiated(req, &default))))

@@ -15,9 +15,8 @@
 
 use super::extract::{admin, current_person, error_page, locale_of};
 use super::session::PortalSession;
-use super::state::PortalState;
 use crate::people::Person;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use futures::future::LocalBoxFuture;
 use serde_json::json;
 
@@ -40,7 +39,7 @@ fn refuse(why: &'static str, response: HttpResponse) -> actix_web::Error {
 pub(super) fn guard<T, F, Fut>(req: &HttpRequest, check: F) -> LocalBoxFuture<'static, Result<T, actix_web::Error>>
 where
     T: 'static,
-    F: FnOnce(HttpRequest, web::Data<PortalState>, String) -> Fut + 'static,
+    F: FnOnce(HttpRequest, super::Tenant, String) -> Fut + 'static,
     Fut: std::future::Future<Output = Result<T, HttpResponse>> + 'static,
 {
     let req = req.clone();
@@ -53,11 +52,9 @@ where
 }
 
 /// The state and language of `req` (the state is always there: the app installs it).
-fn state_and_locale(req: &HttpRequest) -> Result<(web::Data<PortalState>, String), actix_web::Error> {
-    let state = req
-        .app_data::<web::Data<PortalState>>()
-        .cloned()
-        .ok_or_else(|| refuse("no state", HttpResponse::InternalServerError().finish()))?;
+fn state_and_locale(req: &HttpRequest) -> Result<(super::Tenant, String), actix_web::Error> {
+    let state =
+        super::Tenant::of(req).ok_or_else(|| refuse("no state", HttpResponse::InternalServerError().finish()))?;
     let locale = locale_of(req, &state);
     Ok((state, locale))
 }

@@ -81,10 +81,7 @@ pub async fn count_requests(
     use tracing::Instrument;
     let started = Instant::now();
     let method = req.method().to_string();
-    let state = req
-        .app_data::<actix_web::web::Data<super::state::PortalState>>()
-        .filter(|s| s.config.log.access)
-        .cloned();
+    let state = super::Tenant::of(req.request()).filter(|s| s.config.log.access);
     let Some(state) = state else {
         let res = next
             .call(req)
@@ -158,7 +155,10 @@ pub fn secure(res: &mut actix_web::HttpResponse, config: &PortalConfig) {
 fn record<B>(res: &ServiceResponse<B>, method: String, started: Instant) {
     let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
     let status = res.status().as_u16().to_string();
-    metrics::counter!("agora_http_requests_total", "method" => method, "route" => route.clone(), "status" => status)
+    let tenant = super::Tenant::of(res.request())
+        .map(|t| t.tenant.to_string())
+        .unwrap_or_default();
+    metrics::counter!("agora_http_requests_total", "tenant" => tenant, "method" => method, "route" => route.clone(), "status" => status)
         .increment(1);
     metrics::histogram!("agora_http_request_duration_seconds", "route" => route)
         .record(started.elapsed().as_secs_f64());

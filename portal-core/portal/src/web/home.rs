@@ -57,7 +57,7 @@ fn services(state: &PortalState, person: &Person, pgt: Option<String>) -> Servic
 /// `GET /`.
 pub(super) async fn home(
     req: HttpRequest,
-    state: web::Data<PortalState>,
+    state: super::Tenant,
     session: PortalSession,
     query: web::Query<HomeQuery>,
 ) -> HttpResponse {

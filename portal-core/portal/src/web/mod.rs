@@ -10,6 +10,10 @@
 //! | `GET /admin`, `/admin/view-as/{uid}`, `/admin/explain/{uid}` | [`admin`] |
 //! | `/api/v1/…` | [`api`]: JSON (OpenAPI at `/api/v1/openapi.json`) |
 //! | `GET /health`, `GET /metrics`, `/static/…`, `/skin.css` | [`ops`] |
+//! | `GET /establishment` (shared host) | [`tenant`]: the establishment picker |
+//!
+//! Before any of them, [`tenant::route`] finds the request's tenant (host name, or the
+//! establishment chosen on the shared host) and hands its site on as [`Tenant`].
 //!
 //! Every response carries the [`headers`] (CSP, HSTS over https …) and is compressed when
 //! the browser asks (`Accept-Encoding`); the streamed page is flushed slot by slot.
@@ -25,11 +29,13 @@ pub mod ops;
 pub mod session;
 pub mod signon;
 pub mod state;
+pub mod tenant;
 pub mod throttle;
 pub mod unavailable;
 
 pub use headers::content_security_policy;
 pub use state::PortalState;
+pub use tenant::Tenant;
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, CookieContentSecurity};
@@ -43,9 +49,10 @@ use std::sync::Arc;
 /// Handle to stop a running server.
 pub type ServerHandle = actix_web::dev::ServerHandle;
 
-/// Build the actix application for `state`.
+/// Build the actix application serving the `sites` of `platform`.
 pub fn app(
-    state: Arc<PortalState>,
+    platform: Arc<crate::app::Platform>,
+    sites: Arc<crate::app::Sites>,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         ServiceRequest,
@@ -55,21 +62,26 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let sessions = SessionMiddleware::builder(session::ActixStore(state.sessions.clone()), state.session_key.clone())
-        .cookie_name(state.config.session.cookie_name.clone())
-        .cookie_secure(state.config.secure_cookies())
-        .cookie_http_only(true)
-        .cookie_same_site(SameSite::Lax)
-        .cookie_content_security(CookieContentSecurity::Signed)
-        .session_lifecycle(
-            BrowserSession::default().state_ttl(actix_web::cookie::time::Duration::minutes(
-                state.config.session.idle_minutes as i64,
-            )),
-        )
-        .build();
-    let headers = headers::security_headers(&state.config);
+    let config = &platform.config;
+    let sessions = SessionMiddleware::builder(
+        session::ActixStore(platform.sessions.clone()),
+        platform.session_key.clone(),
+    )
+    .cookie_name(config.session.cookie_name.clone())
+    .cookie_secure(config.secure_cookies())
+    .cookie_http_only(true)
+    .cookie_same_site(SameSite::Lax)
+    .cookie_content_security(CookieContentSecurity::Signed)
+    .session_lifecycle(
+        BrowserSession::default().state_ttl(actix_web::cookie::time::Duration::minutes(
+            config.session.idle_minutes as i64,
+        )),
+    )
+    .build();
+    let headers = headers::security_headers(config);
     App::new()
-        .app_data(web::Data::from(state))
+        .app_data(web::Data::from(sites))
+        .app_data(web::Data::from(platform))
         .app_data(web::FormConfig::default().limit(16 * 1024))
         .app_data(api::json_config())
         .wrap(sessions)
@@ -77,6 +89,7 @@ pub fn app(
         .wrap(Compress::default())
         .wrap(headers)
         .wrap(from_fn(headers::count_requests))
+        .wrap(from_fn(tenant::route))
         .route("/", web::get().to(home::home))
         .route("/", web::head().to(home::home))
         .route("/login", web::get().to(signon::login_page))

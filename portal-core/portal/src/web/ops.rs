@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 /// `GET /health`: liveness and readiness, JSON: 503 when the database is down; `degraded`
 /// (still 200) when the shared store is.
-pub(super) async fn health(state: web::Data<PortalState>) -> HttpResponse {
+pub(super) async fn health(state: super::Tenant) -> HttpResponse {
     let storage = state.storage.ping().await;
     let shared = match &state.redis {
         Some(redis) => Some(redis.ping().await),
@@ -73,7 +73,7 @@ fn may_read_metrics(req: &HttpRequest, state: &PortalState) -> bool {
 }
 
 /// `GET /metrics`: Prometheus exposition, for the bearer of `[server] metrics_token`.
-pub(super) async fn prometheus(req: HttpRequest, state: web::Data<PortalState>) -> HttpResponse {
+pub(super) async fn prometheus(req: HttpRequest, state: super::Tenant) -> HttpResponse {
     if !may_read_metrics(&req, &state) {
         return HttpResponse::Forbidden()
             .content_type("text/plain; charset=utf-8")
@@ -87,7 +87,7 @@ pub(super) async fn prometheus(req: HttpRequest, state: web::Data<PortalState>) 
 }
 
 /// `GET /skin.css`: the institution's colours.
-pub(super) async fn skin_css(state: web::Data<PortalState>) -> HttpResponse {
+pub(super) async fn skin_css(state: super::Tenant) -> HttpResponse {
     let skin = &state.theme.skin;
     // Colours were validated as #rrggbb at start-up: nothing else can reach this stylesheet.
     let css = format!(
@@ -102,11 +102,7 @@ pub(super) async fn skin_css(state: web::Data<PortalState>) -> HttpResponse {
 
 /// `GET /static/{file}`: a theme file, whole body at once (no chunked streaming for small
 /// assets), never outside the static directory.
-pub(super) async fn static_file(
-    req: HttpRequest,
-    state: web::Data<PortalState>,
-    path: web::Path<String>,
-) -> HttpResponse {
+pub(super) async fn static_file(req: HttpRequest, state: super::Tenant, path: web::Path<String>) -> HttpResponse {
     let rel = std::path::Path::new(path.as_str());
     let inside = rel.components().all(|c| matches!(c, std::path::Component::Normal(_)));
     let file = state.theme.static_dir.join(rel);
@@ -135,7 +131,7 @@ pub(super) async fn static_file(
 }
 
 /// Anything else: the not-found page, in the user's language.
-pub(super) async fn not_found(req: HttpRequest, state: web::Data<PortalState>) -> HttpResponse {
+pub(super) async fn not_found(req: HttpRequest, state: super::Tenant) -> HttpResponse {
     let locale = locale_of(&req, &state);
     error_page(&state, &locale, 404, "error.not_found")
 }

@@ -84,48 +84,84 @@ impl actix_session::storage::SessionStore for ActixStore {
     }
 }
 
-/// One browser's session, with a typed accessor per key.
-pub struct PortalSession(Session);
+/// One browser's session, with a typed accessor per key, bound to the request's tenant: a
+/// session another tenant opened is, here, no session at all (nobody signed in, no CSRF
+/// token, no sign-in under way). This is the one place that check is made.
+pub struct PortalSession {
+    session: Session,
+    /// The request's tenant.
+    tenant: std::sync::Arc<str>,
+    /// The session belongs to another tenant.
+    foreign: bool,
+}
 
 impl FromRequest for PortalSession {
     type Error = actix_web::Error;
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        ready(Ok(PortalSession(req.get_session())))
+        ready(Ok(PortalSession::of(req)))
     }
 }
 
 impl PortalSession {
-    /// The session of `req`.
+    /// The session of `req`, as its tenant sees it.
     pub fn of(req: &HttpRequest) -> Self {
-        PortalSession(req.get_session())
-    }
-
-    /// Who signed in, if anyone.
-    pub fn sign_in(&self) -> Option<SignIn> {
-        self.0.get::<SignIn>(key::SIGN_IN).ok().flatten()
-    }
-
-    /// Open a signed-in session: a new session id (no fixation), nothing of the anonymous
-    /// one kept, `notices` for the first page.
-    pub fn open(&self, sign_in: &SignIn, notices: &[&str]) -> Result<(), SessionInsertError> {
-        self.0.renew();
-        self.0.clear();
-        self.0.insert(key::SIGN_IN, sign_in)?;
-        if !sign_in.attributes.is_empty() {
-            self.0.insert(key::SIGNON_ATTRIBUTES, &sign_in.attributes)?;
+        let session = req.get_session();
+        let tenant: std::sync::Arc<str> = super::Tenant::of(req)
+            .map(|t| t.tenant.clone())
+            .unwrap_or_else(|| crate::storage::DEFAULT_TENANT.into());
+        let owner = session.get::<String>(key::TENANT).ok().flatten();
+        let foreign = owner.as_deref().is_some_and(|o| o != &*tenant);
+        if foreign {
+            metrics::counter!("agora_tenant_refusals_total", "tenant" => tenant.to_string(), "what" => "session")
+                .increment(1);
+            tracing::warn!(
+                owner = owner.as_deref().unwrap_or(""),
+                "a session of another tenant presented here: refused, treated as signed out"
+            );
         }
-        self.0.insert(key::SEEN, sign_in.at_ms)?;
+        PortalSession {
+            session,
+            tenant,
+            foreign,
+        }
+    }
+
+    /// Who signed in, if anyone (never someone of another tenant).
+    pub fn sign_in(&self) -> Option<SignIn> {
+        if self.foreign {
+            return None;
+        }
+        self.session
+            .get::<SignIn>(key::SIGN_IN)
+            .ok()
+            .flatten()
+            .filter(|s| *s.tenant == *self.tenant)
+    }
+
+    /// Open a signed-in session of this tenant: a new session id (no fixation), nothing of
+    /// the anonymous (or other tenant's) one kept, `notices` for the first page.
+    pub fn open(&self, sign_in: &SignIn, notices: &[&str]) -> Result<(), SessionInsertError> {
+        self.session.renew();
+        self.session.clear();
+        let mut sign_in = sign_in.clone();
+        sign_in.tenant = self.tenant.to_string();
+        self.session.insert(key::TENANT, &*self.tenant)?;
+        self.session.insert(key::SIGN_IN, &sign_in)?;
+        if !sign_in.attributes.is_empty() {
+            self.session.insert(key::SIGNON_ATTRIBUTES, &sign_in.attributes)?;
+        }
+        self.session.insert(key::SEEN, sign_in.at_ms)?;
         if !notices.is_empty() {
-            self.0.insert(key::NOTICES, notices)?;
+            self.session.insert(key::NOTICES, notices)?;
         }
         Ok(())
     }
 
     /// The attributes released with the sign-on (see [`key::SIGNON_ATTRIBUTES`]).
     pub fn signon_attributes(&self) -> agora_channel_host::Attributes {
-        self.0
+        self.session
             .get::<agora_channel_host::Attributes>(key::SIGNON_ATTRIBUTES)
             .ok()
             .flatten()
@@ -134,22 +170,22 @@ impl PortalSession {
 
     /// The last request's time (idle limit).
     pub fn seen(&self) -> Option<i64> {
-        self.0.get::<i64>(key::SEEN).ok().flatten()
+        self.session.get::<i64>(key::SEEN).ok().flatten()
     }
 
     /// Record a request now.
     pub fn touch(&self) {
-        let _ = self.0.insert(key::SEEN, now_ms());
+        let _ = self.session.insert(key::SEEN, now_ms());
     }
 
     /// Notices kept for the next page (message keys), taken out.
     pub fn take_notices(&self) -> Vec<String> {
         // `remove` marks the session changed even for an absent key: every page view would
         // then write the session back (to Redis, with several nodes).
-        if !self.0.entries().contains_key(key::NOTICES) {
+        if !self.session.entries().contains_key(key::NOTICES) {
             return Vec::new();
         }
-        self.0
+        self.session
             .remove_as::<Vec<String>>(key::NOTICES)
             .and_then(Result::ok)
             .unwrap_or_default()
@@ -157,7 +193,7 @@ impl PortalSession {
 
     /// End the session, server side and in the browser.
     pub fn purge(&self) {
-        self.0.purge();
+        self.session.purge();
     }
 
     /// The CSRF token of a signed-in session, created on first use. Anonymous visitors get
@@ -166,11 +202,11 @@ impl PortalSession {
         if self.sign_in().is_none() {
             return String::new();
         }
-        if let Ok(Some(t)) = self.0.get::<String>(key::CSRF) {
+        if let Ok(Some(t)) = self.session.get::<String>(key::CSRF) {
             return t;
         }
         let token = random_token();
-        if let Err(e) = self.0.insert(key::CSRF, &token) {
+        if let Err(e) = self.session.insert(key::CSRF, &token) {
             tracing::warn!("cannot store CSRF token: {e}");
         }
         token
@@ -178,7 +214,10 @@ impl PortalSession {
 
     /// Whether `submitted` is this signed-in session's CSRF token (constant time).
     pub fn csrf_ok(&self, submitted: &str) -> bool {
-        match self.0.get::<String>(key::CSRF) {
+        if self.sign_in().is_none() {
+            return false;
+        }
+        match self.session.get::<String>(key::CSRF) {
             Ok(Some(expected)) => same(&expected, submitted),
             _ => false,
         }
@@ -186,17 +225,22 @@ impl PortalSession {
 
     /// A message for the next page, already in the user's language (after a form post).
     pub fn flash(&self, message: String) {
-        let mut all = self.0.get::<Vec<String>>(key::FLASH).ok().flatten().unwrap_or_default();
+        let mut all = self
+            .session
+            .get::<Vec<String>>(key::FLASH)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         all.push(message);
-        let _ = self.0.insert(key::FLASH, all);
+        let _ = self.session.insert(key::FLASH, all);
     }
 
     /// The messages kept for this page, taken out.
     pub fn take_flash(&self) -> Vec<String> {
-        if !self.0.entries().contains_key(key::FLASH) {
+        if !self.session.entries().contains_key(key::FLASH) {
             return Vec::new();
         }
-        self.0
+        self.session
             .remove_as::<Vec<String>>(key::FLASH)
             .and_then(Result::ok)
             .unwrap_or_default()
@@ -204,12 +248,22 @@ impl PortalSession {
 
     /// Keep an OpenID Connect sign-in under way.
     pub fn set_oidc_pending<T: serde::Serialize>(&self, pending: &T) -> Result<(), SessionInsertError> {
-        self.0.insert(key::OIDC_PENDING, pending)
+        if self.foreign {
+            // Another tenant's session: start this tenant's afresh.
+            self.session.renew();
+            self.session.clear();
+        }
+        self.session.insert(key::TENANT, &*self.tenant)?;
+        self.session.insert(key::OIDC_PENDING, pending)
     }
 
-    /// The OpenID Connect sign-in under way, taken out (one attempt each).
+    /// The OpenID Connect sign-in under way, taken out (one attempt each; none from a
+    /// session of another tenant).
     pub fn take_oidc_pending<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
-        self.0.remove_as::<T>(key::OIDC_PENDING).and_then(Result::ok)
+        if self.foreign {
+            return None;
+        }
+        self.session.remove_as::<T>(key::OIDC_PENDING).and_then(Result::ok)
     }
 }
 

@@ -119,11 +119,7 @@ struct LoginQuery {
 }
 
 /// `GET /login`.
-pub(super) async fn login_page(
-    req: HttpRequest,
-    state: web::Data<PortalState>,
-    session: PortalSession,
-) -> HttpResponse {
+pub(super) async fn login_page(req: HttpRequest, state: super::Tenant, session: PortalSession) -> HttpResponse {
     let locale = locale_of(&req, &state);
     let secure = state.config.secure_cookies();
     let query = web::Query::<LoginQuery>::from_query(req.query_string()).ok();
@@ -202,7 +198,7 @@ pub(super) struct DemoLogin {
 /// `POST /login/demo`.
 pub(super) async fn demo_login(
     req: HttpRequest,
-    state: web::Data<PortalState>,
+    state: super::Tenant,
     _allowed: super::throttle::SignInAllowed,
     session: PortalSession,
     form: web::Form<DemoLogin>,
@@ -229,7 +225,7 @@ pub(super) struct CsrfForm {
 /// `POST /logout`.
 pub(super) async fn logout(
     req: HttpRequest,
-    state: web::Data<PortalState>,
+    state: super::Tenant,
     session: PortalSession,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
@@ -276,7 +272,7 @@ pub(super) struct TicketQuery {
 /// session, go back to the page first asked for.
 pub(super) async fn cas_return(
     req: HttpRequest,
-    state: web::Data<PortalState>,
+    state: super::Tenant,
     _allowed: super::throttle::SignInAllowed,
     session: PortalSession,
     query: web::Query<TicketQuery>,
@@ -334,7 +330,7 @@ pub(super) struct PgtCallback {
 
 /// `GET /login/cas/proxy-callback`: CAS delivers the proxy-granting ticket here, before it
 /// answers the validation.
-pub(super) async fn cas_pgt_callback(state: web::Data<PortalState>, query: web::Query<PgtCallback>) -> HttpResponse {
+pub(super) async fn cas_pgt_callback(state: super::Tenant, query: web::Query<PgtCallback>) -> HttpResponse {
     if let (Some(cas), Some(iou), Some(pgt)) = (&state.cas, &query.pgt_iou, &query.pgt_id)
         && iou.starts_with("PGTIOU-")
         && pgt.starts_with("PGT-")
@@ -359,15 +355,22 @@ pub(super) struct SingleLogout {
 /// `POST /login/cas`: back-channel single logout from the CAS server. No CSRF token (the
 /// CAS server has no session here); it can only end the session opened by the service
 /// ticket it names.
-pub(super) async fn cas_single_logout(state: web::Data<PortalState>, form: web::Form<SingleLogout>) -> HttpResponse {
+pub(super) async fn cas_single_logout(state: super::Tenant, form: web::Form<SingleLogout>) -> HttpResponse {
     if state.cas.is_none() {
         return HttpResponse::NotFound().finish();
     }
     match agora_cas::parse_logout_request(&form.logout_request) {
         Ok(request) => {
-            match state.sessions.end_by_ticket(&request.session_index).await {
+            // Only this tenant's sessions are indexed under its tickets: a request naming
+            // another tenant's session ends nothing.
+            let index = crate::session::ticket_index(&state.tenant, &request.session_index);
+            match state.sessions.end_by_ticket(&index).await {
                 Ok(ended) => {
-                    tracing::info!(ended, user = ?request.name_id, "CAS single logout");
+                    if ended {
+                        tracing::info!(user = ?request.name_id, "CAS single logout");
+                    } else {
+                        tracing::warn!(user = ?request.name_id, "CAS single logout for no session of this tenant: nothing ended");
+                    }
                     HttpResponse::Ok().content_type("text/plain").body("OK")
                 }
                 Err(e) => {
@@ -398,7 +401,7 @@ pub(super) struct OidcCallback {
 /// `GET /login/oidc`: the provider sends the browser back with `code` and `state`.
 pub(super) async fn oidc_return(
     req: HttpRequest,
-    state: web::Data<PortalState>,
+    state: super::Tenant,
     _allowed: super::throttle::SignInAllowed,
     session: PortalSession,
     query: web::Query<OidcCallback>,

@@ -14,8 +14,13 @@ use crate::theme::Theme;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 
-/// Everything a request handler needs, shared by all workers.
+/// Everything a request handler needs: one tenant's site, shared by all workers. The
+/// request's tenant picks it ([`super::tenant`]); handlers receive it as [`super::tenant::Site`].
 pub struct PortalState {
+    /// The tenant's id (`default` on a one-tenant installation).
+    pub tenant: Arc<str>,
+    /// Who the establishment is (name, acronym, hosts, support).
+    pub identity: crate::tenant::Identity,
     /// The configuration.
     pub config: PortalConfig,
     /// Templates and strings.

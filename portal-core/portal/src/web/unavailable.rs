@@ -3,11 +3,9 @@
 //! still signed in and to retry, the load balancer and the logs learn what failed.
 
 use super::extract::{error_page, locale_of};
-use super::state::PortalState;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::web;
 
 /// Wraps the session layer: its errors are shown as [`error_page`]s.
 pub async fn unavailable(
@@ -15,7 +13,7 @@ pub async fn unavailable(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     // Read before the call: the request cannot be kept (routing needs it unshared).
-    let Some(state) = req.app_data::<web::Data<PortalState>>().cloned() else {
+    let Some(state) = super::Tenant::of(req.request()) else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
     let locale = locale_of(req.request(), &state);

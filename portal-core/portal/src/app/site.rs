@@ -1,0 +1,145 @@
+//! One tenant's site: its [`PortalState`], built from its configuration over the
+//! [`Platform`]. Everything here is the tenant's own (theme, publications, populations,
+//! layouts, people, sign-on, caches); what it shares is scoped to it (its rows of the
+//! database, its Redis keys, its events, its channels' cache namespace).
+
+use super::StartError;
+use super::platform::Platform;
+use crate::config::{ConfigError, PortalConfig};
+use crate::live::Live;
+use crate::live::registry::Registry;
+use crate::page::{EditStore, SlotRenderer};
+use crate::people::{AttributeSource, LdifDirectory, PersonResolver, SourcesDirectory};
+use crate::signon::cas::CasSignOn;
+use crate::signon::oidc::OidcSignOn;
+use crate::tenant::Identity;
+use crate::theme::Theme;
+use crate::web::PortalState;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Build the site of tenant `id` (who it is: `identity`) configured by `config`.
+pub fn build(
+    platform: &Platform,
+    id: &str,
+    identity: Identity,
+    config: PortalConfig,
+) -> Result<PortalState, StartError> {
+    let scope = Platform::scope_of(id);
+    let storage = platform.database.tenant(id);
+    let theme = Theme::load(&config)?;
+    if config.limits.signin_per_minute > 0 && platform.config.server.trusted_proxies.is_empty() {
+        tracing::warn!(
+            tenant = id,
+            "[limits] signin_per_minute counts per client address, and [server] trusted_proxies is empty: behind a reverse proxy every user has its address and shares one limit"
+        );
+    }
+    let registry = Registry::load(
+        &platform.engine,
+        &config.resolve(&config.paths.channels),
+        &config.resolve(&config.paths.channel_packages),
+    )?
+    .in_scope(scope.trim_end_matches(':'))
+    .with_cpu_ceiling(config.limits.channel_cpu_ms);
+    let live = Live::start(&config, &registry)?;
+    let trust = &platform.trust;
+
+    let mut sources: Vec<Arc<dyn AttributeSource>> = Vec::new();
+    if !config.ldap.url.is_empty() {
+        sources.push(Arc::new(
+            crate::people::ldap::LdapDirectory::new(config.ldap.clone()).with_tls(trust.client_config()),
+        ));
+    }
+    let demo_directory = if config.demo.enabled {
+        let dir = Arc::new(demo_directory(&config)?);
+        sources.push(dir.clone());
+        tracing::warn!(
+            tenant = id,
+            "demo mode is on: anyone can sign in as a demo persona; never enable it in production"
+        );
+        Some(dir)
+    } else {
+        None
+    };
+    let directory: Arc<dyn agora_channel_host::DirectoryService> = Arc::new(SourcesDirectory::new(sources.clone()));
+    let people = PersonResolver::new(sources, Duration::from_secs(config.directory.cache_seconds.max(1)))
+        .with_signon_wins(config.directory.signon_wins.clone());
+    let redis = platform.redis_of(id);
+    let events = platform.events_of(id);
+    let slots = SlotRenderer::new(
+        platform.engine.clone(),
+        storage.clone(),
+        config.public_url(),
+        config.channels.render_cache_entries,
+    )
+    .with_shared(redis.clone())
+    .with_limits(id, config.limits.concurrent_renders);
+    let cas = CasSignOn::from_config(&config, trust)
+        .map_err(|e| ConfigError::new(&config.source, "cas.server_url", e.to_string()))?
+        .map(|cas| cas.with_shared(redis.clone()));
+    let oidc = OidcSignOn::from_config(&config.oidc, &config.public_url(), trust);
+    if cas.is_none() && oidc.is_none() && !config.trusted_headers.enabled && !config.demo.enabled {
+        tracing::warn!(
+            tenant = id,
+            "no sign-on is configured ([cas] server_url is empty, demo off): only the guest page is served"
+        );
+    }
+    Ok(PortalState {
+        tenant: id.into(),
+        identity,
+        mail: Arc::new(config.mail.clone()),
+        config,
+        theme: Arc::new(theme),
+        registry: Arc::new(registry),
+        live: Arc::new(live),
+        slots: Arc::new(slots),
+        kept: Arc::default(),
+        people,
+        memberships: Default::default(),
+        tls: trust.client_config(),
+        demo_directory,
+        directory,
+        edits: EditStore::new(storage.clone(), 100_000, events.clone()),
+        storage,
+        metrics: platform.metrics.clone(),
+        session_key: platform.session_key.clone(),
+        sessions: platform.sessions.clone(),
+        counters: platform.counters.clone(),
+        redis,
+        events,
+        cas,
+        oidc,
+    })
+}
+
+/// Start watching the site's files (populations, fragments, catalogue), when
+/// `[admin] reload_seconds` is set.
+pub fn watch(state: &Arc<PortalState>) {
+    if state.config.admin.reload_seconds > 0 {
+        crate::live::watch(
+            Arc::downgrade(&state.live),
+            state.config.clone(),
+            Arc::downgrade(&state.registry),
+            Duration::from_secs(state.config.admin.reload_seconds),
+            state.events.clone(),
+        );
+    }
+}
+
+/// The demo directory, with every configured persona in it.
+pub(super) fn demo_directory(config: &PortalConfig) -> Result<LdifDirectory, StartError> {
+    let path = config.resolve(&config.demo.directory);
+    let dir =
+        LdifDirectory::load(&path).map_err(|e| ConfigError::new(&config.source, "demo.directory", e.to_string()))?;
+    for uid in &config.demo.personas {
+        if !dir.uids().contains(uid) {
+            return Err(ConfigError::new(
+                &config.source,
+                "demo.personas",
+                format!("`{uid}` is not in {}", path.display()),
+            )
+            .into());
+        }
+    }
+    Ok(dir)
+}
