@@ -204,7 +204,7 @@ async fn three_nodes_share_sessions_logouts_and_edits_and_survive_kills_restarts
     let mut renders = 0.0;
     for node in &cluster.nodes {
         renders += node
-            .metric("agora_slot_renders_total{publication=\"welcome\",outcome=\"ok\"}")
+            .metric("agora_slot_renders_total{publication=\"welcome\",outcome=\"ok\"")
             .await;
     }
     assert_eq!(renders, 1.0, "one render of the welcome slot serves every node");

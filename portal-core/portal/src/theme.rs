@@ -19,6 +19,9 @@ pub struct Theme {
     pub skin: SkinConfig,
     /// Whether the demo banner shows.
     pub demo: bool,
+    /// Whether this site is an establishment of the shared host, chosen in the picker (the
+    /// header then offers to change it).
+    pub picked: bool,
 }
 
 impl Theme {
@@ -64,6 +67,7 @@ impl Theme {
             static_dir: dir.join("static"),
             skin: config.skin.clone(),
             demo: config.demo.enabled,
+            picked: false,
         })
     }
 }

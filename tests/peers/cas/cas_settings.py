@@ -1,4 +1,5 @@
 # Throwaway django-cas-server settings for the Agora test suite (loopback only).
+import json
 import os
 
 BASE = os.path.dirname(os.path.abspath(__file__))
@@ -35,8 +36,8 @@ CAS_NEW_VERSION_HTML_WARNING = False   # never call pypi.org
 CAS_NEW_VERSION_EMAIL_WARNING = False
 CAS_PROXY_CA_CERTIFICATE_PATH = True
 CAS_AUTH_CLASS = "cas_server.auth.TestAuthUser"   # user "test", password "test"
-CAS_TEST_USER = "test"
-CAS_TEST_PASSWORD = "test"
+CAS_TEST_USER = os.environ.get("CAS_USER", "test")
+CAS_TEST_PASSWORD = os.environ.get("CAS_PASSWORD", "test")
 CAS_TEST_ATTRIBUTES = {
     "uid": "test",
     "displayName": "Camille Test",
@@ -46,3 +47,6 @@ CAS_TEST_ATTRIBUTES = {
     "supannEtuInscription": "[etab={UAI}0751717J][anneeinsc=2026][cursusann={SUPANN}L3][etape={UAI:0751717J}L3MATH]",
     "userPassword": "never-released",
 }
+# A test may name another person (two establishments, one login): JSON in CAS_ATTRIBUTES.
+if os.environ.get("CAS_ATTRIBUTES"):
+    CAS_TEST_ATTRIBUTES = json.loads(os.environ["CAS_ATTRIBUTES"])

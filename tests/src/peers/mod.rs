@@ -76,6 +76,13 @@ impl CasServer {
     /// Start the server; services matching `portal_pattern` may sign in (and receive a PGT),
     /// services matching `backend_pattern` may receive proxy tickets.
     pub fn start(portal_pattern: &str, backend_pattern: &str) -> Self {
+        Self::start_as(portal_pattern, backend_pattern, None)
+    }
+
+    /// Like [`CasServer::start`], with `(user, password, attributes as JSON)` for its one
+    /// user instead of `test` / `test` (two establishments, each with its own CAS, may
+    /// both have a `jdupont` who is not the same person).
+    pub fn start_as(portal_pattern: &str, backend_pattern: &str, user: Option<(&str, &str, &str)>) -> Self {
         let python = venv_python();
         let dir = crate::temp_dir("cas");
         let peers = crate::repo_root().join("tests/peers/cas");
@@ -89,6 +96,11 @@ impl CasServer {
                 .env("CAS_DB", dir.join("cas.sqlite3"))
                 .env("PORTAL_PATTERN", portal_pattern)
                 .env("BACKEND_PATTERN", backend_pattern);
+            if let Some((name, password, attributes)) = user {
+                cmd.env("CAS_USER", name)
+                    .env("CAS_PASSWORD", password)
+                    .env("CAS_ATTRIBUTES", attributes);
+            }
         };
         for args in [
             vec!["-m", "django", "migrate", "--noinput", "-v", "0"],

@@ -23,6 +23,16 @@ impl Slapd {
         Self::launch(None)
     }
 
+    /// Start slapd, load the test people, then the entries of `ldif` (under
+    /// `ou=people,dc=univ-agora,dc=fr`): one establishment's own people.
+    pub fn start_with(ldif: &str) -> Self {
+        let server = Self::launch(None);
+        let file = server.dir.join("extra.ldif");
+        std::fs::write(&file, ldif).expect("write extra LDIF");
+        server.add(&file);
+        server
+    }
+
     /// Start slapd also listening for LDAPS with this certificate and key (PEM), and load
     /// the test people.
     pub fn start_tls(cert: &Path, key: &Path) -> Self {
@@ -94,18 +104,24 @@ impl Slapd {
         if let Some(p) = ldaps_port {
             wait_for_port(p, "slapd (LDAPS)", &server.dir.join("slapd.log"));
         }
+        server.add(&peers.join("people.ldif"));
+        server
+    }
+
+    /// `ldapadd` the entries of `file`.
+    fn add(&self, file: &Path) {
         let out = Command::new("/usr/bin/ldapadd")
             .args([
                 "-x",
                 "-H",
-                &url,
+                &self.url,
                 "-D",
                 "cn=admin,dc=univ-agora,dc=fr",
                 "-w",
                 "secret",
                 "-f",
             ])
-            .arg(peers.join("people.ldif"))
+            .arg(file)
             .output()
             .expect("run ldapadd");
         assert!(
@@ -114,7 +130,6 @@ impl Slapd {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        server
     }
 }
 

@@ -27,7 +27,8 @@ pub fn build(
 ) -> Result<PortalState, StartError> {
     let scope = Platform::scope_of(id);
     let storage = platform.database.tenant(id);
-    let theme = Theme::load(&config)?;
+    let mut theme = Theme::load(&config)?;
+    theme.picked = id != crate::storage::DEFAULT_TENANT && identity.hosts.is_empty();
     if config.limits.signin_per_minute > 0 && platform.config.server.trusted_proxies.is_empty() {
         tracing::warn!(
             tenant = id,

@@ -160,6 +160,7 @@ impl Default for PortalConfig {
             admin: AdminConfig {
                 uids: Vec::new(),
                 populations: Vec::new(),
+                platform: Vec::new(),
                 reload_seconds: 2,
             },
             demo: DemoConfig {

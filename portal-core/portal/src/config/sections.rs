@@ -320,6 +320,11 @@ pub struct AdminConfig {
     pub uids: Vec<String>,
     /// Members of these populations are administrators too.
     pub populations: Vec<String>,
+    /// Platform administrators, as `<tenant>:<uid>` (`default:<uid>` on a one-tenant
+    /// installation): administrators of the tenant they sign in to who also see, on
+    /// `/admin`, every tenant's state (hosts, publications, refused configuration). Never
+    /// another tenant's people. Set in `portal.toml` only.
+    pub platform: Vec<String>,
     /// How often (seconds) `populations.toml`, the fragments and the catalogue are checked
     /// for changes and reloaded; 0 turns hot reload off.
     pub reload_seconds: u64,

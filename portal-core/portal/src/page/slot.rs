@@ -219,7 +219,7 @@ impl SlotRenderer {
     /// may take: its last good render, else a "busy" notice. Not a failure of the channel:
     /// no breaker counts it.
     async fn busy(&self, entry: &Entry, key: &str, cached: Option<Arc<CachedRender>>, now: i64) -> SlotView {
-        metrics::counter!("agora_slot_renders_total", "tenant" => self.tenant.to_string(), "publication" => entry.publication.id.clone(), "outcome" => "busy").increment(1);
+        metrics::counter!("agora_slot_renders_total", "publication" => entry.publication.id.clone(), "outcome" => "busy", "tenant" => self.tenant.to_string()).increment(1);
         tracing::warn!(publication = %entry.publication.id, "this tenant's concurrent renders are all taken: the slot waited its wall time");
         match self.last_good(key, cached).await {
             Some(c) => SlotView::Stale {
@@ -361,7 +361,7 @@ impl SlotRenderer {
         let publication_key = format!("publication\u{1f}{}", entry.publication.id);
         let check = self.failures.decide(&publication_key, &key, now).await;
         if check.decision == Decision::Remembered {
-            metrics::counter!("agora_slot_renders_total", "tenant" => self.tenant.to_string(), "publication" => entry.publication.id.clone(), "outcome" => "remembered").increment(1);
+            metrics::counter!("agora_slot_renders_total", "publication" => entry.publication.id.clone(), "outcome" => "remembered", "tenant" => self.tenant.to_string()).increment(1);
             return self
                 .remembered_view(
                     &key,
@@ -398,7 +398,7 @@ impl SlotRenderer {
         };
         match self.engine.render(&entry.channel, &publication, request).await {
             Ok(rendered) => {
-                metrics::counter!("agora_slot_renders_total", "tenant" => self.tenant.to_string(), "publication" => entry.publication.id.clone(), "outcome" => "ok").increment(1);
+                metrics::counter!("agora_slot_renders_total", "publication" => entry.publication.id.clone(), "outcome" => "ok", "tenant" => self.tenant.to_string()).increment(1);
                 self.failures.succeeded(&publication_key, &key, &check).await;
                 self.remembered.invalidate(&key).await;
                 let html: Arc<str> = rendered.html.as_str().into();
@@ -455,7 +455,7 @@ impl SlotRenderer {
                 ..
             }
         );
-        metrics::counter!("agora_slot_renders_total", "tenant" => self.tenant.to_string(), "publication" => entry.publication.id.clone(), "outcome" => failure.label()).increment(1);
+        metrics::counter!("agora_slot_renders_total", "publication" => entry.publication.id.clone(), "outcome" => failure.label(), "tenant" => self.tenant.to_string()).increment(1);
         let reason = (failure_key(&failure), failure_detail(&failure));
         let outcome = self
             .failures

@@ -141,6 +141,7 @@ fn context_with_strings(
     ctx.insert("signed_in", &person.is_signed_in());
     ctx.insert("display_name", person.display_name());
     ctx.insert("demo", &theme.demo);
+    ctx.insert("picked", &theme.picked);
     ctx
 }
 

@@ -168,6 +168,8 @@ pub fn load(platform: &PortalConfig, dir: &Path) -> Result<TenantConfig, ConfigE
         .map_err(|e| ConfigError::new(&shown, e.path.join("."), e.kind.to_string()))?;
     portal.base_dir = dir.to_path_buf();
     portal.source = shown.clone();
+    // The platform's administrators are the platform's to name, whatever `[admin]` says.
+    portal.admin.platform = platform.admin.platform.clone();
     let paths = overrides.get("paths").and_then(toml::Value::as_table);
     for (key, own) in [
         ("channels", dir.join("channels.toml")),
@@ -220,6 +222,17 @@ fn check_sections(table: &toml::Table, file: &str) -> Result<(), ConfigError> {
             format!("unknown section (a tenant may set [tenant], {})", PER_TENANT.join(", "))
         };
         return Err(ConfigError::new(file, key.as_str(), reason));
+    }
+    if table
+        .get("admin")
+        .and_then(toml::Value::as_table)
+        .is_some_and(|a| a.contains_key("platform"))
+    {
+        return Err(ConfigError::new(
+            file,
+            "admin.platform",
+            "platform administrators are named in portal.toml, not by a tenant",
+        ));
     }
     if let Some(paths) = table.get("paths").and_then(toml::Value::as_table) {
         for (key, value) in paths {

@@ -93,6 +93,13 @@ fn a_tenant_sets_its_own_sections_over_the_platforms_and_keeps_the_rest() {
         p.resolve(&p.paths.theme_dir)
     );
     assert!(loaded.tenants.by_host("ent.univ-c.fr").is_none());
+    // A is reached at its own host (the platform's scheme and port); B, without one, at
+    // the platform's address.
+    let platform_url = url::Url::parse(&p.public_url()).expect("url");
+    let a_url = url::Url::parse(&a.portal.public_url()).expect("url");
+    assert_eq!(a_url.host_str(), Some("ent.univ-a.fr"));
+    assert_eq!(a_url.port(), platform_url.port());
+    assert_eq!(b.portal.public_url(), p.public_url());
 }
 
 #[test]
@@ -120,6 +127,10 @@ fn a_broken_tenant_is_refused_with_file_key_and_reason_and_the_others_load() {
                 "[tenant]\nname = { fr = \"I\" }\n[paths]\nchannels = \"../univ-a/channels.toml\"\n",
             ),
             ("univ-j", "[tenant]\nname = { fr = \"J\" }\nhosts = [\" \"]\n"),
+            (
+                "univ-k",
+                "[tenant]\nname = { fr = \"K\" }\n[admin]\nplatform = [\"univ-k:me\"]\n",
+            ),
         ],
     );
     let loaded = TenantSet::load(&p);
@@ -153,7 +164,8 @@ fn a_broken_tenant_is_refused_with_file_key_and_reason_and_the_others_load() {
         said("univ-i")
     );
     assert!(said("univ-j").contains("empty host"), "{}", said("univ-j"));
-    assert_eq!(loaded.refused.len(), 8);
+    assert!(said("univ-k").contains("[admin.platform]"), "{}", said("univ-k"));
+    assert_eq!(loaded.refused.len(), 9);
 }
 
 #[test]

@@ -39,6 +39,11 @@ pub(super) async fn landing(
     }
     let mut ctx = crate::page::base_context(&state.theme, &me, &locale);
     ctx.insert("csrf_token", &session.csrf_token());
+    if super::extract::is_platform_admin(&state, &me)
+        && let Some(sites) = req.app_data::<web::Data<crate::app::Sites>>()
+    {
+        ctx.insert("tenants", &platform_view(&sites.current(), &locale));
+    }
     match state.theme.tera.render("admin.html", &ctx) {
         Ok(body) => HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
@@ -49,6 +54,22 @@ pub(super) async fn landing(
             error_page(&state, &locale, 500, "error.internal")
         }
     }
+}
+
+/// Every tenant's state, for a platform administrator: never a person, only configuration.
+fn platform_view(map: &crate::app::SiteMap, locale: &str) -> Vec<serde_json::Value> {
+    map.iter()
+        .map(|s| {
+            serde_json::json!({
+                "id": &*s.tenant,
+                "name": s.identity.name_in(locale, &s.tenant),
+                "hosts": s.identity.hosts.join(", "),
+                "publications": s.registry.len(),
+                "generation": s.live.get().generation,
+                "rejected": s.live.rejection().map(|e| e.to_string()),
+            })
+        })
+        .collect()
 }
 
 /// The answer when there is no one to view: 404 with a message naming the uid.

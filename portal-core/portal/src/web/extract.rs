@@ -96,11 +96,18 @@ pub async fn current_person(session: &PortalSession, state: &PortalState) -> Opt
 /// Whether `person` is an administrator (`[admin] uids`, or a member of `[admin]
 /// populations`).
 pub fn is_admin_person(state: &PortalState, person: &Person) -> bool {
-    if state.config.admin.uids.contains(&person.uid) {
+    if state.config.admin.uids.contains(&person.uid) || is_platform_admin(state, person) {
         return true;
     }
     let mine = crate::people::populations::memberships(&state.live.get().populations, person, now_ms());
     state.config.admin.populations.iter().any(|p| mine.contains(p))
+}
+
+/// Whether `person`, of this tenant, is a platform administrator (`[admin] platform` in
+/// `portal.toml` names them `<tenant>:<uid>`).
+pub fn is_platform_admin(state: &PortalState, person: &Person) -> bool {
+    let me = format!("{}:{}", state.tenant, person.uid);
+    state.config.admin.platform.contains(&me)
 }
 
 /// The signed-in administrator of this session, if they are one.

@@ -158,7 +158,7 @@ fn record<B>(res: &ServiceResponse<B>, method: String, started: Instant) {
     let tenant = super::Tenant::of(res.request())
         .map(|t| t.tenant.to_string())
         .unwrap_or_default();
-    metrics::counter!("agora_http_requests_total", "tenant" => tenant, "method" => method, "route" => route.clone(), "status" => status)
+    metrics::counter!("agora_http_requests_total", "method" => method, "route" => route.clone(), "status" => status, "tenant" => tenant)
         .increment(1);
     metrics::histogram!("agora_http_request_duration_seconds", "route" => route)
         .record(started.elapsed().as_secs_f64());
