@@ -13,6 +13,7 @@ pub mod logs;
 pub mod page;
 pub mod peers;
 pub mod pki;
+pub mod tenants;
 pub mod webdriver;
 
 use agora_portal::{Portal, PortalConfig};
