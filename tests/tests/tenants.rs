@@ -546,3 +546,66 @@ async fn a_browser_chooses_its_establishment_in_the_picker_and_changes_it() {
     browser.quit().await;
     portal.stop().await;
 }
+
+/// `[limits] concurrent_renders`: one establishment's renders beyond its share wait at most
+/// their channel's wall time, then show a "busy" notice (not a failure of the channel);
+/// another establishment with the same channels and no limit renders them all at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_establishments_renders_beyond_its_limit_are_told_busy() {
+    let backend = agora_tests::backend::TestBackend::start().await;
+    // Slower than the channel's wall time (1.5 s): a render holds its place that long.
+    backend.route(
+        "/slow",
+        agora_tests::backend::Answer::ok("text/html", "<p>slow</p>").delayed(Duration::from_secs(3)),
+    );
+    let site = agora_tests::Site::new(
+        "tenants-limits",
+        "[channels.welcome]\npackage = \"welcome\"\n",
+        &agora_tests::one_column_layout(&["welcome"]),
+    );
+    let slow = format!(
+        "{}{}",
+        agora_tests::misbehaving("slow-a", "slow", &backend.url),
+        agora_tests::misbehaving("slow-b", "slow", &backend.url)
+    );
+    for (id, limits) in [("limited", "[limits]\nconcurrent_renders = 1\n"), ("free", "")] {
+        let dir = format!("tenants/{id}");
+        std::fs::create_dir_all(site.root.join("config").join(&dir).join("fragments")).expect("mkdir");
+        site.write_config(
+            &format!("{dir}/tenant.toml"),
+            &format!("[tenant]\nname = {{ fr = \"{id}\" }}\n\n{limits}"),
+        );
+        site.write_config(&format!("{dir}/channels.toml"), &slow);
+        site.write_config(
+            &format!("{dir}/fragments/main.toml"),
+            &agora_tests::one_column_layout(&["slow-a", "slow-b"]),
+        );
+    }
+    let portal = site.start().await;
+    let page = |id: &'static str| {
+        let url = format!("{}/?lang=en", portal.url);
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .header(COOKIE, format!("agora_establishment={id}"))
+                .send()
+                .await
+                .expect("GET")
+                .text()
+                .await
+                .expect("body")
+        }
+    };
+    let busy = "The portal is very busy";
+    let limited = page("limited").await;
+    let told = ["slow-a", "slow-b"]
+        .iter()
+        .filter(|p| publication_chunk(&limited, p).contains(busy))
+        .count();
+    assert_eq!(told, 1, "one render at a time: the second is told busy: {limited}");
+    let free = page("free").await;
+    for p in ["slow-a", "slow-b"] {
+        assert!(!publication_chunk(&free, p).contains(busy), "no limit, no wait: {free}");
+    }
+    portal.stop().await;
+}
