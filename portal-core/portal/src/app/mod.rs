@@ -10,8 +10,8 @@ pub mod platform;
 pub mod site;
 pub mod sites;
 
+pub use crate::web::sites::{SiteMap, Sites};
 pub use platform::Platform;
-pub use sites::{SiteMap, Sites};
 
 use crate::config::{ConfigError, PortalConfig};
 use crate::live::Live;
@@ -51,7 +51,7 @@ impl Portal {
     /// tenant's site (theme, channels, layouts, sources, sign-on).
     pub async fn build(config: PortalConfig) -> Result<Self, StartError> {
         let platform = Platform::start(config).await?;
-        let sites = Sites::start(&platform)?;
+        let sites = sites::start(&platform)?;
         let current = sites.current();
         for state in current.iter() {
             tracing::info!(tenant = %state.tenant, publications = state.registry.len(), "site ready");
@@ -122,19 +122,27 @@ impl Portal {
         } else {
             platform.config.server.workers
         };
-        let server = actix_web::HttpServer::new(move || crate::web::app(platform.clone(), sites.clone()))
-            // The page leaves in a few writes (head, chunks, end): without TCP_NODELAY, Nagle's
-            // algorithm holds the last one for the peer's delayed ACK (~40 ms) on a kept-alive
-            // connection from a reverse proxy.
-            .on_connect(|conn, _| {
-                if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
-                    let _ = tcp.set_nodelay(true);
-                }
-            })
-            .workers(workers)
-            .listen(listener)
-            .map_err(|e| StartError::Other(format!("cannot listen: {e}")))?
-            .run();
+        let config = Arc::new(platform.config.clone());
+        let server = actix_web::HttpServer::new(move || {
+            crate::web::app(
+                config.clone(),
+                platform.sessions.clone(),
+                platform.session_key.clone(),
+                sites.clone(),
+            )
+        })
+        // The page leaves in a few writes (head, chunks, end): without TCP_NODELAY, Nagle's
+        // algorithm holds the last one for the peer's delayed ACK (~40 ms) on a kept-alive
+        // connection from a reverse proxy.
+        .on_connect(|conn, _| {
+            if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+                let _ = tcp.set_nodelay(true);
+            }
+        })
+        .workers(workers)
+        .listen(listener)
+        .map_err(|e| StartError::Other(format!("cannot listen: {e}")))?
+        .run();
         Ok(server)
     }
 }
@@ -165,7 +173,7 @@ fn watch_tenants(platform: std::sync::Weak<Platform>, sites: std::sync::Weak<Sit
                 return;
             };
             // Reading files and compiling channels blocks: off the request threads.
-            if let Err(e) = tokio::task::spawn_blocking(move || sites.reload(&platform)).await {
+            if let Err(e) = tokio::task::spawn_blocking(move || sites::reload(&sites, &platform)).await {
                 tracing::error!("tenant reload failed: {e}");
             }
         }

@@ -40,7 +40,7 @@ pub(super) async fn landing(
     let mut ctx = crate::page::base_context(&state.theme, &me, &locale);
     ctx.insert("csrf_token", &session.csrf_token());
     if super::extract::is_platform_admin(&state, &me)
-        && let Some(sites) = req.app_data::<web::Data<crate::app::Sites>>()
+        && let Some(sites) = req.app_data::<web::Data<super::sites::Sites>>()
     {
         ctx.insert("tenants", &platform_view(&sites.current(), &locale));
     }
@@ -57,7 +57,7 @@ pub(super) async fn landing(
 }
 
 /// Every tenant's state, for a platform administrator: never a person, only configuration.
-fn platform_view(map: &crate::app::SiteMap, locale: &str) -> Vec<serde_json::Value> {
+fn platform_view(map: &super::sites::SiteMap, locale: &str) -> Vec<serde_json::Value> {
     map.iter()
         .map(|s| {
             serde_json::json!({

@@ -28,6 +28,7 @@ pub mod home;
 pub mod ops;
 pub mod session;
 pub mod signon;
+pub mod sites;
 pub mod state;
 pub mod tenant;
 pub mod throttle;
@@ -49,10 +50,13 @@ use std::sync::Arc;
 /// Handle to stop a running server.
 pub type ServerHandle = actix_web::dev::ServerHandle;
 
-/// Build the actix application serving the `sites` of `platform`.
+/// Build the actix application serving `sites`, with the platform's configuration
+/// `config`, its session store and cookie key.
 pub fn app(
-    platform: Arc<crate::app::Platform>,
-    sites: Arc<crate::app::Sites>,
+    config: Arc<crate::config::PortalConfig>,
+    store: crate::session::store::SessionStore,
+    session_key: actix_web::cookie::Key,
+    sites: Arc<sites::Sites>,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         ServiceRequest,
@@ -62,26 +66,22 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let config = &platform.config;
-    let sessions = SessionMiddleware::builder(
-        session::ActixStore(platform.sessions.clone()),
-        platform.session_key.clone(),
-    )
-    .cookie_name(config.session.cookie_name.clone())
-    .cookie_secure(config.secure_cookies())
-    .cookie_http_only(true)
-    .cookie_same_site(SameSite::Lax)
-    .cookie_content_security(CookieContentSecurity::Signed)
-    .session_lifecycle(
-        BrowserSession::default().state_ttl(actix_web::cookie::time::Duration::minutes(
-            config.session.idle_minutes as i64,
-        )),
-    )
-    .build();
-    let headers = headers::security_headers(config);
+    let sessions = SessionMiddleware::builder(session::ActixStore(store), session_key)
+        .cookie_name(config.session.cookie_name.clone())
+        .cookie_secure(config.secure_cookies())
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Lax)
+        .cookie_content_security(CookieContentSecurity::Signed)
+        .session_lifecycle(
+            BrowserSession::default().state_ttl(actix_web::cookie::time::Duration::minutes(
+                config.session.idle_minutes as i64,
+            )),
+        )
+        .build();
+    let headers = headers::security_headers(&config);
     App::new()
         .app_data(web::Data::from(sites))
-        .app_data(web::Data::from(platform))
+        .app_data(web::Data::from(config))
         .app_data(web::FormConfig::default().limit(16 * 1024))
         .app_data(api::json_config())
         .wrap(sessions)

@@ -7,8 +7,9 @@
 //! The `Host` header is what the client (or the reverse proxy, which must pass it on, as
 //! `proxy_set_header Host $host` does) sent; `X-Forwarded-Host` is never read.
 
+use super::sites::{SiteMap, Sites};
 use super::state::PortalState;
-use crate::app::{Platform, SiteMap, Sites};
+use crate::config::PortalConfig;
 use crate::i18n::negotiate;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite};
@@ -122,7 +123,7 @@ pub async fn route(
             None => return Ok(req.into_response(HttpResponse::ServiceUnavailable().finish())),
         },
         Choice::Unknown => {
-            let platform = req.app_data::<web::Data<Platform>>().cloned();
+            let platform = req.app_data::<web::Data<PortalConfig>>().cloned();
             let res = picker(req.request(), &map, platform.as_ref().map(|p| p.get_ref()));
             return Ok(req.into_response(res));
         }
@@ -145,7 +146,7 @@ pub async fn route(
 
 /// The establishment picker: every tenant, with its acronym and support contact; choosing
 /// one comes back to the page that was asked for (`return`), in that establishment.
-fn picker(req: &HttpRequest, map: &SiteMap, platform: Option<&Platform>) -> HttpResponse {
+fn picker(req: &HttpRequest, map: &SiteMap, platform: Option<&PortalConfig>) -> HttpResponse {
     let Some(first) = map.any() else {
         return HttpResponse::ServiceUnavailable().finish();
     };
@@ -203,7 +204,7 @@ fn picker(req: &HttpRequest, map: &SiteMap, platform: Option<&Platform>) -> Http
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body);
     if let Some(p) = platform {
-        super::headers::secure(&mut res, &p.config);
+        super::headers::secure(&mut res, p);
     }
     res
 }
