@@ -193,19 +193,18 @@ impl World {
 
     /// A browser: one cookie jar, both establishments' host names resolved to the portal.
     pub fn browser(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .resolve(&self.a.host, self.addr())
-            .resolve(&self.b.host, self.addr())
-            .resolve("unknown.test", self.addr())
-            .build()
-            .expect("client")
+        self.client(true)
     }
 
     /// An attacker's client: no cookie jar, cookies set by hand.
     pub fn bare(&self) -> reqwest::Client {
+        self.client(false)
+    }
+
+    /// A client resolving every test host name to the portal, with a cookie jar or not.
+    fn client(&self, cookies: bool) -> reqwest::Client {
         reqwest::Client::builder()
+            .cookie_store(cookies)
             .redirect(reqwest::redirect::Policy::none())
             .resolve(&self.a.host, self.addr())
             .resolve(&self.b.host, self.addr())

@@ -93,37 +93,24 @@ async fn every_cross_tenant_attempt_is_refused_and_logged() {
     );
 
     // 7–8. Tickets of A's CAS at B: for A's service, and one A's CAS issued for B's service.
-    let thief = w.browser();
-    let to_cas = format!(
-        "{}login?service={}",
-        w.a.cas.url,
-        urlencode(&format!("{at_a}/login/cas"))
-    );
-    let back = w.a.cas.browser_login(&thief, &to_cas, "jdupont", "pw").await;
-    let ticket = back.split("ticket=").nth(1).expect("ticket");
-    let res = thief
-        .get(format!("{at_b}/login/cas?ticket={ticket}"))
-        .send()
-        .await
-        .expect("GET");
-    attempts.refused(
-        "A's ticket for A's service presented at B",
-        res.status().as_u16() == 403,
-    );
-    let thief = w.browser();
-    let to_cas = format!(
-        "{}login?service={}",
-        w.a.cas.url,
-        urlencode(&format!("{at_b}/login/cas"))
-    );
-    let back = w.a.cas.browser_login(&thief, &to_cas, "jdupont", "pw").await;
-    let ticket = back.split("ticket=").nth(1).expect("ticket");
-    let res = thief
-        .get(format!("{at_b}/login/cas?ticket={ticket}"))
-        .send()
-        .await
-        .expect("GET");
-    attempts.refused("a ticket A's CAS issued for B's service", res.status().as_u16() == 403);
+    // A fresh browser each time: a CAS session would skip the login form.
+    let (world, at_b_ref) = (&w, &at_b);
+    let ticket_at_b = |service: String| async move {
+        let thief = world.browser();
+        let to_cas = format!("{}login?service={}", world.a.cas.url, urlencode(&service));
+        let back = world.a.cas.browser_login(&thief, &to_cas, "jdupont", "pw").await;
+        let ticket = back.split("ticket=").nth(1).expect("ticket").to_string();
+        let res = thief
+            .get(format!("{at_b_ref}/login/cas?ticket={ticket}"))
+            .send()
+            .await
+            .expect("GET");
+        (res.status().as_u16(), thief)
+    };
+    let (status, _) = ticket_at_b(format!("{at_a}/login/cas")).await;
+    attempts.refused("A's ticket for A's service presented at B", status == 403);
+    let (status, thief) = ticket_at_b(format!("{at_b}/login/cas")).await;
+    attempts.refused("a ticket A's CAS issued for B's service", status == 403);
     let page = w.page(&thief, &format!("{at_b}/")).await;
     assert!(
         !page.contains(w.a.name) && !page.contains(w.b.name),

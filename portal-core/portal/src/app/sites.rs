@@ -105,15 +105,8 @@ pub fn reload(sites: &Sites, platform: &Platform) -> Vec<ConfigError> {
         .collect();
     if !added.is_empty() || !removed.is_empty() || !changed.is_empty() {
         tracing::info!(?added, ?changed, ?removed, "tenants reloaded");
-        for id in &added {
-            if let Some(s) = map.get(id) {
-                super::site::watch(s);
-            }
-        }
-        for id in &changed {
-            if let Some(s) = map.get(id) {
-                super::site::watch(s);
-            }
+        for s in added.iter().chain(&changed).filter_map(|id| map.get(id)) {
+            super::site::watch(s);
         }
         sites.replace(map);
     }

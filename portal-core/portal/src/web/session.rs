@@ -11,7 +11,7 @@ use crate::session::{SignIn, key};
 use actix_session::storage::{LoadError, SaveError, SessionKey, UpdateError};
 use actix_session::{Session, SessionExt, SessionInsertError};
 use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};
-use actix_web::{FromRequest, HttpRequest, HttpResponseBuilder};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponseBuilder};
 use agora_shared::SharedError;
 use std::collections::HashMap;
 use std::future::{Ready, ready};
@@ -84,6 +84,10 @@ impl actix_session::storage::SessionStore for ActixStore {
     }
 }
 
+/// Marks a request whose foreign session was already logged and counted.
+#[derive(Clone, Copy)]
+struct ForeignSessionSaid;
+
 /// One browser's session, with a typed accessor per key, bound to the request's tenant: a
 /// session another tenant opened is, here, no session at all (nobody signed in, no CSRF
 /// token, no sign-in under way). This is the one place that check is made.
@@ -113,7 +117,8 @@ impl PortalSession {
             .unwrap_or_else(|| crate::storage::DEFAULT_TENANT.into());
         let owner = session.get::<String>(key::TENANT).ok().flatten();
         let foreign = owner.as_deref().is_some_and(|o| o != &*tenant);
-        if foreign {
+        // Said once per request: handlers and guards each take the session.
+        if foreign && req.extensions_mut().insert(ForeignSessionSaid).is_none() {
             metrics::counter!("agora_tenant_refusals_total", "tenant" => tenant.to_string(), "what" => "session")
                 .increment(1);
             tracing::warn!(
