@@ -77,15 +77,20 @@ pub fn cookie_of(res: &reqwest::Response, name: &str) -> Option<String> {
 
 /// `wrk` (Debian's) against `url` with `cookie`: requests per second.
 pub fn wrk(url: &str, cookie: &str, connections: u32, seconds: u32) -> f64 {
+    wrk_with(url, &[format!("Cookie: {cookie}")], connections, seconds)
+}
+
+/// `wrk` against `url` sending the header lines `headers` (`Name: value`): requests per
+/// second.
+pub fn wrk_with(url: &str, headers: &[String], connections: u32, seconds: u32) -> f64 {
+    let mut args = vec!["-t2".to_string(), format!("-c{connections}"), format!("-d{seconds}s")];
+    for h in headers {
+        args.push("-H".into());
+        args.push(h.clone());
+    }
+    args.push(url.to_string());
     let out = std::process::Command::new("wrk")
-        .args([
-            "-t2",
-            &format!("-c{connections}"),
-            &format!("-d{seconds}s"),
-            "-H",
-            &format!("Cookie: {cookie}"),
-            url,
-        ])
+        .args(&args)
         .output()
         .expect("run wrk (apt-get install wrk; `cargo xtask bench` installs it)");
     let text = String::from_utf8_lossy(&out.stdout);
