@@ -6,6 +6,7 @@
 //! plainly when they are missing.
 
 pub mod api;
+pub mod axe;
 pub mod backend;
 pub mod bench;
 pub mod cluster;

@@ -156,6 +156,29 @@ impl Browser {
         .await
     }
 
+    /// Run `script` (a function body whose last argument is the callback to call with the
+    /// result) in the page; its result (WebDriver's script timeout applies: 30 s by default).
+    pub async fn script_async(&self, script: &str, args: Value) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
+    /// Emulate the `prefers-color-scheme` media feature (`light` or `dark`) through
+    /// chromedriver's DevTools bridge, as a phone set to dark mode would ask.
+    pub async fn color_scheme(&self, scheme: &str) {
+        self.call(
+            reqwest::Method::POST,
+            "/goog/cdp/execute",
+            Some(json!({ "cmd": "Emulation.setEmulatedMedia", "params": {
+                "features": [{ "name": "prefers-color-scheme", "value": scheme }] } })),
+        )
+        .await;
+    }
+
     /// Click the first element matching the CSS `selector` (light DOM).
     pub async fn click(&self, selector: &str) {
         let found = self
@@ -200,6 +223,11 @@ impl Browser {
             "`{label}` cannot be reached with the keyboard (last focus: {:?})",
             self.focused().await
         );
+    }
+
+    /// Forget every cookie of the current site (signed out, no language or establishment).
+    pub async fn clear_cookies(&self) {
+        self.call(reqwest::Method::DELETE, "/cookie", None).await;
     }
 
     /// Resize the window.

@@ -1,7 +1,7 @@
 //! One broken channel never breaks the page: a channel that panics, loops forever, asks for
 //! 1 GiB, calls a back-end it was not granted, reads attributes it was not granted or returns
 //! hostile HTML — the portal stays up, every other slot renders, and the failing slot says
-//! what happened in the user's language.
+//! what is unavailable in the user's language (why, and the detail, to administrators).
 
 use agora_tests::backend::TestBackend;
 use agora_tests::page::publication_chunk;
@@ -19,6 +19,7 @@ async fn site_with_every_misbehaviour(name: &str) -> (Site, TestBackend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_misbehaviour_is_contained_and_explained() {
     let (site, _backend) = site_with_every_misbehaviour("isolation").await;
+    site.append_config("[admin]\nuids = [\"david.moreau\"]\n");
     let portal = site.start().await;
     let client = portal.client();
     portal.sign_in(&client, "alice.martin").await;
@@ -27,6 +28,22 @@ async fn every_misbehaviour_is_contained_and_explained() {
     let ok = publication_chunk(&page, "ok");
     assert!(ok.contains("All good"), "the healthy channel renders: {ok}");
 
+    // A student is told what is unavailable, in words, and nothing technical.
+    for mode in ["panic", "loop", "alloc", "forbidden"] {
+        let slot = publication_chunk(&page, mode);
+        assert!(
+            slot.contains("channel-error") && slot.contains("“Test channel” is unavailable for now"),
+            "{slot}"
+        );
+        for technical in ["deliberate panic", "CPU", "MiB", "[backends.", "<details"] {
+            assert!(!slot.contains(technical), "`{technical}` shown to a student: {slot}");
+        }
+    }
+
+    // An administrator (David, named in [admin] uids) sees why, and the detail for support.
+    let admin = portal.client();
+    portal.sign_in(&admin, "david.moreau").await;
+    let page = portal.get_page(&admin, "/?lang=en").await;
     let panic = publication_chunk(&page, "panic");
     assert!(
         panic.contains("channel-error") && panic.contains("ran into an error"),
@@ -62,7 +79,7 @@ async fn every_misbehaviour_is_contained_and_explained() {
         .await
         .expect("health");
     assert_eq!(health.status().as_u16(), 200);
-    let again = portal.get_page(&client, "/?lang=en").await;
+    let again = portal.get_page(&admin, "/?lang=en").await;
     assert!(publication_chunk(&again, "ok").contains("All good"));
     assert!(publication_chunk(&again, "loop").contains("worked for too long"));
     portal.stop().await;

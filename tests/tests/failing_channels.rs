@@ -92,9 +92,20 @@ async fn what_a_channel_returns_is_capped_and_its_detail_stays_in_the_log() {
         &channels,
         &one_column_layout(&["big-title", "detail-fail", "out-of-requests", "deep", "files"]),
     );
+    site.append_config("[admin]\nuids = [\"david.moreau\"]\n");
     let portal = site.start().await;
+    // A student is told only what is unavailable.
+    let student = portal.client();
+    portal.sign_in(&student, "alice.martin").await;
+    let page = portal.get_page(&student, "/?lang=en").await;
+    for p in ["big-title", "out-of-requests", "deep", "files"] {
+        let slot = publication_chunk(&page, p);
+        assert!(slot.contains("is unavailable for now") && !slot.contains("<details"), "{slot}");
+    }
+    // An administrator is told why (what support needs), the channel's own detail still
+    // being for the logs only.
     let client = portal.client();
-    portal.sign_in(&client, "alice.martin").await;
+    portal.sign_in(&client, "david.moreau").await;
     let page = portal.get_page(&client, "/?lang=en").await;
     assert!(
         page.len() < 200_000,

@@ -437,6 +437,7 @@ fn test(root: &Path, args: &[String]) -> Result<()> {
     // Debian's packages first: a stock Debian's python3 makes no venv without python3-venv.
     ensure_debian_packages(DEBIAN_PEERS)?;
     ensure_python_peers(root)?;
+    tools::npm_peers(root)?;
     // The package's test installs what the dev build holds (no release build in the suite).
     let deb = package::package(root, "dev")?;
     // Where that test installs it for real (dpkg -i in a minimal Debian, chroot).

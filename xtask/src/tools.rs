@@ -26,3 +26,25 @@ pub fn cargo_tool(root: &Path, name: &str, version: &str) -> Result<PathBuf> {
     )?;
     Ok(local)
 }
+
+/// The npm packages of `tests/peers/npm/package.json` (axe-core, injected into the test
+/// Chromium), installed into `target/npm/` with the machine's npm unless already there at
+/// the pinned versions. Debian's `npm` is installed first when missing.
+pub fn npm_peers(root: &Path) -> Result<()> {
+    let wanted = std::fs::read_to_string(root.join("tests/peers/npm/package.json"))?;
+    let prefix = root.join("target/npm");
+    let stamp = prefix.join(".installed");
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(());
+    }
+    super::ensure_debian_packages(&[("npm", "/usr/bin/npm")])?;
+    std::fs::create_dir_all(&prefix)?;
+    std::fs::write(prefix.join("package.json"), &wanted)?;
+    super::run(
+        Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--no-package-lock", "--prefix"])
+            .arg(&prefix),
+    )?;
+    std::fs::write(stamp, wanted)?;
+    Ok(())
+}

@@ -43,6 +43,9 @@ pub struct PageRequest {
     pub services: agora_channel_host::Services,
     /// An administrator previews someone's page (read only, with a bar saying so).
     pub view_as: Option<ViewAs>,
+    /// Whether a failed slot shows why and the technical detail (administrators); others
+    /// are told only what is unavailable, in words.
+    pub technical: bool,
 }
 
 /// An administrator's preview of someone else's page.
@@ -206,15 +209,17 @@ pub fn stream_page(
     parts: Pages,
     person: Person,
     layout: Layout,
-    req: PageRequest,
+    mut req: PageRequest,
 ) -> Result<impl Stream<Item = Result<Bytes, std::convert::Infallible>>, PageError> {
     let tabs = &layout.tabs;
-    let active = req
-        .tab
-        .as_deref()
-        .and_then(|id| tabs.iter().position(|t| t.id == id))
-        .unwrap_or(0);
+    let asked = req.tab.as_deref().map(|id| tabs.iter().position(|t| t.id == id));
+    let active = asked.flatten().unwrap_or(0);
     let locale = req.locale.clone();
+    // A tab that is gone (deleted, or a stale bookmark): the first one, and say so.
+    if asked.is_some_and(|found| found.is_none()) {
+        let notice = parts.theme.catalog.get(&locale, "page.unknown_tab").to_string();
+        req.notices.push(notice);
+    }
     let mut slots = Vec::new();
     let mut columns: Vec<Vec<SlotShell>> = Vec::new();
     if let Some(tab) = tabs.get(active) {
@@ -315,6 +320,7 @@ pub fn stream_page(
         }
     };
 
+    let technical = req.technical;
     let renders: FuturesUnordered<_> = slots
         .into_iter()
         .map(|(name, entry, inputs, withheld)| {
@@ -341,7 +347,7 @@ pub fn stream_page(
                 {
                     return chunk;
                 }
-                let chunk = slot_chunk(&parts.theme, &name, title, &locale, &view).map(Bytes::from);
+                let chunk = slot_chunk(&parts.theme, &name, title, &locale, &view, technical).map(Bytes::from);
                 if let (
                     Ok(chunk),
                     SlotView::Fresh {
@@ -443,8 +449,26 @@ fn render_shell(
     Ok((shell, close))
 }
 
-/// HTML of one finished slot.
-pub fn slot_chunk(theme: &Theme, name: &str, title: &str, locale: &str, view: &SlotView) -> Result<String, PageError> {
+/// The failures whose reason a student can act on or understand ("did not answer in time",
+/// "busy, try again"); the others are, to them, only "unavailable for now".
+const TOLD_TO_EVERYONE: &[&str] = &[
+    "slot.error.timeout",
+    "slot.error.busy",
+    "slot.error.backend",
+    "slot.error.config",
+    "slot.error.not_applicable",
+    "slot.viewas.withheld",
+];
+
+/// HTML of one finished slot; a failure with its reason and detail if `technical`.
+pub fn slot_chunk(
+    theme: &Theme,
+    name: &str,
+    title: &str,
+    locale: &str,
+    view: &SlotView,
+    technical: bool,
+) -> Result<String, PageError> {
     let mut ctx = tera::Context::new();
     ctx.insert("t", theme.catalog.slot_table(locale));
     ctx.insert("slot", name);
@@ -472,8 +496,21 @@ pub fn slot_chunk(theme: &Theme, name: &str, title: &str, locale: &str, view: &S
         }
         SlotView::Failed { reason_key, detail } => {
             ctx.insert("state", "failed");
-            ctx.insert("message", theme.catalog.get(locale, reason_key));
-            ctx.insert("detail", detail);
+            // "Nothing for you here" is an empty state, not an error.
+            ctx.insert("empty", &(*reason_key == "slot.error.not_applicable"));
+            let reason = theme.catalog.get(locale, reason_key);
+            if TOLD_TO_EVERYONE.contains(reason_key) {
+                ctx.insert("message", reason);
+                ctx.insert("reason", "");
+            } else {
+                let unavailable = theme
+                    .catalog
+                    .get(locale, "slot.unavailable")
+                    .replace("{channel}", title);
+                ctx.insert("message", &unavailable);
+                ctx.insert("reason", if technical { reason } else { "" });
+            }
+            ctx.insert("detail", if technical { detail.as_str() } else { "" });
         }
     }
     render(theme, "slot.html", &ctx)

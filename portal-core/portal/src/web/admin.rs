@@ -126,6 +126,7 @@ pub(super) async fn view_as_page(
             viewer: me,
         }),
         query: Vec::new(),
+        technical: true,
         // Nothing made with the person's credentials: no proxy tickets, no mailbox.
         services: Services {
             directory: Some(state.directory.clone()),

@@ -140,9 +140,40 @@ pub fn error_page(state: &PortalState, locale: &str, status: u16, key: &str) -> 
     error_page_with(state, locale, status, state.theme.catalog.get(locale, key))
 }
 
+/// A full error page for whoever is signed in on `req` (their name and the sign-out button
+/// in the header, not "sign in"), in the user's language.
+pub async fn error_page_in_session(
+    req: &HttpRequest,
+    state: &PortalState,
+    locale: &str,
+    status: u16,
+    key: &str,
+) -> HttpResponse {
+    let session = PortalSession::of(req);
+    let person = current_person(&session, state).await.map(|(p, _)| p);
+    let message = state.theme.catalog.get(locale, key);
+    match person {
+        Some(p) => render_error(state, &p, &session.csrf_token(), locale, status, message),
+        None => error_page_with(state, locale, status, message),
+    }
+}
+
 /// A full error page with `message` (already in the user's language).
 pub fn error_page_with(state: &PortalState, locale: &str, status: u16, message: &str) -> HttpResponse {
-    let mut ctx = base_context(&state.theme, &Person::guest(), locale);
+    render_error(state, &Person::guest(), "", locale, status, message)
+}
+
+/// The error page of `person` (a guest, or who is signed in, with their CSRF token).
+fn render_error(
+    state: &PortalState,
+    person: &Person,
+    csrf: &str,
+    locale: &str,
+    status: u16,
+    message: &str,
+) -> HttpResponse {
+    let mut ctx = base_context(&state.theme, person, locale);
+    ctx.insert("csrf_token", csrf);
     ctx.insert("message", message);
     ctx.insert("status", &status);
     let body = state.theme.tera.render("error.html", &ctx).unwrap_or_else(|e| {

@@ -13,7 +13,7 @@
 //! the CSRF token first, then who is asking. The no-script forms carry their token in the
 //! body, which their `web::Form` reads: they check it with [`PortalSession::csrf_ok`].
 
-use super::extract::{admin, current_person, error_page, locale_of};
+use super::extract::{admin, current_person, error_page_in_session, locale_of};
 use super::session::PortalSession;
 use crate::people::Person;
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
@@ -108,7 +108,7 @@ impl FromRequest for PageAdmin {
         guard(req, |req, state, locale| async move {
             match admin(&PortalSession::of(&req), &state).await {
                 Some(person) => Ok(PageAdmin(person)),
-                None => Err(error_page(&state, &locale, 403, "error.admin_only")),
+                None => Err(error_page_in_session(&req, &state, &locale, 403, "error.admin_only").await),
             }
         })
     }

@@ -132,6 +132,7 @@ pub(super) async fn home(
         customise: query.customise.as_deref() == Some("1"),
         focus: query.focus.clone(),
         view_as: None,
+        technical: super::extract::is_admin_person(&state, &person),
         query: url::form_urlencoded::parse(req.query_string().as_bytes())
             .into_owned()
             .take(32)

@@ -1,7 +1,7 @@
 //! For operators and browsers' plumbing: `/health`, `/metrics`, the skin stylesheet, theme
 //! files, and the not-found page.
 
-use super::extract::{error_page, locale_of};
+use super::extract::{error_page_in_session, locale_of};
 use super::state::PortalState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -88,12 +88,8 @@ pub(super) async fn prometheus(req: HttpRequest, state: super::Tenant) -> HttpRe
 
 /// `GET /skin.css`: the institution's colours.
 pub(super) async fn skin_css(state: super::Tenant) -> HttpResponse {
-    let skin = &state.theme.skin;
     // Colours were validated as #rrggbb at start-up: nothing else can reach this stylesheet.
-    let css = format!(
-        ":root {{ --primary: {}; --accent: {}; }}\n",
-        skin.primary_color, skin.accent_color
-    );
+    let css = state.theme.skin_css.clone();
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
@@ -125,7 +121,7 @@ pub(super) async fn static_file(req: HttpRequest, state: super::Tenant, path: we
         }
         _ => {
             let locale = locale_of(&req, &state);
-            error_page(&state, &locale, 404, "error.not_found")
+            error_page_in_session(&req, &state, &locale, 404, "error.not_found").await
         }
     }
 }
@@ -133,5 +129,5 @@ pub(super) async fn static_file(req: HttpRequest, state: super::Tenant, path: we
 /// Anything else: the not-found page, in the user's language.
 pub(super) async fn not_found(req: HttpRequest, state: super::Tenant) -> HttpResponse {
     let locale = locale_of(&req, &state);
-    error_page(&state, &locale, 404, "error.not_found")
+    error_page_in_session(&req, &state, &locale, 404, "error.not_found").await
 }

@@ -7,6 +7,8 @@ use crate::i18n::Catalog;
 use std::path::PathBuf;
 use tera::Tera;
 
+pub mod skin;
+
 /// A loaded theme.
 pub struct Theme {
     /// Compiled templates.
@@ -17,6 +19,8 @@ pub struct Theme {
     pub static_dir: PathBuf,
     /// The institution's name, logo and colours.
     pub skin: SkinConfig,
+    /// `/skin.css`: the skin's colours and the text colours readable on them.
+    pub skin_css: String,
     /// Whether the demo banner shows.
     pub demo: bool,
     /// Whether this site is an establishment of the shared host, chosen in the picker (the
@@ -66,6 +70,7 @@ impl Theme {
             catalog,
             static_dir: dir.join("static"),
             skin: config.skin.clone(),
+            skin_css: skin::skin_css(&config.skin.primary_color, &config.skin.accent_color),
             demo: config.demo.enabled,
             picked: false,
         })
