@@ -19,6 +19,8 @@ pub struct Browser {
 pub const TAB: &str = "\u{E004}";
 /// Enter.
 pub const ENTER: &str = "\u{E007}";
+/// Shift (held by [`Browser::press_shifted`]).
+pub const SHIFT: &str = "\u{E008}";
 
 /// The element that has the keyboard focus, looking inside shadow roots: its accessible
 /// label (aria-label, else its text).
@@ -170,13 +172,22 @@ impl Browser {
     /// Emulate the `prefers-color-scheme` media feature (`light` or `dark`) through
     /// chromedriver's DevTools bridge, as a phone set to dark mode would ask.
     pub async fn color_scheme(&self, scheme: &str) {
+        self.cdp(
+            "Emulation.setEmulatedMedia",
+            json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] }),
+        )
+        .await;
+    }
+
+    /// One Chrome DevTools Protocol command (`Network.emulateNetworkConditions`, …) through
+    /// chromedriver; its result.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
         self.call(
             reqwest::Method::POST,
             "/goog/cdp/execute",
-            Some(json!({ "cmd": "Emulation.setEmulatedMedia", "params": {
-                "features": [{ "name": "prefers-color-scheme", "value": scheme }] } })),
+            Some(json!({ "cmd": cmd, "params": params })),
         )
-        .await;
+        .await
     }
 
     /// Click the first element matching the CSS `selector` (light DOM).
@@ -202,6 +213,14 @@ impl Browser {
     pub async fn press(&self, key: &str) {
         let actions = json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": [
             { "type": "keyDown", "value": key }, { "type": "keyUp", "value": key } ] }] });
+        self.call(reqwest::Method::POST, "/actions", Some(actions)).await;
+    }
+
+    /// Press Shift+`key` (Shift+[`TAB`]: the previous control).
+    pub async fn press_shifted(&self, key: &str) {
+        let actions = json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": [
+            { "type": "keyDown", "value": SHIFT }, { "type": "keyDown", "value": key },
+            { "type": "keyUp", "value": key }, { "type": "keyUp", "value": SHIFT } ] }] });
         self.call(reqwest::Method::POST, "/actions", Some(actions)).await;
     }
 

@@ -1,7 +1,8 @@
 //! RGAA 4.1 / WCAG 2.1 AA (issue 14, point 7): axe-core in the real headless Chromium on
 //! every page type (the WCAG rules and the structure RGAA asks for: one `h1`, landmarks,
 //! a working skip link) — the guest's home and sign-in page, each persona's home and tabs,
-//! customisation, catalogue, view-as, 403 and 404 — at 390 px and 1280 px, light and dark.
+//! customisation, catalogue, view-as, 403, 404 and the accessibility statement — at 390 px
+//! and 1280 px, light and dark.
 //! Every violation of every page is listed (and kept in
 //! `target/test-artifacts/axe-report.txt`) before the test fails, so one run shows all
 //! that is left to mend. Screenshots of each persona's home and customisation page at both
@@ -64,6 +65,7 @@ async fn every_page_type_has_no_wcag_21_aa_violation() {
             ("guest home", format!("/?lang={lang}")),
             ("sign-in", format!("/login?lang={lang}")),
             ("404", format!("/nowhere?lang={lang}")),
+            ("accessibility statement", format!("/accessibilite?lang={lang}")),
         ] {
             browser.goto(&format!("{base}{path}")).await;
             let shot = (page == "guest home").then(|| format!("guest-{lang}"));

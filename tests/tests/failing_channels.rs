@@ -100,7 +100,10 @@ async fn what_a_channel_returns_is_capped_and_its_detail_stays_in_the_log() {
     let page = portal.get_page(&student, "/?lang=en").await;
     for p in ["big-title", "out-of-requests", "deep", "files"] {
         let slot = publication_chunk(&page, p);
-        assert!(slot.contains("is unavailable for now") && !slot.contains("<details"), "{slot}");
+        assert!(
+            slot.contains("is unavailable for now") && !slot.contains("<details"),
+            "{slot}"
+        );
     }
     // An administrator is told why (what support needs), the channel's own detail still
     // being for the logs only.

@@ -249,6 +249,48 @@ async fn the_no_script_forms_customise_the_page() {
     let mine = portal.get_page(&client, &format!("/?tab={tab}&lang=en")).await;
     assert!(mine.contains("data-publication=\"library-news\""), "{mine}");
     assert!(mine.contains(">Bibliothèque<"), "the new tab is in the navigation");
+    // Deleting the tab asks first, naming the services it holds; nothing is deleted yet.
+    let res = client
+        .post(format!("{}/layout/edit", portal.url))
+        .form(&[("csrf", csrf.as_str()), ("op", "remove-tab"), ("tab", tab.as_str())])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status().as_u16(), 303);
+    let asked = res.headers()["location"].to_str().expect("location").to_string();
+    assert_eq!(asked, format!("/?tab={tab}&customise=1&confirm=remove-tab"));
+    let confirm = portal.get_page(&client, &format!("{asked}&lang=en")).await;
+    assert!(confirm.contains("Delete the tab “Bibliothèque”?"), "{confirm}");
+    assert!(
+        confirm.contains("University library"),
+        "the services in it are named: {confirm}"
+    );
+    let still = portal.get_page(&client, &format!("/?tab={tab}&lang=en")).await;
+    assert!(still.contains(">Bibliothèque<"), "not deleted before the confirmation");
+    // Confirmed: gone, and the browser lands on the first tab without an "unknown tab" notice.
+    let res = client
+        .post(format!("{}/layout/edit", portal.url))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("op", "remove-tab"),
+            ("tab", tab.as_str()),
+            ("confirm", "1"),
+        ])
+        .send()
+        .await
+        .expect("POST");
+    let landed = res.headers()["location"].to_str().expect("location").to_string();
+    assert_eq!(landed, "/?tab=&customise=1&focus=heading");
+    let home = portal.get_page(&client, &format!("{landed}&lang=en")).await;
+    assert!(!home.contains(">Bibliothèque<"), "the tab is deleted");
+    assert!(!home.contains("does not exist"), "{home}");
+    // A tab that does not exist (an old bookmark) shows the first one, and says so.
+    let stale = portal.get_page(&client, &format!("/?tab={tab}&lang=en")).await;
+    assert!(stale.contains("This tab does not exist (any more)"), "{stale}");
+    assert!(
+        stale.contains("aria-current=\"page\""),
+        "the first tab is marked: {stale}"
+    );
     // A forged form changes nothing.
     let res = client
         .post(format!("{}/layout/edit", portal.url))

@@ -72,6 +72,7 @@ async fn a_back_end_that_never_answers_costs_one_slot_its_budget() {
     backend.route("/slow", Answer::ok("text/html", "never").gated(gate));
     let channels = misbehaving("fast", "ok", &backend.url) + &misbehaving("stuck", "slow", &backend.url);
     let site = Site::new("stuck", &channels, &one_column_layout(&["stuck", "fast"]));
+    site.append_config("[admin]\nuids = [\"david.moreau\"]\n");
     let portal = site.start().await;
     let client = portal.client();
     portal.sign_in(&client, "bruno.leroy").await;
@@ -79,6 +80,12 @@ async fn a_back_end_that_never_answers_costs_one_slot_its_budget() {
     let page = portal.get_page(&client, "/?lang=en").await;
     let stuck = publication_chunk(&page, "stuck");
     assert!(stuck.contains("did not answer in time"), "{stuck}");
+    assert!(!stuck.contains("1500 ms"), "no technical detail for a student: {stuck}");
+    // An administrator sees the budget (the manifest's wall_ms).
+    let admin = portal.client();
+    portal.sign_in(&admin, "david.moreau").await;
+    let page = portal.get_page(&admin, "/?lang=en").await;
+    let stuck = publication_chunk(&page, "stuck");
     assert!(
         stuck.contains("within 1500 ms"),
         "the budget is the manifest's wall_ms: {stuck}"

@@ -14,6 +14,7 @@
 
 pub mod breaker;
 pub mod failures;
+pub mod focus;
 pub mod kept;
 pub mod personal;
 pub mod slot;

@@ -37,6 +37,8 @@ pub struct PageRequest {
     pub customise: bool,
     /// The control to focus (`publication:action`) after a customisation form.
     pub focus: Option<String>,
+    /// A destructive action waiting for confirmation (`remove-tab`, `reset`).
+    pub confirm: Option<String>,
     /// The page's query parameters; each channel gets those named `<publication>.<name>`.
     pub query: Vec<(String, String)>,
     /// What the page's channels may use: proxy tickets, directory, mail.
@@ -212,7 +214,11 @@ pub fn stream_page(
     mut req: PageRequest,
 ) -> Result<impl Stream<Item = Result<Bytes, std::convert::Infallible>>, PageError> {
     let tabs = &layout.tabs;
-    let asked = req.tab.as_deref().map(|id| tabs.iter().position(|t| t.id == id));
+    let asked = req
+        .tab
+        .as_deref()
+        .filter(|id| !id.is_empty())
+        .map(|id| tabs.iter().position(|t| t.id == id));
     let active = asked.flatten().unwrap_or(0);
     let locale = req.locale.clone();
     // A tab that is gone (deleted, or a stale bookmark): the first one, and say so.
@@ -300,11 +306,31 @@ pub fn stream_page(
     // A shell is kept for its person only (the key starts with the uid), never for a preview.
     let lang_switch_link = lang_switch(&req.query, if locale == "en" { "fr" } else { "en" });
     let customise = req.customise && person.is_signed_in() && req.view_as.is_none();
-    let focus = req.focus.clone().unwrap_or_default();
+    let focus = if customise {
+        super::focus::resolve(
+            req.focus.as_deref().unwrap_or_default(),
+            &controls(&columns, &tab_links),
+        )
+    } else {
+        String::new()
+    };
+    req.focus = Some(focus.clone());
+    if !customise {
+        req.confirm = None;
+    }
     let shell_key = req.view_as.is_none().then(|| {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (&locale, &lang_switch_link, person.display_name(), &req.csrf_token).hash(&mut h);
-        (customise, &focus, &tab_links, &columns, active, &req.notices).hash(&mut h);
+        (
+            customise,
+            &focus,
+            &req.confirm,
+            &tab_links,
+            &columns,
+            active,
+            &req.notices,
+        )
+            .hash(&mut h);
         (person.uid.clone(), h.finish())
     });
     let cached = shell_key.as_ref().and_then(|k| parts.kept.shell(k));
@@ -394,6 +420,45 @@ fn join(mut parts: Vec<Bytes>) -> Bytes {
     out.freeze()
 }
 
+/// The customisation controls the page shows, in page order, named as the forms name them
+/// in `focus` (see [`super::focus`]).
+fn controls(columns: &[Vec<SlotShell>], tabs: &[TabLink]) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(tab) = tabs.iter().find(|t| t.active) {
+        if tab.editable {
+            out.push("tab:rename".to_string());
+        }
+        out.push("tab:columns".to_string());
+        if tab.movable && tab.position > 0 {
+            out.push("tab:left".to_string());
+        }
+        if tab.movable && tab.position + 1 < tabs.len() {
+            out.push("tab:right".to_string());
+        }
+        if tab.deletable {
+            out.push("tab:remove".to_string());
+        }
+    }
+    out.extend(["tab:add".to_string(), "reset".to_string()]);
+    let other_tabs = tabs.len() > 1;
+    for s in columns.iter().flatten() {
+        let p = &s.publication;
+        for (action, target) in [("up", &s.up), ("down", &s.down), ("left", &s.left), ("right", &s.right)] {
+            if target.is_some() {
+                out.push(format!("{p}:{action}"));
+            }
+        }
+        if s.movable && other_tabs {
+            out.push(format!("{p}:move"));
+        }
+        if s.deletable {
+            out.push(format!("{p}:remove"));
+        }
+        out.extend(s.preferences.iter().map(|f| format!("{p}:pref:{}", f.key)));
+    }
+    out
+}
+
 /// Render the shell (everything but the slots) and the end of the page.
 #[allow(clippy::too_many_arguments)]
 fn render_shell(
@@ -443,6 +508,7 @@ fn render_shell(
         ctx.insert("view_as_bar", &bar);
     }
     ctx.insert("focus", &req.focus.clone().unwrap_or_default());
+    ctx.insert("confirm", &req.confirm.clone().unwrap_or_default());
     ctx.insert("notices", &req.notices);
     let shell = render(&parts.theme, "page_open.html", &ctx)?;
     let close = render(&parts.theme, "page_close.html", &ctx)?;

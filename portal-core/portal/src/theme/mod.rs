@@ -55,6 +55,7 @@ impl Theme {
             "error.html",
             "catalogue.html",
             "admin.html",
+            "accessibility.html",
         ] {
             if !tera.get_template_names().any(|n| n == required) {
                 return Err(ConfigError::new(

@@ -120,6 +120,7 @@ pub(super) async fn view_as_page(
         notices: page.notices,
         customise: false,
         focus: None,
+        confirm: None,
         view_as: Some(ViewAs {
             uid: person.uid.clone(),
             name: person.display_name().to_string(),

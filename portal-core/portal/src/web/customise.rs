@@ -43,6 +43,8 @@ pub struct EditForm {
     back: Option<String>,
     /// The catalogue search to go back to.
     q: Option<String>,
+    /// `1`: a destructive edit (deleting a tab) was confirmed.
+    confirm: Option<String>,
 }
 
 /// A new id for a user's tab.
@@ -137,6 +139,12 @@ pub async fn post_edit(
     let Some(mut edit) = edit_from_form(&form) else {
         return error_page(&state, &locale, 400, "error.bad_request");
     };
+    // Deleting a tab deletes the services in it: the page asks first (no script needed).
+    if let Edit::RemoveTab { tab } = &edit
+        && form.confirm.as_deref() != Some("1")
+    {
+        return redirect(&format!("/?tab={}&customise=1&confirm=remove-tab", encode(tab)));
+    }
     // Moving "to another tab" from a select lands at the end of its first column.
     if let Edit::MoveChannel { position, .. } = &mut edit
         && form.position.is_none()
@@ -170,6 +178,8 @@ pub async fn post_edit(
     }
     let here = match &edit {
         Edit::AddTab { id, .. } => id.clone(),
+        // The deleted tab is gone (unless the deletion was refused): the first tab.
+        Edit::RemoveTab { tab } if *tab == here => String::new(),
         _ => here,
     };
     if form.back.as_deref() == Some("catalogue") {
@@ -184,6 +194,12 @@ pub async fn post_edit(
         .as_deref()
         .map(|f| format!("&focus={}", encode(f)))
         .unwrap_or_default();
+    let focus = match &edit {
+        // A removed tab or channel leaves nothing to focus: the page heading then.
+        Edit::RemoveTab { .. } => format!("&focus={}", crate::page::focus::HEADING),
+        Edit::AddTab { .. } => "&focus=tab%3Arename".to_string(),
+        _ => focus,
+    };
     redirect(&format!("/?tab={}&customise=1{focus}", encode(&here)))
 }
 
@@ -191,6 +207,10 @@ pub async fn post_edit(
 #[derive(Deserialize)]
 pub struct ResetForm {
     csrf: String,
+    /// `1`: confirmed (the user's tabs and settings are lost).
+    confirm: Option<String>,
+    /// The tab the request came from.
+    here: Option<String>,
 }
 
 /// `POST /layout/reset`.
@@ -204,11 +224,15 @@ pub async fn post_reset(
         Ok(found) => found,
         Err(answer) => return answer,
     };
+    if form.confirm.as_deref() != Some("1") {
+        let here = encode(form.here.as_deref().unwrap_or_default());
+        return redirect(&format!("/?tab={here}&customise=1&confirm=reset"));
+    }
     match state.edits.reset(&person.uid).await {
         Ok(n) => {
             tracing::info!(uid = %person.uid, edits = n, "layout reset");
             session.flash(state.theme.catalog.get(&locale, "notice.layout_reset").to_string());
-            redirect("/?customise=1")
+            redirect(&format!("/?customise=1&focus={}", crate::page::focus::HEADING))
         }
         Err(e) => {
             tracing::error!("cannot reset a layout: {e}");

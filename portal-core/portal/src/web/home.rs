@@ -24,6 +24,8 @@ pub(super) struct HomeQuery {
     focus: Option<String>,
     /// `done`: CAS gateway already came back without a session (see [`GATEWAY_DONE`]).
     gateway: Option<String>,
+    /// A destructive customisation to confirm (`remove-tab`, `reset`).
+    confirm: Option<String>,
 }
 
 /// Added to the return path when CAS gateway comes back without a ticket, so a client that
@@ -131,6 +133,7 @@ pub(super) async fn home(
         notices: messages,
         customise: query.customise.as_deref() == Some("1"),
         focus: query.focus.clone(),
+        confirm: query.confirm.clone().filter(|c| c == "remove-tab" || c == "reset"),
         view_as: None,
         technical: super::extract::is_admin_person(&state, &person),
         query: url::form_urlencoded::parse(req.query_string().as_bytes())

@@ -30,6 +30,7 @@ pub mod session;
 pub mod signon;
 pub mod sites;
 pub mod state;
+pub mod statement;
 pub mod tenant;
 pub mod throttle;
 pub mod unavailable;
@@ -102,6 +103,8 @@ pub fn app(
         .route("/layout/edit", web::post().to(customise::post_edit))
         .route("/layout/reset", web::post().to(customise::post_reset))
         .route("/catalogue", web::get().to(customise::catalogue_page))
+        .route("/accessibilite", web::get().to(statement::statement))
+        .route("/accessibility", web::get().to(statement::statement))
         .route("/admin", web::get().to(admin::landing))
         .route("/admin/explain/{uid}", web::get().to(admin::explain))
         .route("/admin/view-as/{uid}", web::get().to(admin::view_as_page))
