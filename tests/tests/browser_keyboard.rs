@@ -54,7 +54,9 @@ async fn the_focus_follows_every_customisation_action() {
     browser.tab_to("Remove “Campus news”", 200).await;
     browser.press(ENTER).await;
     browser
-        .wait_for_url("the page after the removal", |u| u.contains("focus=heading"))
+        .wait_for_url("the page after the removal", |u| {
+            u.contains("focus=campus-news%3Aremove")
+        })
         .await;
     assert_eq!(browser.script(HEADING_FOCUSED).await, serde_json::json!(true));
     // From the heading, Tab goes on into the page (the customisation panel), not the header.
