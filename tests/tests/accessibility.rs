@@ -7,7 +7,7 @@
 //! `target/test-artifacts/axe-report.txt`) before the test fails, so one run shows all
 //! that is left to mend. Screenshots of each persona's home and customisation page at both
 //! widths, light and dark, land in `target/test-artifacts/screens/` for review:
-//! `cargo xtask test -- --test accessibility` (or `cargo test -p agora-tests --test
+//! `cargo xtask test --test accessibility` (or `cargo test -p agora-tests --test
 //! accessibility` once the suite's tools are installed).
 
 use agora_tests::api::shipped_site;

@@ -389,7 +389,10 @@ impl SlotRenderer {
         let _permit = match &self.gate {
             None => None,
             Some(gate) => {
-                let wait = std::time::Duration::from_millis(u64::from(entry.channel.manifest.limits.wall_ms));
+                // At most half the channel's wall time in the queue: a render that then gets
+                // its place still has a budget, and one that would wait as long as the render
+                // before it is told busy instead of racing that render's own timeout.
+                let wait = std::time::Duration::from_millis(u64::from(entry.channel.manifest.limits.wall_ms) / 2);
                 match tokio::time::timeout(wait, gate.clone().acquire_owned()).await {
                     Ok(Ok(permit)) => Some(permit),
                     _ => return self.busy(entry, &key, cached, now).await,
