@@ -103,6 +103,14 @@ pub fn is_admin_person(state: &PortalState, person: &Person) -> bool {
     state.config.admin.populations.iter().any(|p| mine.contains(p))
 }
 
+/// [`is_admin_person`] for a person whose populations are already known (`populations`):
+/// no rule is evaluated again (the home page asks on every view).
+pub fn is_admin_among(state: &PortalState, person: &Person, populations: &[String]) -> bool {
+    state.config.admin.uids.contains(&person.uid)
+        || is_platform_admin(state, person)
+        || state.config.admin.populations.iter().any(|p| populations.contains(p))
+}
+
 /// Whether `person`, of this tenant, is a platform administrator (`[admin] platform` in
 /// `portal.toml` names them `<tenant>:<uid>`).
 pub fn is_platform_admin(state: &PortalState, person: &Person) -> bool {

@@ -135,7 +135,7 @@ pub(super) async fn home(
         focus: query.focus.clone(),
         confirm: query.confirm.clone().filter(|c| c == "remove-tab" || c == "reset"),
         view_as: None,
-        technical: super::extract::is_admin_person(&state, &person),
+        technical: person.is_signed_in() && super::extract::is_admin_among(&state, &person, &populations),
         query: url::form_urlencoded::parse(req.query_string().as_bytes())
             .into_owned()
             .take(32)
