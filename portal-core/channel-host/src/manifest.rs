@@ -131,6 +131,10 @@ pub struct ConfigField {
     /// What the key does.
     #[serde(default)]
     pub description: String,
+    /// The preference's label on the customisation page, per language (`{ fr, en }`); the
+    /// description when absent.
+    #[serde(default)]
+    pub label: Option<LocalizedText>,
     /// Each user may set their own value (a preference), within the same type and bounds.
     #[serde(default)]
     pub preference: bool,
@@ -138,7 +142,8 @@ pub struct ConfigField {
 
 impl ConfigField {
     /// Parse a user's preference `text` for this key: the key must be a preference and the
-    /// value fit its type and bounds (lists are comma-separated).
+    /// value fit its type and bounds (lists: one item per line, or comma-separated on one
+    /// line; a boolean left empty, as an unticked checkbox sends nothing, is false).
     pub fn preference_value(&self, text: &str) -> Result<toml::Value, String> {
         if !self.preference {
             return Err("this setting is not a user preference".into());
@@ -152,11 +157,11 @@ impl ConfigField {
             ),
             ConfigType::Boolean => match text.trim() {
                 "true" | "on" | "1" => toml::Value::Boolean(true),
-                "false" | "off" | "0" => toml::Value::Boolean(false),
+                "false" | "off" | "0" | "" => toml::Value::Boolean(false),
                 _ => return Err(format!("`{text}` is not true or false")),
             },
             ConfigType::StringList => toml::Value::Array(
-                text.split(',')
+                text.split(if text.contains('\n') { '\n' } else { ',' })
                     .map(|s| s.trim())
                     .filter(|s| !s.is_empty())
                     .map(|s| toml::Value::String(s.to_string()))
@@ -359,6 +364,38 @@ fn type_name(kind: ConfigType) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn preference_lists_take_one_item_per_line_and_an_empty_boolean_is_false() {
+        let field = |kind| ConfigField {
+            kind,
+            default: None,
+            min: None,
+            max: None,
+            description: String::new(),
+            label: None,
+            preference: true,
+        };
+        let list = field(ConfigType::StringList);
+        let lines = list
+            .preference_value("A | https://a.fr/\r\nB, with a comma | https://b.fr/\n\n")
+            .expect("list");
+        assert_eq!(
+            lines,
+            toml::Value::Array(vec![
+                "A | https://a.fr/".into(),
+                "B, with a comma | https://b.fr/".into()
+            ])
+        );
+        let commas = list.preference_value("a, b").expect("list");
+        assert_eq!(commas, toml::Value::Array(vec!["a".into(), "b".into()]));
+        let switch = field(ConfigType::Boolean);
+        assert_eq!(switch.preference_value("").expect("bool"), toml::Value::Boolean(false));
+        assert_eq!(
+            switch.preference_value("true").expect("bool"),
+            toml::Value::Boolean(true)
+        );
+    }
 
     const GOOD: &str = r#"
         [channel]

@@ -166,6 +166,7 @@ fn preference_fields(
     entry: &Entry,
     chosen: Option<&Preferences>,
     defaults: &serde_json::Map<String, serde_json::Value>,
+    locale: &str,
 ) -> Vec<PreferenceField> {
     use agora_channel_host::manifest::ConfigType;
     entry
@@ -180,23 +181,25 @@ fn preference_fields(
                 .cloned()
                 .unwrap_or_else(|| match defaults.get(key) {
                     Some(serde_json::Value::String(s)) => s.clone(),
+                    // One item per line, as the list editor shows them.
                     Some(serde_json::Value::Array(items)) => {
-                        items.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+                        items.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join("\n")
                     }
                     Some(other) => other.to_string(),
                     None => String::new(),
                 });
             PreferenceField {
                 key: key.clone(),
-                label: if f.description.is_empty() {
-                    key.clone()
-                } else {
-                    f.description.clone()
+                label: match &f.label {
+                    Some(label) => label.get(locale).to_string(),
+                    None if f.description.is_empty() => key.clone(),
+                    None => f.description.clone(),
                 },
                 value,
                 kind: match f.kind {
                     ConfigType::Integer => "number",
                     ConfigType::Boolean => "boolean",
+                    ConfigType::StringList => "list",
                     _ => "text",
                 },
                 min: f.min,
@@ -251,7 +254,7 @@ pub fn stream_page(
                 let preferences = if req.customise {
                     let defaults: serde_json::Map<String, serde_json::Value> =
                         serde_json::from_str(&entry.publication.config_json).unwrap_or_default();
-                    preference_fields(entry, layout.preferences.get(&publication), &defaults)
+                    preference_fields(entry, layout.preferences.get(&publication), &defaults, &locale)
                 } else {
                     Vec::new()
                 };
