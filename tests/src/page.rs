@@ -35,3 +35,13 @@ pub fn publication_chunk(html: &str, publication: &str) -> String {
     let slot = slot_of(html, publication).unwrap_or_else(|| panic!("no slot for {publication} in page:\n{html}"));
     chunk(html, &slot).unwrap_or_else(|| panic!("slot {slot} ({publication}) never filled in page:\n{html}"))
 }
+
+/// The portal's one script, as every page's head names it (progressive enhancement only).
+pub const PORTAL_SCRIPT: &str = "<script src=\"/static/agora.js\" defer></script>";
+
+/// How many `<script` elements `page` has besides [`PORTAL_SCRIPT`] (0 on a sound page:
+/// no inline script, nothing from a channel).
+pub fn other_scripts(page: &str) -> usize {
+    let lower = page.to_ascii_lowercase();
+    lower.matches("<script").count() - lower.matches(PORTAL_SCRIPT).count()
+}

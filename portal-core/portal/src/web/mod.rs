@@ -25,6 +25,7 @@ pub mod extract;
 pub mod guard;
 pub mod headers;
 pub mod home;
+pub mod installable;
 pub mod ops;
 pub mod session;
 pub mod signon;
@@ -103,6 +104,8 @@ pub fn app(
         .route("/layout/edit", web::post().to(customise::post_edit))
         .route("/layout/reset", web::post().to(customise::post_reset))
         .route("/catalogue", web::get().to(customise::catalogue_page))
+        .route("/manifest.webmanifest", web::get().to(installable::manifest))
+        .route("/sw.js", web::get().to(installable::service_worker))
         .route("/accessibilite", web::get().to(statement::statement))
         .route("/accessibility", web::get().to(statement::statement))
         .route("/admin", web::get().to(admin::landing))

@@ -58,7 +58,11 @@ impl FromRequest for Tenant {
 
 /// Paths answered without a chosen tenant (by the first site): the platform's plumbing.
 fn platform_path(path: &str) -> bool {
-    path == "/health" || path == "/metrics" || path.starts_with("/static/")
+    path == "/health"
+        || path == "/metrics"
+        || path == "/sw.js"
+        || path == "/manifest.webmanifest"
+        || path.starts_with("/static/")
 }
 
 /// How the tenant of a request was found.
