@@ -13,6 +13,7 @@
 //! [`stream::stream_page`] for the body.
 
 pub mod breaker;
+pub mod chunk;
 pub mod failures;
 pub mod focus;
 pub mod kept;
