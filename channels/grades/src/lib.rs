@@ -298,8 +298,9 @@ pub fn render_results(years: &[YearResults], max_years: usize, show_elements: bo
             ));
         }
         if show_elements && !y.elements.is_empty() {
+            // `reflow`: on a phone the theme shows one card per course, each cell named.
             html.push_str(&format!(
-                "<table class=\"grades-table\"><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">ECTS</th><th scope=\"col\">Session 1</th><th scope=\"col\">Session 2</th></tr></thead><tbody>",
+                "<table class=\"grades-table reflow\"><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">ECTS</th><th scope=\"col\">Session 1</th><th scope=\"col\">Session 2</th></tr></thead><tbody>",
                 if en { "Element" } else { "Élément" }
             ));
             for e in &y.elements {
@@ -311,7 +312,7 @@ pub fn render_results(years: &[YearResults], max_years: usize, show_elements: bo
                         .unwrap_or_else(|| "—".into())
                 };
                 html.push_str(&format!(
-                    "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    "<tr><th scope=\"row\">{}</th><td data-label=\"ECTS\">{}</td><td data-label=\"Session 1\">{}</td><td data-label=\"Session 2\">{}</td></tr>",
                     escape(&e.label),
                     escape(e.ects.as_deref().unwrap_or("")),
                     escape(&of(1)),
@@ -397,7 +398,7 @@ mod tests {
         );
         assert!(fr.contains("12,87/20 — Admis — mention Assez bien"), "{fr}");
         assert!(
-            fr.contains("<th scope=\"row\">Compilation</th><td>6</td><td>9,5/20 — Ajourné</td><td>13/20 — Admis</td>"),
+            fr.contains("<th scope=\"row\">Compilation</th><td data-label=\"ECTS\">6</td><td data-label=\"Session 1\">9,5/20 — Ajourné</td><td data-label=\"Session 2\">13/20 — Admis</td>"),
             "{fr}"
         );
         assert!(fr.contains("Résultats de l'année pas encore publiés"), "{fr}");

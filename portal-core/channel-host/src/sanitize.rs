@@ -130,6 +130,9 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         )
         .add_tag_attributes("label", ["for"])
         .add_tag_attributes("button", ["type"])
+        // A cell's column name, shown beside it when the theme reflows a table on a phone
+        // (`table.reflow`; plain text, drawn by CSS `attr()`).
+        .add_tag_attributes("td", ["data-label"])
         .attribute_filter(|element, attribute, value| match (element, attribute) {
             ("form", "method") => Some("get".into()),
             (element, attribute) if is_url_attribute(element, attribute) => {
@@ -184,6 +187,15 @@ mod tests {
             assert!(!lower.contains(bad), "{bad} survived in {out}");
         }
         assert!(out.contains(r#"<p class="x">hi</p>"#));
+    }
+
+    #[test]
+    fn a_cell_keeps_its_column_name_for_the_phone_layout_and_nothing_else_does() {
+        let out = sanitize(
+            r#"<table class="reflow"><tbody><tr><td data-label="ECTS" onclick="x()">6</td></tr></tbody></table><p data-label="no">p</p>"#,
+        );
+        assert!(out.contains(r#"<td data-label="ECTS">6</td>"#), "{out}");
+        assert!(!out.contains("onclick") && !out.contains(r#"data-label="no""#), "{out}");
     }
 
     #[test]
