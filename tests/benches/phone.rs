@@ -79,11 +79,7 @@ async fn first_paint() {
     let (site, _backend) = agora_tests::api::shipped_site("bench-fcp").await;
     let portal = site.start().await;
     let browser = Browser::start(&site.root, 390, 844).await;
-    browser.goto(&format!("{}/login", portal.url)).await;
-    browser
-        .click("form:has(input[name=uid][value='alice.martin']) button")
-        .await;
-    browser.wait_for_url("the home page", |u| !u.contains("/login")).await;
+    browser.sign_in_as(&portal.url, "alice.martin", "fr").await;
     browser.cdp("Network.enable", json!({})).await;
     browser
         .cdp(

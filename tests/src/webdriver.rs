@@ -190,6 +190,15 @@ impl Browser {
         .await
     }
 
+    /// Sign in as demo persona `uid` at the portal `base`, from its persona page in `lang`, as
+    /// a person would (click their card), and wait for the home page.
+    pub async fn sign_in_as(&self, base: &str, uid: &str, lang: &str) {
+        self.goto(&format!("{base}/login?lang={lang}")).await;
+        self.click(&format!("form:has(input[name=uid][value='{uid}']) button"))
+            .await;
+        self.wait_for_url("the home page", |u| !u.contains("/login")).await;
+    }
+
     /// Click the first element matching the CSS `selector` (light DOM).
     pub async fn click(&self, selector: &str) {
         let found = self

@@ -83,11 +83,7 @@ async fn every_page_type_has_no_wcag_21_aa_violation() {
 
     for persona in ["alice.martin", "bruno.leroy", "claire.dubois", "david.moreau"] {
         browser.clear_cookies().await;
-        browser.goto(&format!("{base}/login?lang=fr")).await;
-        browser
-            .click(&format!("form:has(input[name=uid][value='{persona}']) button"))
-            .await;
-        browser.wait_for_url("the home page", |u| !u.contains("/login")).await;
+        browser.sign_in_as(base, persona, "fr").await;
         // Each tab the persona has, as the page links them.
         let tabs = browser
             .script(

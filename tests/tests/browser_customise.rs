@@ -20,11 +20,7 @@ async fn a_student_adds_a_channel_and_moves_it_with_the_keyboard() {
     let browser = Browser::start(&site.root, 1280, 900).await;
 
     // Sign in as Alice from the persona page.
-    browser.goto(&format!("{}/login?lang=en", portal.url)).await;
-    browser
-        .click("form:has(input[name=uid][value='alice.martin']) button")
-        .await;
-    browser.wait_for_url("the home page", |u| !u.contains("/login")).await;
+    browser.sign_in_as(&portal.url, "alice.martin", "en").await;
     let before = browser.script(COLUMNS).await;
     assert_eq!(
         before,

@@ -19,11 +19,7 @@ async fn the_focus_follows_every_customisation_action() {
     let (site, _backend) = shipped_site("browser-keyboard").await;
     let portal = site.start().await;
     let browser = Browser::start(&site.root, 1280, 900).await;
-    browser.goto(&format!("{}/login?lang=en", portal.url)).await;
-    browser
-        .click("form:has(input[name=uid][value='alice.martin']) button")
-        .await;
-    browser.wait_for_url("the home page", |u| !u.contains("/login")).await;
+    browser.sign_in_as(&portal.url, "alice.martin", "en").await;
     browser.goto(&format!("{}/?customise=1&lang=en", portal.url)).await;
     assert_eq!(
         browser.script(FIRST_COLUMN).await,

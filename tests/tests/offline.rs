@@ -49,11 +49,7 @@ async fn the_last_page_is_shown_offline_and_forgotten_at_sign_out() {
     let browser = Browser::start(&site.root, 390, 844).await;
     let base = portal.url.clone();
     let sign_in = || async {
-        browser.goto(&format!("{base}/login?lang=en")).await;
-        browser
-            .click("form:has(input[name=uid][value='alice.martin']) button")
-            .await;
-        browser.wait_for_url("the home page", |u| !u.contains("/login")).await;
+        browser.sign_in_as(&base, "alice.martin", "en").await;
         wait_for(&browser, "the service worker's control", CONTROLLED, false, true).await;
         // A home page seen through the worker is kept.
         browser.goto(&format!("{base}/?lang=en")).await;

@@ -44,16 +44,7 @@ pub(super) async fn landing(
     {
         ctx.insert("tenants", &platform_view(&sites.current(), &locale));
     }
-    match state.theme.tera.render("admin.html", &ctx) {
-        Ok(body) => HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .insert_header((header::CACHE_CONTROL, "private, no-store"))
-            .body(body),
-        Err(e) => {
-            tracing::error!("{}", crate::theme::tera_error(&e));
-            error_page(&state, &locale, 500, "error.internal")
-        }
-    }
+    super::extract::html_page(&state, &locale, "admin.html", &ctx)
 }
 
 /// Every tenant's state, for a platform administrator: never a person, only configuration.

@@ -15,7 +15,6 @@ use crate::clock::now_ms;
 use crate::page::base_context;
 use crate::page::personal::{EditError, personal_page, refusal_text, submit_edit};
 use crate::people::Person;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use agora_layout::{Edit, USER_TAB_PREFIX};
 use serde::{Deserialize, Serialize};
@@ -189,17 +188,14 @@ pub async fn post_edit(
             encode(form.q.as_deref().unwrap_or_default())
         ));
     }
-    let focus = form
-        .focus
-        .as_deref()
-        .map(|f| format!("&focus={}", encode(f)))
-        .unwrap_or_default();
     let focus = match &edit {
-        // A removed tab or channel leaves nothing to focus: the page heading then.
-        Edit::RemoveTab { .. } => format!("&focus={}", crate::page::focus::HEADING),
-        Edit::AddTab { .. } => "&focus=tab%3Arename".to_string(),
-        _ => focus,
-    };
+        // A removed tab leaves nothing to focus: the page heading then; a new tab, its name.
+        Edit::RemoveTab { .. } => Some(crate::page::focus::HEADING),
+        Edit::AddTab { .. } => Some("tab:rename"),
+        _ => form.focus.as_deref(),
+    }
+    .map(|f| format!("&focus={}", encode(f)))
+    .unwrap_or_default();
     redirect(&format!("/?tab={}&customise=1{focus}", encode(&here)))
 }
 
@@ -316,14 +312,5 @@ pub async fn catalogue_page(
     ctx.insert("csrf_token", &session.csrf_token());
     let notices = session.take_flash();
     ctx.insert("notices", &notices);
-    match state.theme.tera.render("catalogue.html", &ctx) {
-        Ok(body) => HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .insert_header((header::CACHE_CONTROL, "private, no-store"))
-            .body(body),
-        Err(e) => {
-            tracing::error!("{}", crate::theme::tera_error(&e));
-            error_page(&state, &locale, 500, "error.internal")
-        }
-    }
+    super::extract::html_page(&state, &locale, "catalogue.html", &ctx)
 }

@@ -96,11 +96,8 @@ pub async fn current_person(session: &PortalSession, state: &PortalState) -> Opt
 /// Whether `person` is an administrator (`[admin] uids`, or a member of `[admin]
 /// populations`).
 pub fn is_admin_person(state: &PortalState, person: &Person) -> bool {
-    if state.config.admin.uids.contains(&person.uid) || is_platform_admin(state, person) {
-        return true;
-    }
     let mine = crate::people::populations::memberships(&state.live.get().populations, person, now_ms());
-    state.config.admin.populations.iter().any(|p| mine.contains(p))
+    is_admin_among(state, person, &mine)
 }
 
 /// [`is_admin_person`] for a person whose populations are already known (`populations`):
@@ -146,6 +143,21 @@ pub fn request_path(req: &HttpRequest) -> String {
 /// A full error page in the user's language.
 pub fn error_page(state: &PortalState, locale: &str, status: u16, key: &str) -> HttpResponse {
     error_page_with(state, locale, status, state.theme.catalog.get(locale, key))
+}
+
+/// The page `template` rendered with `ctx`, never cached (it is one person's); the error
+/// page if the template fails.
+pub fn html_page(state: &PortalState, locale: &str, template: &str, ctx: &tera::Context) -> HttpResponse {
+    match state.theme.tera.render(template, ctx) {
+        Ok(body) => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .body(body),
+        Err(e) => {
+            tracing::error!("{template}: {}", crate::theme::tera_error(&e));
+            error_page(state, locale, 500, "error.internal")
+        }
+    }
 }
 
 /// A full error page for whoever is signed in on `req` (their name and the sign-out button

@@ -7,7 +7,6 @@ use super::extract::{current_person, locale_of};
 use super::session::PortalSession;
 use crate::page::base_context;
 use crate::people::Person;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 
 /// `GET /accessibilite`.
@@ -20,14 +19,5 @@ pub(super) async fn statement(req: HttpRequest, state: super::Tenant, session: P
     let mut ctx = base_context(&state.theme, &person, &locale);
     ctx.insert("csrf_token", &session.csrf_token());
     ctx.insert("support", &state.identity.support);
-    match state.theme.tera.render("accessibility.html", &ctx) {
-        Ok(body) => HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body(body),
-        Err(e) => {
-            tracing::error!("accessibility template failed: {}", crate::theme::tera_error(&e));
-            super::extract::error_page(&state, &locale, 500, "error.internal")
-        }
-    }
+    super::extract::html_page(&state, &locale, "accessibility.html", &ctx)
 }
