@@ -33,6 +33,7 @@ pub mod directory;
 pub mod html;
 pub mod log;
 pub mod mail;
+pub mod notify;
 pub mod request;
 
 mod context;
@@ -61,7 +62,7 @@ pub mod prelude {
     pub use crate::html::{self, escape, safe_url};
     pub use crate::log;
     pub use crate::{Channel, ChannelError, Context, ErrorKind, Locale, Output};
-    pub use crate::{directory, mail, request};
+    pub use crate::{directory, mail, notify, request};
 }
 
 /// What a channel returns: an HTML fragment (sanitised by the host) and an optional title.

@@ -83,7 +83,9 @@ async fn first_paint() {
     browser.cdp("Network.enable", json!({})).await;
     // The service worker's own fetches escape the page's throttling: measure without it, as
     // a first visit is (its offline copy is for when the network is gone, not for speed).
-    browser.cdp("Network.setBypassServiceWorker", json!({ "bypass": true })).await;
+    browser
+        .cdp("Network.setBypassServiceWorker", json!({ "bypass": true }))
+        .await;
     browser
         .cdp(
             "Network.emulateNetworkConditions",

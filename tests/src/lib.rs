@@ -133,6 +133,11 @@ render_threads = 2
             site.root.join("config/catalogue.toml"),
         )
         .expect("copy catalogue.toml");
+        std::fs::copy(
+            repo.join("config/announcements.toml"),
+            site.root.join("config/announcements.toml"),
+        )
+        .expect("copy announcements.toml");
         site
     }
 

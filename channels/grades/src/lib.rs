@@ -326,6 +326,51 @@ pub fn render_results(years: &[YearResults], max_years: usize, show_elements: bo
     html
 }
 
+/// What the portal is told of the latest year's results: one notification per session,
+/// keyed by how many results it has, so a newly published one raises a new notification (the
+/// grade itself is never in it: a notification may show on a shared screen).
+pub fn published_notifications(years: &[YearResults], en: bool, tab: &str) -> Vec<notify::Notification> {
+    let Some(latest) = years.first() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for session in [1, 2] {
+        let graded = latest
+            .elements
+            .iter()
+            .flat_map(|e| e.sessions.iter())
+            .chain(latest.sessions.iter())
+            .filter(|s| s.session == session && (s.grade.is_some() || s.result.is_some()))
+            .count();
+        if graded == 0 {
+            continue;
+        }
+        let year = format!("{}–{}", latest.year, latest.year + 1);
+        let (title, body) = if en {
+            (
+                format!("New results published: {}, session {session}", latest.step.1),
+                format!("{year}: {graded} result(s) published. Open the Grades channel to see them."),
+            )
+        } else {
+            (
+                format!("Nouveaux résultats publiés : {}, session {session}", latest.step.1),
+                format!("{year} : {graded} résultat(s) publié(s). Ouvrez « Notes et résultats » pour les voir."),
+            )
+        };
+        out.push(notify::Notification {
+            key: format!("results:{}:{}:s{session}:{graded}", latest.year, latest.step.0),
+            title: title.chars().take(120).collect(),
+            body,
+            link: Some(if tab.is_empty() {
+                "/".to_string()
+            } else {
+                format!("/?tab={tab}")
+            }),
+        });
+    }
+    out
+}
+
 /// The channel.
 pub struct Grades;
 
@@ -340,6 +385,12 @@ impl Channel for Grades {
             path: &ctx.config.service_path,
         };
         let years = records.results(&student)?;
+        let en = ctx.locale == Locale::En;
+        let tab = request::param("tab").unwrap_or_default();
+        for n in published_notifications(&years, en, &tab) {
+            // A refusal (not granted, budget) costs the page nothing.
+            let _ = notify::raise(&n);
+        }
         Ok(Output::html(render_results(
             &years,
             ctx.config.years as usize,
@@ -358,6 +409,37 @@ mod tests {
     const VDI_VET: &str = include_str!("../tests/fixtures/vdi-vet.xml");
     const ELP_EPR: &str = include_str!("../tests/fixtures/elp-epr.xml");
     const FAULT: &str = include_str!("../tests/fixtures/fault-unknown-student.xml");
+
+    #[test]
+    fn a_newly_published_result_changes_the_notification_key_and_never_shows_the_grade() {
+        let all = parse_vdi_vet(VDI_VET).expect("parses");
+        assert!(
+            published_notifications(&all, false, "").is_empty(),
+            "2026: nothing published yet"
+        );
+        // The year before, as if it were the latest: its two sessions have results.
+        let years = all[1..].to_vec();
+        let before = published_notifications(&years, false, "studies");
+        assert_eq!(before.len(), 2, "{before:?}");
+        let mut more = years.clone();
+        more[0].elements.push(ElementResults {
+            code: "NEW1".into(),
+            label: "Nouvelle UE".into(),
+            ects: None,
+            sessions: vec![SessionResult {
+                session: 1,
+                grade: Some("17.5".into()),
+                ..Default::default()
+            }],
+        });
+        let after = published_notifications(&more, false, "studies");
+        assert_ne!(before[0].key, after[0].key, "one more result: a new notification");
+        for n in before.iter().chain(&after) {
+            assert!(!n.title.contains("17.5") && !n.body.contains("17.5"), "{n:?}");
+            assert_eq!(n.link.as_deref(), Some("/?tab=studies"));
+        }
+        assert!(published_notifications(&[], true, "").is_empty());
+    }
 
     #[test]
     fn recorded_apogee_answers_parse() {

@@ -184,6 +184,35 @@ pub fn render_summary(summary: &mail::Summary, webmail: &str, en: bool) -> Strin
     html
 }
 
+/// "2 new messages", naming the newest unread one: raised again (unread again) when the
+/// count or the newest unread message changes. Nothing when all is read.
+pub fn unseen_notification(summary: &mail::Summary, webmail: &str, en: bool) -> Option<notify::Notification> {
+    if summary.unseen == 0 {
+        return None;
+    }
+    let newest = summary.latest.iter().find(|m| !m.seen);
+    let title = match (summary.unseen, en) {
+        (1, true) => "1 new message".to_string(),
+        (1, false) => "1 nouveau message".to_string(),
+        (n, true) => format!("{n} new messages"),
+        (n, false) => format!("{n} nouveaux messages"),
+    };
+    let body = newest
+        .map(|m| format!("{} — {}", sender_name(&m.from), decode_header(&m.subject)))
+        .unwrap_or_default()
+        .chars()
+        .take(400)
+        .collect();
+    Some(notify::Notification {
+        key: format!("unseen:{}", summary.mailbox),
+        title,
+        body,
+        link: html::safe_url(webmail)
+            .starts_with("https://")
+            .then(|| webmail.to_string()),
+    })
+}
+
 /// The channel.
 pub struct Mail;
 
@@ -195,6 +224,11 @@ impl Channel for Mail {
             return Err(ChannelError::not_applicable("guests have no mailbox"));
         }
         let summary = mail::summary(&ctx.config.mailbox, ctx.config.latest)?;
+        let en = ctx.locale == Locale::En;
+        if let Some(n) = unseen_notification(&summary, &ctx.config.webmail_url, en) {
+            // A refusal (not granted) costs the page nothing.
+            let _ = notify::raise(&n);
+        }
         Ok(Output::html(render_summary(
             &summary,
             &ctx.config.webmail_url,
@@ -249,6 +283,36 @@ mod tests {
         assert_eq!(short_date("Mon, 23 Nov 2026 08:02:00 +0100", true), "23 Nov 08:02");
         assert_eq!(short_date("23 Nov 2026 08:02:00 +0100", false), "23 nov. 08:02");
         assert_eq!(short_date("yesterday", false), "yesterday");
+    }
+
+    #[test]
+    fn unread_mail_raises_one_notification_naming_the_newest_unread_message() {
+        let message = |uid, subject: &str, seen| mail::Message {
+            uid,
+            from: "Scolarité <scol@univ.fr>".into(),
+            subject: subject.into(),
+            date: String::new(),
+            seen,
+        };
+        let mut summary = mail::Summary {
+            mailbox: "INBOX".into(),
+            messages: 2,
+            unseen: 2,
+            latest: vec![
+                message(2, "=?UTF-8?Q?Inscriptions_p=C3=A9dagogiques?=", false),
+                message(1, "Vu", true),
+            ],
+        };
+        let n = unseen_notification(&summary, "https://webmail.univ.fr/", false).expect("unread mail");
+        assert_eq!(n.title, "2 nouveaux messages");
+        assert_eq!(n.body, "Scolarité — Inscriptions pédagogiques");
+        assert_eq!(n.link.as_deref(), Some("https://webmail.univ.fr/"));
+        assert_eq!(
+            unseen_notification(&summary, "javascript:x", true).and_then(|n| n.link),
+            None
+        );
+        summary.unseen = 0;
+        assert!(unseen_notification(&summary, "", false).is_none(), "all read: nothing");
     }
 
     #[test]

@@ -198,6 +198,20 @@ pub struct MailGrant {
     pub mailboxes: Vec<String>,
 }
 
+/// The `[notifications]` table: the channel may raise notifications for the person it
+/// renders for (its renders must be per user).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationsGrant {
+    /// Most notifications one render may raise (1..=20, default 5).
+    #[serde(default = "default_max_per_render")]
+    pub max_per_render: u32,
+}
+
+fn default_max_per_render() -> u32 {
+    5
+}
+
 /// The `[cache]` table: how long a render is reused and who shares it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -246,6 +260,9 @@ pub struct ChannelManifest {
     /// Mailboxes the channel may summarise, when granted.
     #[serde(default)]
     pub mail: Option<MailGrant>,
+    /// Notifications the channel may raise, when granted.
+    #[serde(default)]
+    pub notifications: Option<NotificationsGrant>,
     /// Render cache policy.
     #[serde(default)]
     pub cache: CachePolicy,

@@ -65,6 +65,8 @@ pub struct Rendered {
     pub title: Option<String>,
     /// Wall-clock time of the render.
     pub elapsed: Duration,
+    /// Notifications the channel raised for the person (kept by the embedder).
+    pub notifications: Vec<crate::capability::notify::Raised>,
 }
 
 /// Why a render produced nothing. Every variant leaves the host and the other renders intact.
@@ -239,7 +241,9 @@ impl ChannelEngine {
                 instance.call_render(&mut store, &ctx).await.map_err(Stage::Call)
             };
             let outcome = tokio::time::timeout(limits.wall(), Metered::new(call, meter)).await;
-            let state = store.data();
+            let state = store.data_mut();
+            let notifications = std::mem::take(&mut state.notify.raised);
+            let state = &*state;
             let output = match outcome {
                 Err(_elapsed) => return Err(RenderFailure::Timeout(limits.wall_ms)),
                 Ok(Err(Stage::Instantiate(e))) => {
@@ -270,6 +274,7 @@ impl ChannelEngine {
                 html: sanitize(&output.html),
                 title: output.title,
                 elapsed: started.elapsed(),
+                notifications,
             })
         }
     }

@@ -7,6 +7,7 @@ use crate::capability::cache::{Cache, CacheHook};
 use crate::capability::directory::{Directory, DirectoryState};
 use crate::capability::log::{Log, LogState};
 use crate::capability::mail::{Mail, MailState};
+use crate::capability::notify::{Notify, NotifyState};
 use crate::capability::person::{Attributes, Person, PersonState};
 use crate::capability::request::{Params, Request};
 use crate::capability::shape::{Capability, View};
@@ -26,6 +27,7 @@ pub struct Grants {
     person: <Person as Capability>::Grant,
     directory: <Directory as Capability>::Grant,
     mail: <Mail as Capability>::Grant,
+    notify: <Notify as Capability>::Grant,
 }
 
 impl Grants {
@@ -40,6 +42,7 @@ impl Grants {
             person: Person::grant(manifest)?,
             directory: Directory::grant(manifest)?,
             mail: Mail::grant(manifest)?,
+            notify: Notify::grant(manifest)?,
         })
     }
 }
@@ -83,6 +86,8 @@ pub struct RenderState {
     request: Params,
     directory: DirectoryState,
     mail: MailState,
+    /// Notifications raised by the render.
+    pub notify: NotifyState,
     wasi: (),
 }
 
@@ -119,6 +124,7 @@ impl RenderState {
             request: Request::prepare(&(), hooks.params),
             directory: Directory::prepare(&grants.directory, hooks.services.directory),
             mail: Mail::prepare(&grants.mail, hooks.services.mail),
+            notify: Notify::prepare(&grants.notify, ()),
             wasi: Wasi::prepare(&(), ()),
         }
     }
@@ -148,6 +154,7 @@ pub fn link(linker: &mut Linker<RenderState>, component: &Component) -> wasmtime
     link_capability!(linker, component, Request, request);
     link_capability!(linker, component, Directory, directory);
     link_capability!(linker, component, Mail, mail);
+    link_capability!(linker, component, Notify, notify);
     link_capability!(linker, component, Wasi, wasi);
     Ok(())
 }

@@ -18,6 +18,7 @@ pub const LANG_COOKIE: &str = "agora_lang";
 /// page go under `page.`.
 pub const PAGE_PREFIXES: &[&str] = &[
     "a11y.",
+    "inbox.",
     "establishment.change",
     "auth.",
     "lang.",

@@ -15,6 +15,7 @@ pub mod clock;
 pub mod config;
 pub mod i18n;
 pub mod imap;
+pub mod inbox;
 pub mod live;
 pub mod page;
 pub mod people;

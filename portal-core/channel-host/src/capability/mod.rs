@@ -12,6 +12,7 @@
 //! | [`request`] | `agora:channel/request` | always (the channel's own query parameters) | the parameters |
 //! | [`directory`] | `agora:channel/directory` | `[directory] attributes`; red list always applied | [`directory::DirectoryService`] |
 //! | [`mail`] | `agora:channel/mail` | `[mail] mailboxes` + the portal's `[mail]` server | [`mail::MailService`] |
+//! | [`notify`] | `agora:channel/notify` | `[notifications]` (per-user renders only) | — (collected, handed back with the render) |
 //! | [`wasi`] | `wasi:random/*` | always; every other `wasi:*` import traps | — |
 
 pub mod backend;
@@ -19,6 +20,7 @@ pub mod cache;
 pub mod directory;
 pub mod log;
 pub mod mail;
+pub mod notify;
 pub mod person;
 pub mod request;
 pub mod shape;

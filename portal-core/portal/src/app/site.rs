@@ -67,6 +67,7 @@ pub fn build(
         .with_signon_wins(config.directory.signon_wins.clone());
     let redis = platform.redis_of(id);
     let events = platform.events_of(id);
+    let inbox = crate::inbox::Inbox::new(storage.clone(), 100_000, events.clone());
     let slots = SlotRenderer::new(
         platform.engine.clone(),
         storage.clone(),
@@ -74,7 +75,8 @@ pub fn build(
         config.channels.render_cache_entries,
     )
     .with_shared(redis.clone())
-    .with_limits(id, config.limits.concurrent_renders);
+    .with_limits(id, config.limits.concurrent_renders)
+    .with_inbox(inbox.clone());
     let cas = CasSignOn::from_config(&config, trust)
         .map_err(|e| ConfigError::new(&config.source, "cas.server_url", e.to_string()))?
         .map(|cas| cas.with_shared(redis.clone()));
@@ -101,6 +103,7 @@ pub fn build(
         demo_directory,
         directory,
         edits: EditStore::new(storage.clone(), 100_000, events.clone()),
+        inbox,
         storage,
         metrics: platform.metrics.clone(),
         session_key: platform.session_key.clone(),

@@ -33,6 +33,7 @@ impl Default for PortalConfig {
                 channel_packages: "channels".into(),
                 fragments: "fragments".into(),
                 catalogue: "catalogue.toml".into(),
+                announcements: "announcements.toml".into(),
                 populations: "populations.toml".into(),
             },
             skin: SkinConfig {

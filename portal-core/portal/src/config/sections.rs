@@ -67,6 +67,8 @@ pub struct PathsConfig {
     pub fragments: PathBuf,
     /// The channel catalogue (`catalogue.toml`): who may add which channel, categories.
     pub catalogue: PathBuf,
+    /// Administrators' announcements (`announcements.toml`), hot-reloaded; optional.
+    pub announcements: PathBuf,
     /// Population definitions (`populations.toml`).
     pub populations: PathBuf,
 }

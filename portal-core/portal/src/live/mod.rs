@@ -1,5 +1,5 @@
-//! The hot-reloaded part of the configuration: populations, layout fragments and the
-//! catalogue. A watcher checks the files every `admin.reload_seconds`; a change that loads and
+//! The hot-reloaded part of the configuration: populations, layout fragments, the
+//! catalogue and the announcements. A watcher checks the files every `admin.reload_seconds`; a change that loads and
 //! checks cleanly replaces the live set at once (requests in flight keep the one they
 //! started with); a broken edit is rejected with file, key and reason, and the previous set
 //! stays live. With several nodes, a node that accepted a change tells the others
@@ -7,12 +7,14 @@
 //! a configuration directory shared by the nodes (NFS, a cluster file system), every node
 //! shows the change within moments.
 
+pub mod announcements;
 pub mod catalogue;
 pub mod registry;
 
 use crate::config::{ConfigError, PortalConfig};
 use agora_layout::{FragmentSet, Known};
 use agora_population::PopulationSet;
+use announcements::Announcements;
 use arc_swap::ArcSwap;
 use catalogue::Catalogue;
 use registry::Registry;
@@ -30,6 +32,8 @@ pub struct LiveConfig {
     pub fragments: FragmentSet,
     /// The channel catalogue.
     pub catalogue: Catalogue,
+    /// The administrators' announcements.
+    pub announcements: Announcements,
 }
 
 /// Fragments may name these publications and populations.
@@ -67,11 +71,13 @@ impl LiveConfig {
         let fragments = FragmentSet::load_dir(&config.resolve(&config.paths.fragments), &known)
             .map_err(|e| ConfigError::new(&e.file, e.key, e.reason))?;
         let catalogue = Catalogue::load(&config.resolve(&config.paths.catalogue), registry, &populations)?;
+        let announcements = Announcements::load(&config.resolve(&config.paths.announcements), &populations)?;
         Ok(LiveConfig {
             generation,
             populations,
             fragments,
             catalogue,
+            announcements,
         })
     }
 }
@@ -83,6 +89,7 @@ fn stamp(config: &PortalConfig) -> Stamp {
     let mut files = vec![
         config.resolve(&config.paths.populations),
         config.resolve(&config.paths.catalogue),
+        config.resolve(&config.paths.announcements),
     ];
     if let Ok(dir) = std::fs::read_dir(config.resolve(&config.paths.fragments)) {
         let mut fragments: Vec<PathBuf> = dir.filter_map(Result::ok).map(|e| e.path()).collect();
@@ -165,7 +172,10 @@ impl Live {
                     *r = None;
                 }
                 metrics::counter!("agora_config_reloads_total", "outcome" => "accepted").increment(1);
-                tracing::info!(generation, "configuration reloaded (populations, fragments, catalogue)");
+                tracing::info!(
+                    generation,
+                    "configuration reloaded (populations, fragments, catalogue, announcements)"
+                );
                 Reload::Accepted(generation)
             }
             Err(e) => {

@@ -71,6 +71,11 @@ pub struct SlotRenderer {
     /// At most this many renders of this tenant at once (`[limits] concurrent_renders`):
     /// one establishment's peak leaves the render threads to the others too.
     gate: Option<Arc<tokio::sync::Semaphore>>,
+    /// (uid, publication) whose notification baseline is known to be set: a render raising
+    /// nothing then writes nothing.
+    baselines: moka::sync::Cache<(String, String), ()>,
+    /// Told when a render raised something new for a person.
+    inbox: Option<crate::inbox::Inbox>,
 }
 
 /// A person's preferences for one channel: key → value.
@@ -85,6 +90,9 @@ pub struct SlotInputs {
     pub params: std::collections::BTreeMap<String, String>,
     /// What the channel may use: proxy tickets, directory, mail.
     pub services: Services,
+    /// Keep the notifications the render raises for the person (not in an
+    /// administrator's preview of their page).
+    pub notifications: bool,
 }
 
 /// Every i18n key [`failure_key`] gives.
@@ -205,7 +213,15 @@ impl SlotRenderer {
             shared: None,
             tenant: crate::storage::DEFAULT_TENANT.into(),
             gate: None,
+            baselines: moka::sync::Cache::new(entries.max(1024)),
+            inbox: None,
         }
+    }
+
+    /// Tell `inbox` when a render raised new notifications.
+    pub fn with_inbox(mut self, inbox: crate::inbox::Inbox) -> Self {
+        self.inbox = Some(inbox);
+        self
     }
 
     /// The renders of tenant `tenant`, at most `concurrent` at once (0: no limit).
@@ -429,6 +445,9 @@ impl SlotRenderer {
                         tracing::warn!("cannot keep last good render: {e}");
                     }
                 });
+                if inputs.notifications && person.is_signed_in() && entry.channel.manifest.notifications.is_some() {
+                    self.keep_notifications(&person.uid, &entry.publication.id, rendered.notifications, now);
+                }
                 SlotView::Fresh {
                     html,
                     title: rendered.title,
@@ -439,6 +458,36 @@ impl SlotRenderer {
                     .await
             }
         }
+    }
+
+    /// Keep what a render of `publication` raised for `uid` (and set their baseline), off the
+    /// render's path; a failure is logged, the page is not held.
+    fn keep_notifications(
+        &self,
+        uid: &str,
+        publication: &str,
+        raised: Vec<agora_channel_host::capability::notify::Raised>,
+        now: i64,
+    ) {
+        let known = (uid.to_string(), publication.to_string());
+        if raised.is_empty() && self.baselines.contains_key(&known) {
+            return;
+        }
+        let (storage, baselines, inbox) = (self.storage.clone(), self.baselines.clone(), self.inbox.clone());
+        tokio::spawn(async move {
+            match storage.raise_notifications(&known.0, &known.1, &raised, now).await {
+                Ok(new) => {
+                    if new > 0 {
+                        metrics::counter!("agora_notifications_raised_total").increment(new);
+                        if let Some(inbox) = inbox {
+                            inbox.changed(&known.0).await;
+                        }
+                    }
+                    baselines.insert(known, ());
+                }
+                Err(e) => tracing::warn!(publication = %known.1, "cannot keep the channel's notifications: {e}"),
+            }
+        });
     }
 
     /// Remember a failed render, open its breakers, and say what to show.

@@ -49,6 +49,8 @@ pub struct PageRequest {
     /// Whether a failed slot shows why and the technical detail (administrators); others
     /// are told only what is unavailable, in words.
     pub technical: bool,
+    /// The signed-in person's banners and unread count (none for a guest or a preview).
+    pub inbox: Option<crate::inbox::Summary>,
 }
 
 /// An administrator's preview of someone else's page.
@@ -287,6 +289,7 @@ pub fn stream_page(
                     preferences: layout.preferences.get(&publication).cloned().unwrap_or_default(),
                     params,
                     services: req.services.clone(),
+                    notifications: req.view_as.is_none(),
                 };
                 slots.push((name, entry.clone(), inputs, withheld));
             }
@@ -315,6 +318,9 @@ pub fn stream_page(
             req.focus.as_deref().unwrap_or_default(),
             &controls(&columns, &tab_links),
         )
+    } else if req.focus.as_deref() == Some(super::focus::HEADING) {
+        // After a banner was dismissed: the heading, not the top of the page.
+        super::focus::HEADING.to_string()
     } else {
         String::new()
     };
@@ -333,6 +339,7 @@ pub fn stream_page(
             &columns,
             active,
             &req.notices,
+            &req.inbox,
         )
             .hash(&mut h);
         (person.uid.clone(), h.finish())
@@ -514,6 +521,11 @@ fn render_shell(
     ctx.insert("focus", &req.focus.clone().unwrap_or_default());
     ctx.insert("confirm", &req.confirm.clone().unwrap_or_default());
     ctx.insert("notices", &req.notices);
+    let inbox = req.inbox.clone().unwrap_or_default();
+    ctx.insert("banners", &inbox.banners);
+    if req.inbox.is_some() {
+        ctx.insert("inbox_unread", &inbox.unread);
+    }
     let shell = render(&parts.theme, "page_open.html", &ctx)?;
     let close = render(&parts.theme, "page_close.html", &ctx)?;
     Ok((shell, close))

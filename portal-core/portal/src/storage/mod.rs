@@ -13,11 +13,14 @@
 //! |---|---|
 //! | [`renders`] | last good renders of slot variants, bounded per publication and owner |
 //! | [`edits`] | users' layout edits, replayed in order |
+//! | [`notifications`] | channels' notifications per person, announcements read or dismissed |
 
 mod edits;
+mod notifications;
 mod renders;
 
 pub use edits::StoredEdit;
+pub use notifications::{AnnouncementState, StoredNotification};
 pub use renders::StoredRender;
 
 use sqlx::postgres::PgPoolOptions;

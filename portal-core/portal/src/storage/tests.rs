@@ -185,3 +185,85 @@ async fn rows_stored_before_tenants_belong_to_the_default_tenant() {
     );
     assert!(s.for_tenant("univ-b").edits("jdupont").await.expect("loads").is_empty());
 }
+
+#[tokio::test]
+async fn notifications_set_a_baseline_then_count_what_is_new_or_changed_per_tenant() {
+    use agora_channel_host::capability::notify::Raised;
+    let file = std::env::temp_dir().join(format!("agora-storage-notify-{}/portal.db", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let s = Storage::open_sqlite(&file).await.expect("opens");
+    let other = s.for_tenant("other");
+    let n = |key: &str, title: &str| Raised {
+        key: key.into(),
+        title: title.into(),
+        body: String::new(),
+        link: Some("/?tab=studies".into()),
+    };
+    // The first render sets the baseline: old grades are history, read.
+    let first = [
+        n("grade:1", "Note publiée : MAT101"),
+        n("grade:2", "Note publiée : INF102"),
+    ];
+    assert_eq!(
+        s.raise_notifications("alice", "grades", &first, 1)
+            .await
+            .expect("raises"),
+        0
+    );
+    assert_eq!(s.unread_notifications("alice").await.expect("counts"), 0);
+    // The same again changes nothing; a new key and a changed text are unread.
+    assert_eq!(
+        s.raise_notifications("alice", "grades", &first, 2)
+            .await
+            .expect("raises"),
+        0
+    );
+    let later = [
+        n("grade:1", "Note publiée : MAT101"),
+        n("grade:3", "Note publiée : PHY103"),
+    ];
+    assert_eq!(
+        s.raise_notifications("alice", "grades", &later, 3)
+            .await
+            .expect("raises"),
+        1
+    );
+    s.raise_notifications("alice", "mail", &[n("unseen", "1 nouveau message")], 4)
+        .await
+        .expect("raises");
+    s.raise_notifications("alice", "mail", &[n("unseen", "2 nouveaux messages")], 5)
+        .await
+        .expect("raises");
+    assert_eq!(
+        s.unread_notifications("alice").await.expect("counts"),
+        2,
+        "PHY103 and the changed mail count"
+    );
+    let listed = s.notifications("alice", 10).await.expect("lists");
+    assert_eq!(listed[0].title, "2 nouveaux messages", "newest first");
+    assert!(!listed[0].read);
+    assert_eq!(listed.len(), 4);
+    // Another tenant's person of the same uid sees none of it; bob neither.
+    assert!(other.notifications("alice", 10).await.expect("lists").is_empty());
+    assert_eq!(s.unread_notifications("bob").await.expect("counts"), 0);
+    // Read, and announcements: read then dismissed.
+    s.mark_read("alice", &["exams".to_string()], 6).await.expect("marks");
+    assert_eq!(s.unread_notifications("alice").await.expect("counts"), 0);
+    s.dismiss_announcement("alice", "strike", 7).await.expect("dismisses");
+    let states = s.announcement_states("alice").await.expect("states");
+    assert_eq!(
+        states["exams"],
+        AnnouncementState {
+            read: true,
+            dismissed: false
+        }
+    );
+    assert_eq!(
+        states["strike"],
+        AnnouncementState {
+            read: true,
+            dismissed: true
+        }
+    );
+    assert!(other.announcement_states("alice").await.expect("states").is_empty());
+}

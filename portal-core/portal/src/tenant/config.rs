@@ -42,7 +42,7 @@ pub const PER_TENANT: &[&str] = &[
 ];
 
 /// `[paths]` keys a tenant may set (its own files); the others are the platform's.
-const TENANT_PATHS: &[&str] = &["channels", "populations", "fragments", "catalogue"];
+const TENANT_PATHS: &[&str] = &["channels", "populations", "fragments", "catalogue", "announcements"];
 
 /// Who the establishment is (`[tenant]`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,6 +175,7 @@ pub fn load(platform: &PortalConfig, dir: &Path) -> Result<TenantConfig, ConfigE
         ("channels", dir.join("channels.toml")),
         ("populations", dir.join("populations.toml")),
         ("catalogue", dir.join("catalogue.toml")),
+        ("announcements", dir.join("announcements.toml")),
         ("fragments", dir.join("fragments")),
     ] {
         if paths.is_some_and(|p| p.contains_key(key)) || !own.exists() {
@@ -184,6 +185,7 @@ pub fn load(platform: &PortalConfig, dir: &Path) -> Result<TenantConfig, ConfigE
             "channels" => &mut portal.paths.channels,
             "populations" => &mut portal.paths.populations,
             "catalogue" => &mut portal.paths.catalogue,
+            "announcements" => &mut portal.paths.announcements,
             _ => &mut portal.paths.fragments,
         };
         *slot = own;
@@ -292,6 +294,7 @@ fn with_absolute_paths(platform: &PortalConfig) -> PortalConfig {
     c.paths.channel_packages = abs(&platform.paths.channel_packages);
     c.paths.fragments = abs(&platform.paths.fragments);
     c.paths.catalogue = abs(&platform.paths.catalogue);
+    c.paths.announcements = abs(&platform.paths.announcements);
     c.paths.populations = abs(&platform.paths.populations);
     if !platform.demo.directory.as_os_str().is_empty() {
         c.demo.directory = abs(&platform.demo.directory);

@@ -124,6 +124,8 @@ pub(super) async fn view_as_page(
             directory: Some(state.directory.clone()),
             ..Default::default()
         },
+        // The person's notifications and announcements are theirs: not in a preview.
+        inbox: None,
     };
     let person = person.with_populations(&view.memberships);
     match stream_page(state.pages(), person, page.layout, request) {

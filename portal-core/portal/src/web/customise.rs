@@ -108,7 +108,7 @@ fn encode(text: &str) -> String {
 
 /// The signed-in user posting a form with a valid CSRF token, and their language; otherwise
 /// the answer to send (an error page, or the sign-in page).
-async fn form_user(
+pub(super) async fn form_user(
     req: &HttpRequest,
     state: &PortalState,
     session: &PortalSession,

@@ -126,6 +126,22 @@ pub(super) async fn home(
             live.fragments.layout_for(person.is_signed_in(), &populations)
         }
     };
+    let inbox = if person.is_signed_in() {
+        match state
+            .inbox
+            .summary(&person.uid, &populations, &live.announcements, &locale, now_ms())
+            .await
+        {
+            Ok(summary) => Some(summary),
+            Err(e) => {
+                // The page still shows, without the banners and the count.
+                tracing::warn!("cannot read the inbox: {e}");
+                None
+            }
+        }
+    } else {
+        None
+    };
     let page = PageRequest {
         locale: locale.clone(),
         tab: query.tab.clone(),
@@ -141,6 +157,7 @@ pub(super) async fn home(
             .take(32)
             .collect(),
         services: services(&state, &person, pgt),
+        inbox,
     };
     match stream_page(state.pages(), person, layout, page) {
         Ok(stream) => {

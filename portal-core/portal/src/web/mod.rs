@@ -7,6 +7,7 @@
 //! | `GET /`, `HEAD /` | [`home`]: the home page (guest page when not signed in), streamed |
 //! | `/login…`, `POST /logout` | [`signon`]: CAS, OIDC, trusted headers, demo personas |
 //! | `POST /layout/edit`, `POST /layout/reset`, `GET /catalogue` | [`customise`] |
+//! | `GET /notifications`, `POST /notifications/read`, `/notifications/dismiss` | [`notifications`] |
 //! | `GET /admin`, `/admin/view-as/{uid}`, `/admin/explain/{uid}` | [`admin`] |
 //! | `/api/v1/…` | [`api`]: JSON (OpenAPI at `/api/v1/openapi.json`) |
 //! | `GET /health`, `GET /metrics`, `/static/…`, `/skin.css` | [`ops`] |
@@ -26,6 +27,7 @@ pub mod guard;
 pub mod headers;
 pub mod home;
 pub mod installable;
+pub mod notifications;
 pub mod ops;
 pub mod session;
 pub mod signon;
@@ -104,6 +106,9 @@ pub fn app(
         .route("/layout/edit", web::post().to(customise::post_edit))
         .route("/layout/reset", web::post().to(customise::post_reset))
         .route("/catalogue", web::get().to(customise::catalogue_page))
+        .route("/notifications", web::get().to(notifications::list))
+        .route("/notifications/read", web::post().to(notifications::mark_read))
+        .route("/notifications/dismiss", web::post().to(notifications::dismiss))
         .route("/manifest.webmanifest", web::get().to(installable::manifest))
         .route("/sw.js", web::get().to(installable::service_worker))
         .route("/accessibilite", web::get().to(statement::statement))

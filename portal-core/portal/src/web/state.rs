@@ -49,6 +49,8 @@ pub struct PortalState {
     pub storage: Storage,
     /// Users' layout edits (cached reads over `storage`).
     pub edits: EditStore,
+    /// Announcements read and dismissed, channels' notifications (cached reads over `storage`).
+    pub inbox: crate::inbox::Inbox,
     /// Prometheus exposition.
     pub metrics: PrometheusHandle,
     /// Signing and encryption key of the session cookie.

@@ -124,6 +124,30 @@ impl Channel for Misbehaving {
                 }
                 Ok(Output::html("<p>cached</p>"))
             }
+            "notify" => {
+                // `value` (and `?<publication>.n=`) is the title; then a bad link and a
+                // notification beyond the budget.
+                let title = format!("{} {}", ctx.config.value, request::param("n").unwrap_or_default());
+                let n = |key: &str, link: &str| notify::Notification {
+                    key: key.into(),
+                    title: title.trim().to_string(),
+                    body: "from the test channel".into(),
+                    link: Some(link.into()),
+                };
+                let said = |r: Result<(), notify::NotifyError>| match r {
+                    Ok(()) => "ok".to_string(),
+                    Err(notify::NotifyError::Invalid(_)) => "invalid".to_string(),
+                    Err(notify::NotifyError::BudgetExhausted) => "budget".to_string(),
+                    Err(notify::NotifyError::NotGranted(_)) => "not-granted".to_string(),
+                };
+                let results = [
+                    said(notify::raise(&n("first", "/"))),
+                    said(notify::raise(&n("evil", "javascript:alert(1)"))),
+                    said(notify::raise(&n("second", "https://univ.fr/"))),
+                    said(notify::raise(&n("third", "/"))),
+                ];
+                Ok(Output::html(format!("<p class=\"notified\">{}</p>", results.join(" "))))
+            }
             "big-title" => Ok(Output::html("<p>small</p>").with_title("t".repeat(5_000_000))),
             "big-detail" => Err(ChannelError::internal("d".repeat(5_000_000))),
             "cache-write" => {
