@@ -48,7 +48,7 @@ pub use html::escape;
 pub mod bindings {
     wit_bindgen::generate!({
         path: "wit",
-        world: "channel",
+        world: "searchable-channel",
         pub_export_macro: true,
         default_bindings_module: "agora_channel_sdk::bindings",
         export_macro_name: "export",
@@ -61,7 +61,7 @@ pub mod prelude {
     pub use crate::cache;
     pub use crate::html::{self, escape, safe_url};
     pub use crate::log;
-    pub use crate::{Channel, ChannelError, Context, ErrorKind, Locale, Output};
+    pub use crate::{Channel, ChannelError, Context, ErrorKind, Locale, Output, SearchItem};
     pub use crate::{directory, mail, notify, request};
 }
 
@@ -98,6 +98,47 @@ pub trait Channel {
 
     /// Render the channel for one user and one page.
     fn render(ctx: &Context<Self::Config>) -> Result<Output, ChannelError>;
+
+    /// What this channel offers that matches `query`, best first, for the portal's search
+    /// field. Asked only when the manifest has a `[search]` section; none by default.
+    fn search(ctx: &Context<Self::Config>, query: &str) -> Result<Vec<SearchItem>, ChannelError> {
+        let _ = (ctx, query);
+        Ok(Vec::new())
+    }
+}
+
+/// One thing a channel offers that matches a search.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SearchItem {
+    /// At most 120 characters.
+    pub title: String,
+    /// At most 300 characters (may be empty).
+    pub description: String,
+    /// A path on the portal or an `https://` URL.
+    pub link: String,
+}
+
+/// Glue called by [`export_channel!`]; not part of the public API.
+#[doc(hidden)]
+pub fn __search<C: Channel>(
+    ctx: bindings::agora::channel::types::RenderContext,
+    query: String,
+) -> Result<Vec<bindings::agora::channel::types::SearchItem>, bindings::agora::channel::types::RenderError> {
+    install_panic_hook();
+    let config: C::Config = serde_json::from_str(&ctx.config_json)
+        .map_err(|e| ChannelError::bad_config(format!("configuration does not decode: {e}")).into_wit())?;
+    let context = Context::new(ctx, config);
+    match C::search(&context, &query) {
+        Ok(items) => Ok(items
+            .into_iter()
+            .map(|i| bindings::agora::channel::types::SearchItem {
+                title: i.title,
+                description: i.description,
+                link: i.link,
+            })
+            .collect()),
+        Err(e) => Err(e.into_wit()),
+    }
 }
 
 /// Glue called by [`export_channel!`]; not part of the public API.
@@ -140,7 +181,8 @@ fn install_panic_hook() {
     });
 }
 
-/// Export a type implementing [`Channel`] as the component's `render` function.
+/// Export a type implementing [`Channel`] as the component's `render` and `search` functions
+/// (world `searchable-channel`).
 #[macro_export]
 macro_rules! export_channel {
     ($ty:ty) => {
@@ -155,6 +197,16 @@ macro_rules! export_channel {
                 $crate::bindings::agora::channel::types::RenderError,
             > {
                 $crate::__render::<$ty>(ctx)
+            }
+
+            fn search(
+                ctx: $crate::bindings::agora::channel::types::RenderContext,
+                query: ::std::string::String,
+            ) -> ::core::result::Result<
+                ::std::vec::Vec<$crate::bindings::agora::channel::types::SearchItem>,
+                $crate::bindings::agora::channel::types::RenderError,
+            > {
+                $crate::__search::<$ty>(ctx, query)
             }
         }
 

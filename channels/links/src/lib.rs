@@ -112,6 +112,46 @@ pub fn render_links(institution: &[Link], own: &[Link], en: bool) -> String {
     html
 }
 
+/// Lower case without French accents, for matching what people type.
+fn folded(s: &str) -> String {
+    s.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'à' | 'â' | 'ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' => 'i',
+            'ô' | 'ö' => 'o',
+            'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            other => other,
+        })
+        .collect()
+}
+
+/// The links and bookmarks whose title or address contains every word of `query`.
+pub fn matching(institution: &[Link], own: &[Link], query: &str, en: bool) -> Vec<SearchItem> {
+    let words: Vec<String> = query.split_whitespace().map(folded).collect();
+    let hit = |l: &Link| {
+        let text = folded(&format!("{} {}", l.title, l.url));
+        !words.is_empty() && words.iter().all(|w| text.contains(w.as_str()))
+    };
+    let mine = if en { "My bookmark" } else { "Mon favori" };
+    institution
+        .iter()
+        .filter(|l| hit(l))
+        .map(|l| SearchItem {
+            title: l.title.clone(),
+            description: l.url.clone(),
+            link: l.url.clone(),
+        })
+        .chain(own.iter().filter(|l| hit(l)).map(|l| SearchItem {
+            title: l.title.clone(),
+            description: format!("{mine} · {}", l.url),
+            link: l.url.clone(),
+        }))
+        .collect()
+}
+
 /// The channel.
 pub struct Links;
 
@@ -128,6 +168,12 @@ impl Channel for Links {
             Vec::new()
         };
         Ok(Output::html(render_links(&institution, &own, en)))
+    }
+
+    fn search(ctx: &Context<Config>, query: &str) -> Result<Vec<SearchItem>, ChannelError> {
+        let en = ctx.locale == Locale::En;
+        let institution = links_for(&ctx.config.links, &ctx.attribute("agoraPopulations"), en)?;
+        Ok(matching(&institution, &bookmarks(&ctx.config.bookmarks), query, en))
     }
 }
 
@@ -160,6 +206,31 @@ mod tests {
         );
         assert!(links_for(&entries(&["*|a|b"]), &[], false).is_err(), "three fields");
         assert!(links_for(&entries(&["*|a|b|javascript:alert(1)"]), &[], false).is_err());
+    }
+
+    #[test]
+    fn a_search_finds_links_and_bookmarks_by_every_word_accents_aside() {
+        let institution = links_for(
+            &entries(&[
+                "*|Bibliothèque universitaire|Library|https://bu.univ.fr",
+                "*|Messagerie|Webmail|https://webmail.univ.fr",
+            ]),
+            &[],
+            false,
+        )
+        .expect("ok");
+        let own = bookmarks(&entries(&["Labo bibliométrie|https://lab.univ.fr"]));
+        let found = matching(&institution, &own, "BIBLIO", false);
+        assert_eq!(
+            found.iter().map(|i| i.title.as_str()).collect::<Vec<_>>(),
+            ["Bibliothèque universitaire", "Labo bibliométrie"]
+        );
+        assert!(found[1].description.starts_with("Mon favori"));
+        assert!(
+            matching(&institution, &own, "biblio webmail", false).is_empty(),
+            "every word"
+        );
+        assert!(matching(&institution, &own, "  ", false).is_empty());
     }
 
     #[test]

@@ -255,6 +255,12 @@ impl ChannelEngine {
         let mut linker: Linker<RenderState> = Linker::new(&self.inner.engine);
         crate::state::link(&mut linker, &component).map_err(link)?;
         linker.define_unknown_imports_as_traps(&component).map_err(link)?;
+        if manifest.search.is_some() && component.get_export_index(None, "search").is_none() {
+            return Err(LoadError::Link {
+                path: wasm.to_path_buf(),
+                reason: "the manifest has [search] but the component exports no `search` (build it for world searchable-channel)".into(),
+            });
+        }
         let pre = linker.instantiate_pre(&component).map_err(link)?;
         let pre = ChannelPre::new(pre).map_err(link)?;
         tracing::info!(channel = %manifest.channel.id, version = %manifest.channel.version, hash = %&hash[..12], "channel loaded");

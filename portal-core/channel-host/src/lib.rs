@@ -31,6 +31,7 @@ pub mod manifest;
 pub mod publication;
 pub mod render;
 pub mod sanitize;
+pub mod search;
 pub mod secret;
 pub mod services;
 pub mod state;

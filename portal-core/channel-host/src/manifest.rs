@@ -32,7 +32,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The WIT worlds this host serves.
-pub const SUPPORTED_WORLDS: &[&str] = &["agora:channel/channel@0.1.0"];
+pub const SUPPORTED_WORLDS: &[&str] = &["agora:channel/channel@0.1.0", "agora:channel/searchable-channel@0.1.0"];
 
 /// A manifest that failed to load, with the file and the key at fault.
 #[derive(Debug, thiserror::Error)]
@@ -212,6 +212,20 @@ fn default_max_per_render() -> u32 {
     5
 }
 
+/// The `[search]` table: the channel answers the portal's search field (its component
+/// exports `search`, world `searchable-channel`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchGrant {
+    /// Most items kept from one search (1..=20, default 5).
+    #[serde(default = "default_search_results")]
+    pub max_results: u32,
+}
+
+fn default_search_results() -> u32 {
+    5
+}
+
 /// The `[cache]` table: how long a render is reused and who shares it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -263,6 +277,9 @@ pub struct ChannelManifest {
     /// Notifications the channel may raise, when granted.
     #[serde(default)]
     pub notifications: Option<NotificationsGrant>,
+    /// Whether (and how much) the channel answers searches.
+    #[serde(default)]
+    pub search: Option<SearchGrant>,
     /// Render cache policy.
     #[serde(default)]
     pub cache: CachePolicy,
@@ -331,6 +348,11 @@ impl ChannelManifest {
                     format!("`{attr}` is neither \"user\" nor an attribute listed in [attributes] read"),
                 ));
             }
+        }
+        if let Some(search) = &self.search
+            && !(1..=20).contains(&search.max_results)
+        {
+            return Err(self.error("search.max_results", "must be 1..=20"));
         }
         if let Some((key, value, max)) = self.limits.first_above_ceiling() {
             return Err(self.error(&format!("limits.{key}"), format!("{value} is outside 1..={max}")));

@@ -167,13 +167,10 @@ impl ChannelEngine {
         publication: &Arc<Publication>,
         request: RenderRequest,
     ) -> Result<Rendered, RenderFailure> {
-        let job = self.render_job(channel, publication, request);
-        let result = match self.runtime() {
-            Some(handle) => handle
-                .spawn(job)
-                .await
-                .unwrap_or_else(|e| Err(RenderFailure::Trap(format!("render task failed: {e}")))),
-            None => job.await,
+        let result = match self.run(channel, publication, request, Job::Render).await {
+            Ok(Done::Rendered(r)) => Ok(r),
+            Ok(Done::Found(_)) => Err(RenderFailure::Trap("a search answered a render".into())),
+            Err(f) => Err(f),
         };
         let outcome = match &result {
             Ok(_) => "ok",
@@ -183,12 +180,61 @@ impl ChannelEngine {
         result
     }
 
-    fn render_job(
+    /// Ask `publication` of `channel` what matches `query` (its manifest must have
+    /// `[search]`), under the same budgets, capabilities and sandbox as a render. Items are
+    /// checked (text lengths, links on the portal or over https) and at most
+    /// `[search] max_results` kept.
+    pub async fn search(
         &self,
         channel: &LoadedChannel,
         publication: &Arc<Publication>,
         request: RenderRequest,
-    ) -> impl std::future::Future<Output = Result<Rendered, RenderFailure>> + Send + 'static {
+        query: &str,
+    ) -> Result<Vec<crate::search::Found>, RenderFailure> {
+        let Some(grant) = channel.manifest.search.clone() else {
+            return Ok(Vec::new());
+        };
+        let result = match self
+            .run(channel, publication, request, Job::Search(query.to_string()))
+            .await
+        {
+            Ok(Done::Found(items)) => Ok(crate::search::checked(items, grant.max_results as usize)),
+            Ok(Done::Rendered(_)) => Err(RenderFailure::Trap("a render answered a search".into())),
+            Err(f) => Err(f),
+        };
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(f) => f.label(),
+        };
+        metrics::counter!("agora_channel_searches_total", "channel" => channel.manifest.channel.id.clone(), "outcome" => outcome).increment(1);
+        result
+    }
+
+    /// One call of the channel (a render or a search) on the render runtime.
+    async fn run(
+        &self,
+        channel: &LoadedChannel,
+        publication: &Arc<Publication>,
+        request: RenderRequest,
+        job: Job,
+    ) -> Result<Done, RenderFailure> {
+        let job = self.job(channel, publication, request, job);
+        match self.runtime() {
+            Some(handle) => handle
+                .spawn(job)
+                .await
+                .unwrap_or_else(|e| Err(RenderFailure::Trap(format!("render task failed: {e}")))),
+            None => job.await,
+        }
+    }
+
+    fn job(
+        &self,
+        channel: &LoadedChannel,
+        publication: &Arc<Publication>,
+        request: RenderRequest,
+        job: Job,
+    ) -> impl std::future::Future<Output = Result<Done, RenderFailure>> + Send + 'static {
         let limits = channel.manifest.limits.clone();
         let ledger = Ledger::new(
             channel.id.clone(),
@@ -237,8 +283,22 @@ impl ChannelEngine {
                 }
             });
             let call = async {
-                let instance = pre.instantiate_async(&mut store).await.map_err(Stage::Instantiate)?;
-                instance.call_render(&mut store, &ctx).await.map_err(Stage::Call)
+                let instance = pre
+                    .instance_pre()
+                    .instantiate_async(&mut store)
+                    .await
+                    .map_err(Stage::Instantiate)?;
+                match job {
+                    Job::Render => {
+                        let channel =
+                            crate::bindings::Channel::new(&mut store, &instance).map_err(Stage::Instantiate)?;
+                        let answer = channel.call_render(&mut store, &ctx).await.map_err(Stage::Call)?;
+                        Ok(answer.map(Answer::Render))
+                    }
+                    Job::Search(query) => crate::search::call(&mut store, &instance, ctx, query)
+                        .await
+                        .map(|answer| answer.map(Answer::Search)),
+                }
             };
             let outcome = tokio::time::timeout(limits.wall(), Metered::new(call, meter)).await;
             let state = store.data_mut();
@@ -264,25 +324,44 @@ impl ChannelEngine {
                         refusals: record.refusals.clone(),
                     });
                 }
-                Ok(Ok(Ok(output))) => output,
+                Ok(Ok(Ok(Answer::Render(output)))) => output,
+                Ok(Ok(Ok(Answer::Search(items)))) => return Ok(Done::Found(items)),
             };
             let returned = output.html.len() + output.title.as_ref().map_or(0, String::len);
             if returned > limits.output_bytes as usize {
                 return Err(RenderFailure::OutputTooLarge(returned));
             }
-            Ok(Rendered {
+            Ok(Done::Rendered(Rendered {
                 html: sanitize(&output.html),
                 title: output.title,
                 elapsed: started.elapsed(),
                 notifications,
-            })
+            }))
         }
     }
 }
 
-enum Stage {
+pub(crate) enum Stage {
     Instantiate(wasmtime::Error),
     Call(wasmtime::Error),
+}
+
+/// What the channel is asked.
+enum Job {
+    Render,
+    Search(String),
+}
+
+/// What it answered (before checks).
+enum Answer {
+    Render(crate::bindings::agora::channel::types::RenderOutput),
+    Search(Vec<crate::bindings::agora::channel::types::SearchItem>),
+}
+
+/// A call's result, checked.
+enum Done {
+    Rendered(Rendered),
+    Found(Vec<crate::bindings::agora::channel::types::SearchItem>),
 }
 
 /// Say in words why the guest trapped.

@@ -19,6 +19,7 @@ pub const LANG_COOKIE: &str = "agora_lang";
 pub const PAGE_PREFIXES: &[&str] = &[
     "a11y.",
     "inbox.",
+    "search.link",
     "establishment.change",
     "auth.",
     "lang.",

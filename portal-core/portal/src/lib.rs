@@ -13,6 +13,7 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod find;
 pub mod i18n;
 pub mod imap;
 pub mod inbox;

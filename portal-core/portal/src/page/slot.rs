@@ -218,6 +218,16 @@ impl SlotRenderer {
         }
     }
 
+    /// The channel engine (for searches, which are never cached).
+    pub fn engine(&self) -> &ChannelEngine {
+        &self.engine
+    }
+
+    /// The portal's public URL, as renders are told.
+    pub fn portal_url(&self) -> &str {
+        &self.portal_url
+    }
+
     /// Tell `inbox` when a render raised new notifications.
     pub fn with_inbox(mut self, inbox: crate::inbox::Inbox) -> Self {
         self.inbox = Some(inbox);

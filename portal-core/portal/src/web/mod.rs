@@ -7,6 +7,7 @@
 //! | `GET /`, `HEAD /` | [`home`]: the home page (guest page when not signed in), streamed |
 //! | `/login…`, `POST /logout` | [`signon`]: CAS, OIDC, trusted headers, demo personas |
 //! | `POST /layout/edit`, `POST /layout/reset`, `GET /catalogue` | [`customise`] |
+//! | `GET /search` | [`search`]: services, people, channels' items |
 //! | `GET /notifications`, `POST /notifications/read`, `/notifications/dismiss` | [`notifications`] |
 //! | `GET /admin`, `/admin/view-as/{uid}`, `/admin/explain/{uid}` | [`admin`] |
 //! | `/api/v1/…` | [`api`]: JSON (OpenAPI at `/api/v1/openapi.json`) |
@@ -29,6 +30,7 @@ pub mod home;
 pub mod installable;
 pub mod notifications;
 pub mod ops;
+pub mod search;
 pub mod session;
 pub mod signon;
 pub mod sites;
@@ -106,6 +108,7 @@ pub fn app(
         .route("/layout/edit", web::post().to(customise::post_edit))
         .route("/layout/reset", web::post().to(customise::post_reset))
         .route("/catalogue", web::get().to(customise::catalogue_page))
+        .route("/search", web::get().to(search::search))
         .route("/notifications", web::get().to(notifications::list))
         .route("/notifications/read", web::post().to(notifications::mark_read))
         .route("/notifications/dismiss", web::post().to(notifications::dismiss))

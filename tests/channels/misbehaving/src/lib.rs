@@ -184,6 +184,31 @@ impl Channel for Misbehaving {
             other => Err(ChannelError::bad_config(format!("unknown mode {other}"))),
         }
     }
+
+    fn search(ctx: &Context<Config>, query: &str) -> Result<Vec<SearchItem>, ChannelError> {
+        match ctx.config.mode.as_str() {
+            "panic" => panic!("deliberate panic in search"),
+            "loop" => {
+                let mut x = 0u64;
+                loop {
+                    x = x.wrapping_add(1);
+                    std::hint::black_box(x);
+                }
+            }
+            _ => Ok(vec![
+                SearchItem {
+                    title: format!("Found {query}"),
+                    description: format!("<b>{}</b>", ctx.publication),
+                    link: "/?tab=home".into(),
+                },
+                SearchItem {
+                    title: "hostile".into(),
+                    description: String::new(),
+                    link: "javascript:alert(1)".into(),
+                },
+            ]),
+        }
+    }
 }
 
 agora_channel_sdk::export_channel!(Misbehaving);
