@@ -1,7 +1,7 @@
 //! RGAA 4.1 / WCAG 2.1 AA (issue 14, point 7): axe-core in the real headless Chromium on
 //! every page type (the WCAG rules and the structure RGAA asks for: one `h1`, landmarks,
 //! a working skip link) — the guest's home and sign-in page, each persona's home and tabs,
-//! customisation, catalogue, view-as, 403, 404 and the accessibility statement — at 390 px
+//! customisation, catalogue, search (results, people, nothing found), notifications, view-as, 403, 404 and the accessibility statement — at 390 px
 //! and 1280 px, light and dark.
 //! Every violation of every page is listed (and kept in
 //! `target/test-artifacts/axe-report.txt`) before the test fails, so one run shows all
@@ -98,6 +98,10 @@ async fn every_page_type_has_no_wcag_21_aa_violation() {
         paths.extend([
             ("customisation".to_string(), "/?customise=1".to_string()),
             ("catalogue".to_string(), "/catalogue".to_string()),
+            ("search results".to_string(), "/search?q=bibliotheque".to_string()),
+            ("people found".to_string(), "/search?q=dubois".to_string()),
+            ("nothing found".to_string(), "/search?q=zzzqqq".to_string()),
+            ("notifications".to_string(), "/notifications".to_string()),
             ("administration or 403".to_string(), "/admin".to_string()),
             ("view-as or 403".to_string(), "/admin/view-as/alice.martin".to_string()),
             ("404".to_string(), "/nowhere".to_string()),
