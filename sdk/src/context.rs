@@ -47,6 +47,17 @@ impl<C> Context<C> {
         person::attribute(name)
     }
 
+    /// The values of `name` in the page's language: the portal gives some attributes in
+    /// words per language with an LDAP language option (`agoraFormation;lang-fr`, see the
+    /// nomenclature in docs/channels.md); grant both `name;lang-fr` and `name;lang-en`.
+    pub fn localized_attribute(&self, name: &str) -> Vec<String> {
+        let lang = match self.locale {
+            Locale::Fr => "fr",
+            Locale::En => "en",
+        };
+        person::attribute(&format!("{name};lang-{lang}"))
+    }
+
     /// The first value of a person attribute, if any.
     pub fn first_attribute(&self, name: &str) -> Option<String> {
         person::attribute(name).into_iter().next()

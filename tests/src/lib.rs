@@ -138,6 +138,11 @@ render_threads = 2
             site.root.join("config/announcements.toml"),
         )
         .expect("copy announcements.toml");
+        std::fs::copy(
+            repo.join("config/nomenclature.toml"),
+            site.root.join("config/nomenclature.toml"),
+        )
+        .expect("copy nomenclature.toml");
         site
     }
 

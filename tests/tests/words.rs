@@ -60,3 +60,29 @@ async fn titles_name_the_tab_and_error_pages_keep_the_person() {
     assert!(page.contains(">Sign in<"), "{page}");
     portal.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_welcome_card_says_the_formation_in_words_not_supann_codes() {
+    let (site, _backend) = shipped_site("words-welcome").await;
+    let portal = site.start().await;
+    let client = portal.client();
+    portal.sign_in(&client, "alice.martin").await;
+    let page = portal.get_page(&client, "/?lang=fr").await;
+    let welcome = agora_tests::page::publication_chunk(&page, "welcome");
+    assert!(welcome.contains("L1 Mathématiques, 2026–2027"), "{welcome}");
+    assert!(
+        welcome.contains("UFR de mathématiques et informatique") && welcome.contains("Université Agora"),
+        "{welcome}"
+    );
+    assert!(welcome.contains("Étudiant·e"), "{welcome}");
+    for raw in ["{UAI}", "{SISE}", "anneeinsc", "[etab="] {
+        assert!(!welcome.contains(raw), "raw SupAnn `{raw}` on the card: {welcome}");
+    }
+    let page = portal.get_page(&client, "/?lang=en").await;
+    let welcome = agora_tests::page::publication_chunk(&page, "welcome");
+    assert!(
+        welcome.contains("Year 1, Mathematics, 2026–2027") && welcome.contains("Programme"),
+        "{welcome}"
+    );
+    portal.stop().await;
+}

@@ -19,13 +19,31 @@ fn label(name: &str, en: bool) -> String {
     let (fr, eng) = match name {
         "displayName" => ("Nom", "Name"),
         "mail" => ("Courriel", "Email"),
-        "eduPersonPrimaryAffiliation" => ("Affiliation principale", "Primary affiliation"),
+        "eduPersonPrimaryAffiliation" => ("Statut", "Status"),
         "eduPersonAffiliation" => ("Affiliations", "Affiliations"),
         "supannEntiteAffectation" => ("Affectation", "Unit"),
         "supannEtuInscription" => ("Inscription", "Enrolment"),
         "supannEtuId" => ("Numéro d'étudiant", "Student number"),
-        "supannEtablissement" => ("Établissement", "Institution"),
+        "supannEtablissement" | "agoraEtablissement" => ("Établissement", "Institution"),
+        "agoraFormation" => ("Formation", "Programme"),
+        "agoraAffectation" => ("Composante", "Faculty or department"),
         "uid" => ("Identifiant", "Login"),
+        other => (other, other),
+    };
+    if en { eng.to_string() } else { fr.to_string() }
+}
+
+/// An eduPerson affiliation in words.
+fn affiliation(value: &str, en: bool) -> String {
+    let (fr, eng) = match value {
+        "student" => ("Étudiant·e", "Student"),
+        "faculty" => ("Enseignant·e", "Faculty"),
+        "staff" => ("Personnel", "Staff"),
+        "employee" => ("Personnel", "Employee"),
+        "researcher" => ("Chercheur·se", "Researcher"),
+        "affiliate" => ("Invité·e", "Affiliate"),
+        "alum" => ("Ancien·ne étudiant·e", "Alumnus"),
+        "member" => ("Membre", "Member"),
         other => (other, other),
     };
     if en { eng.to_string() } else { fr.to_string() }
@@ -67,7 +85,16 @@ impl Channel for Welcome {
         );
         html.push_str("<dl class=\"attribute-list\">");
         for attr in &ctx.config.show {
-            let values = ctx.attribute(attr);
+            let values = if attr.starts_with("agora") && attr != "agoraPopulations" {
+                ctx.localized_attribute(attr)
+            } else {
+                ctx.attribute(attr)
+            };
+            let values: Vec<String> = if attr.starts_with("eduPerson") && attr.ends_with("Affiliation") {
+                values.iter().map(|v| affiliation(v, en)).collect()
+            } else {
+                values
+            };
             if values.is_empty() {
                 continue;
             }
@@ -101,5 +128,7 @@ mod tests {
             "etab: {UAI}0751717J, cursusann: {SUPANN}L1"
         );
         assert_eq!(readable("student"), "student");
+        assert_eq!(affiliation("faculty", false), "Enseignant·e");
+        assert_eq!(affiliation("faculty", true), "Faculty");
     }
 }

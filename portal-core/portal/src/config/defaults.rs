@@ -34,6 +34,7 @@ impl Default for PortalConfig {
                 fragments: "fragments".into(),
                 catalogue: "catalogue.toml".into(),
                 announcements: "announcements.toml".into(),
+                nomenclature: "nomenclature.toml".into(),
                 populations: "populations.toml".into(),
             },
             skin: SkinConfig {

@@ -69,6 +69,8 @@ pub struct PathsConfig {
     pub catalogue: PathBuf,
     /// Administrators' announcements (`announcements.toml`), hot-reloaded; optional.
     pub announcements: PathBuf,
+    /// The institution's codes in words (`nomenclature.toml`), hot-reloaded; optional.
+    pub nomenclature: PathBuf,
     /// Population definitions (`populations.toml`).
     pub populations: PathBuf,
 }

@@ -34,6 +34,8 @@ pub struct LiveConfig {
     pub catalogue: Catalogue,
     /// The administrators' announcements.
     pub announcements: Announcements,
+    /// The institution's codes in words.
+    pub nomenclature: crate::people::nomenclature::Nomenclature,
 }
 
 /// Fragments may name these publications and populations.
@@ -72,12 +74,15 @@ impl LiveConfig {
             .map_err(|e| ConfigError::new(&e.file, e.key, e.reason))?;
         let catalogue = Catalogue::load(&config.resolve(&config.paths.catalogue), registry, &populations)?;
         let announcements = Announcements::load(&config.resolve(&config.paths.announcements), &populations)?;
+        let nomenclature =
+            crate::people::nomenclature::Nomenclature::load(&config.resolve(&config.paths.nomenclature))?;
         Ok(LiveConfig {
             generation,
             populations,
             fragments,
             catalogue,
             announcements,
+            nomenclature,
         })
     }
 }
@@ -90,6 +95,7 @@ fn stamp(config: &PortalConfig) -> Stamp {
         config.resolve(&config.paths.populations),
         config.resolve(&config.paths.catalogue),
         config.resolve(&config.paths.announcements),
+        config.resolve(&config.paths.nomenclature),
     ];
     if let Ok(dir) = std::fs::read_dir(config.resolve(&config.paths.fragments)) {
         let mut fragments: Vec<PathBuf> = dir.filter_map(Result::ok).map(|e| e.path()).collect();

@@ -13,6 +13,7 @@
 pub mod directory;
 pub mod ldap;
 pub mod ldif;
+pub mod nomenclature;
 pub mod person;
 pub mod populations;
 pub mod resolver;

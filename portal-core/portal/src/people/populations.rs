@@ -91,11 +91,13 @@ impl MembershipCache {
     pub const FOR_MS: i64 = 60_000;
 
     /// The populations of `person` in `set` (generation `generation`) now, whether a SupAnn
-    /// value of theirs is malformed, and the person with their populations attached.
+    /// value of theirs is malformed, and the person with their populations attached and their
+    /// codes in `words` (the nomenclature).
     pub fn evaluate(
         &self,
         generation: u64,
         set: &PopulationSet,
+        words: &super::nomenclature::Nomenclature,
         person: &Person,
         now_ms: i64,
     ) -> (Person, Arc<Vec<String>>, bool) {
@@ -110,7 +112,7 @@ impl MembershipCache {
         }
         let (members, malformed) = evaluate(set, person, now_ms);
         let members = Arc::new(members);
-        let with = person.clone().with_populations(&members);
+        let with = words.describe(person.clone().with_populations(&members));
         if signed_in {
             self.kept.insert(
                 person.uid.clone(),

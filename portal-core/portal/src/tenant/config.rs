@@ -42,7 +42,14 @@ pub const PER_TENANT: &[&str] = &[
 ];
 
 /// `[paths]` keys a tenant may set (its own files); the others are the platform's.
-const TENANT_PATHS: &[&str] = &["channels", "populations", "fragments", "catalogue", "announcements"];
+const TENANT_PATHS: &[&str] = &[
+    "channels",
+    "populations",
+    "fragments",
+    "catalogue",
+    "announcements",
+    "nomenclature",
+];
 
 /// Who the establishment is (`[tenant]`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,6 +183,7 @@ pub fn load(platform: &PortalConfig, dir: &Path) -> Result<TenantConfig, ConfigE
         ("populations", dir.join("populations.toml")),
         ("catalogue", dir.join("catalogue.toml")),
         ("announcements", dir.join("announcements.toml")),
+        ("nomenclature", dir.join("nomenclature.toml")),
         ("fragments", dir.join("fragments")),
     ] {
         if paths.is_some_and(|p| p.contains_key(key)) || !own.exists() {
@@ -186,6 +194,7 @@ pub fn load(platform: &PortalConfig, dir: &Path) -> Result<TenantConfig, ConfigE
             "populations" => &mut portal.paths.populations,
             "catalogue" => &mut portal.paths.catalogue,
             "announcements" => &mut portal.paths.announcements,
+            "nomenclature" => &mut portal.paths.nomenclature,
             _ => &mut portal.paths.fragments,
         };
         *slot = own;
@@ -295,6 +304,7 @@ fn with_absolute_paths(platform: &PortalConfig) -> PortalConfig {
     c.paths.fragments = abs(&platform.paths.fragments);
     c.paths.catalogue = abs(&platform.paths.catalogue);
     c.paths.announcements = abs(&platform.paths.announcements);
+    c.paths.nomenclature = abs(&platform.paths.nomenclature);
     c.paths.populations = abs(&platform.paths.populations);
     if !platform.demo.directory.as_os_str().is_empty() {
         c.demo.directory = abs(&platform.demo.directory);

@@ -127,7 +127,10 @@ pub(super) async fn view_as_page(
         // The person's notifications and announcements are theirs: not in a preview.
         inbox: None,
     };
-    let person = person.with_populations(&view.memberships);
+    let person = view
+        .live
+        .nomenclature
+        .describe(person.with_populations(&view.memberships));
     match stream_page(state.pages(), person, page.layout, request) {
         Ok(stream) => HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")

@@ -96,10 +96,13 @@ pub(super) async fn home(
     let live = state.live.get();
     // One parse of the SupAnn composites (kept a minute per person) serves the populations,
     // the notice and the person the channels see.
-    let (person, populations, malformed) =
-        state
-            .memberships
-            .evaluate(live.generation, &live.populations, &person, now_ms());
+    let (person, populations, malformed) = state.memberships.evaluate(
+        live.generation,
+        &live.populations,
+        &live.nomenclature,
+        &person,
+        now_ms(),
+    );
     if malformed {
         notices.push("notice.directory_malformed".into());
     }
