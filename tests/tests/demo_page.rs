@@ -10,10 +10,16 @@ async fn each_persona_sees_a_personal_page_with_welcome_and_news() {
     let (site, backend) = shipped_site("demo").await;
     let portal = site.start().await;
     for (uid, name, marker, own) in [
-        ("alice.martin", "Alice Martin", "cursusann: {SUPANN}L1", Some("l1-news")),
-        ("bruno.leroy", "Bruno Leroy", "cursusann: {SUPANN}M2", None),
-        ("claire.dubois", "Claire Dubois", "teacher", Some("staff-news")),
-        ("david.moreau", "David Moreau", "staff", Some("staff-news")),
+        // Their formation and status in words (config/nomenclature.toml), not SupAnn codes.
+        (
+            "alice.martin",
+            "Alice Martin",
+            "L1 Mathématiques, 2026–2027",
+            Some("l1-news"),
+        ),
+        ("bruno.leroy", "Bruno Leroy", "M2 Informatique, 2026–2027", None),
+        ("claire.dubois", "Claire Dubois", "Enseignant·e", Some("staff-news")),
+        ("david.moreau", "David Moreau", "Personnel", Some("staff-news")),
     ] {
         let client = portal.client();
         portal.sign_in(&client, uid).await;

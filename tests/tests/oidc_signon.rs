@@ -55,7 +55,7 @@ async fn code_flow_with_pkce_signs_the_user_on_with_mapped_claims() {
     let page = portal.get_page(&client, "/?lang=en").await;
     let welcome = publication_chunk(&page, "welcome");
     assert!(
-        welcome.contains("Océane Test") && welcome.contains("student"),
+        welcome.contains("Océane Test") && welcome.contains("Student"),
         "{welcome}"
     );
 

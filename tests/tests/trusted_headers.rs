@@ -36,7 +36,7 @@ async fn headers_from_the_proxy_with_the_secret_sign_the_user_on() {
     let page = res.text().await.expect("page");
     let welcome = publication_chunk(&page, "welcome");
     assert!(
-        welcome.contains("Dominique Petit") && welcome.contains("staff"),
+        welcome.contains("Dominique Petit") && welcome.contains("Staff"),
         "{welcome}"
     );
 

@@ -37,7 +37,11 @@ fn label(name: &str, en: bool) -> String {
 fn affiliation(value: &str, en: bool) -> String {
     let (fr, eng) = match value {
         "student" => ("Étudiant·e", "Student"),
-        "faculty" => ("Enseignant·e", "Faculty"),
+        "faculty" | "teacher" => ("Enseignant·e", "Teacher"),
+        "emeritus" => ("Professeur·e émérite", "Emeritus"),
+        "retired" => ("Retraité·e", "Retired"),
+        "registered-reader" => ("Lecteur·rice inscrit·e", "Registered reader"),
+        "library-walk-in" => ("Visiteur·se de la bibliothèque", "Library visitor"),
         "staff" => ("Personnel", "Staff"),
         "employee" => ("Personnel", "Employee"),
         "researcher" => ("Chercheur·se", "Researcher"),
@@ -129,6 +133,6 @@ mod tests {
         );
         assert_eq!(readable("student"), "student");
         assert_eq!(affiliation("faculty", false), "Enseignant·e");
-        assert_eq!(affiliation("faculty", true), "Faculty");
+        assert_eq!(affiliation("teacher", true), "Teacher");
     }
 }

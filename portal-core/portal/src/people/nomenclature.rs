@@ -22,7 +22,7 @@
 use super::person::Person;
 use crate::config::ConfigError;
 use agora_channel_host::manifest::LocalizedText;
-use agora_supann::EtuInscription;
+use agora_supann::Composite;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -81,42 +81,54 @@ impl Nomenclature {
     }
 
     /// One enrolment in words: the step's name, else the cursus year and the discipline,
-    /// then the academic year (`L1 Mathématiques, 2026–2027`).
-    pub fn formation(&self, i: &EtuInscription, lang: &str) -> String {
+    /// then the academic year (`L1 Mathématiques, 2026–2027`). Read leniently (a sign-on
+    /// server may release a partial value): the year is all it needs.
+    pub fn formation(&self, i: &Composite, year: u16, lang: &str) -> String {
         let named = i
-            .etape
-            .as_ref()
-            .and_then(|e| self.etapes.get(&e.code))
+            .get("etape")
+            .and_then(|e| self.etapes.get(bare(e)))
             .map(|t| t.get(lang).to_string());
         let what = named.unwrap_or_else(|| {
-            let level = i
-                .level()
-                .map(|l| l.to_string())
-                .unwrap_or_else(|| i.cursusann.code.clone());
-            let discipline = Self::word(&self.disciplines, &i.sectdisc.code, lang);
-            format!("{level} {discipline}")
+            let mut parts: Vec<String> = i.get("cursusann").map(|c| bare(c).to_string()).into_iter().collect();
+            if let Some(d) = i.get("sectdisc") {
+                parts.push(Self::word(&self.disciplines, d, lang));
+            }
+            parts.join(" ")
         });
-        format!("{what}, {}–{}", i.anneeinsc, i.anneeinsc + 1)
+        let years = format!("{year}–{}", year + 1);
+        if what.trim().is_empty() {
+            years
+        } else {
+            format!("{what}, {years}")
+        }
     }
 
-    /// `person` with the words attributes added (signed-in people only; none for a value
-    /// that does not parse).
+    /// `person` with the words attributes added (signed-in people only; an enrolment without a
+    /// year is left out).
     pub fn describe(&self, mut person: Person) -> Person {
         if !person.is_signed_in() {
             return person;
         }
         let values = |name: &str| person.attributes.get(name).cloned().unwrap_or_default();
-        let inscriptions: Vec<EtuInscription> = values("supannEtuInscription")
+        let inscriptions: Vec<(Composite, u16)> = values("supannEtuInscription")
             .iter()
-            .filter_map(|v| v.parse().ok())
+            .filter_map(|v| v.parse::<Composite>().ok())
+            .filter_map(|c| {
+                let year = c
+                    .get("anneeinsc")?
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|y| (1900..=2200).contains(y))?;
+                Some((c, year))
+            })
             .collect();
-        let latest = inscriptions.iter().map(|i| i.anneeinsc).max();
-        let current: Vec<&EtuInscription> = inscriptions.iter().filter(|i| Some(i.anneeinsc) == latest).collect();
+        let latest = inscriptions.iter().map(|(_, y)| *y).max();
+        let current: Vec<&(Composite, u16)> = inscriptions.iter().filter(|(_, y)| Some(*y) == latest).collect();
         let etab = values("supannEtablissement");
         let units = values("supannEntiteAffectation");
         let mut added = Vec::new();
         for lang in LANGUAGES {
-            let formations: Vec<String> = current.iter().map(|i| self.formation(i, lang)).collect();
+            let formations: Vec<String> = current.iter().map(|(i, year)| self.formation(i, *year, lang)).collect();
             let institutions: Vec<String> = etab.iter().map(|e| Self::word(&self.etablissements, e, lang)).collect();
             let affectations: Vec<String> = units.iter().map(|u| Self::word(&self.entites, u, lang)).collect();
             for (name, words) in [
@@ -174,14 +186,20 @@ mod tests {
             "[etab={UAI}0751717J][anneeinsc=2026][regimeinsc={SISE}10][sectdisc={SISE}25][typedip={SISE}XB][cursusann={SUPANN}L1][etape={UAI:0751717J}L1MATH]",
             "[etab={UAI}0751717J][anneeinsc=2026][regimeinsc={SISE}10][sectdisc={SISE}27][typedip={SISE}XA][cursusann={SUPANN}M2]",
             "not a composite",
+            "[anneeinsc=2026][cursusann={SUPANN}L3][etape={UAI:0751717J}L3MATH]",
         ]));
         let get = |k: &str| p.attributes.get(k).cloned().unwrap_or_default();
         assert_eq!(
             get("agoraFormation;lang-fr"),
-            ["L1 Mathématiques, 2026–2027", "M2 Informatique, 2026–2027"]
+            [
+                "L1 Mathématiques, 2026–2027",
+                "M2 Informatique, 2026–2027",
+                "L3, 2026–2027"
+            ],
+            "a partial value (as CAS may release it) still reads"
         );
         assert_eq!(
-            get("agoraFormation;lang-en"),
+            get("agoraFormation;lang-en")[..2],
             ["Year 1, Mathematics, 2026–2027", "M2 Computer science, 2026–2027"]
         );
         assert_eq!(get("agoraEtablissement;lang-fr"), ["Université Agora"]);
