@@ -224,8 +224,8 @@ fn ensure_wasm_target() -> Result<()> {
     }
 }
 
-/// Build every channel for wasm32-wasip2 and install `channel.toml` + `channel.wasm` under
-/// `target/channels/<package>/`.
+/// Build every channel for wasm32-wasip2 and install `channel.toml` + `channel.wasm` (and
+/// `icon.svg` when there is one) under `target/channels/<package>/`.
 fn build_channels(root: &Path) -> Result<()> {
     ensure_wasm_target()?;
     let mut cmd = cargo();
@@ -241,6 +241,11 @@ fn build_channels(root: &Path) -> Result<()> {
         let wasm = out_dir.join(format!("{}.wasm", pkg.replace('-', "_")));
         std::fs::copy(&wasm, dest.join("channel.wasm")).with_context(|| format!("copy {}", wasm.display()))?;
         std::fs::copy(root.join(dir).join("channel.toml"), dest.join("channel.toml"))?;
+        // The package's icon, when the channel has one (`[channel] icon`).
+        let icon = root.join(dir).join("icon.svg");
+        if icon.exists() {
+            std::fs::copy(&icon, dest.join("icon.svg"))?;
+        }
     }
     eprintln!("channels installed in {}", root.join("target/channels").display());
     Ok(())

@@ -136,6 +136,8 @@ pub struct LoadedChannel {
     /// What the manifest grants, per capability.
     pub(crate) grants: Arc<Grants>,
     pub(crate) pre: ChannelPre<RenderState>,
+    /// The package's icon (`[channel] icon`), sanitised SVG.
+    pub icon: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for LoadedChannel {
@@ -231,7 +233,27 @@ impl ChannelEngine {
     /// Load a channel package: `dir/channel.toml` and `dir/channel.wasm`.
     pub fn load_package(&self, dir: &Path) -> Result<LoadedChannel, LoadError> {
         let manifest = ChannelManifest::load(&dir.join(MANIFEST_FILE))?;
-        self.load(manifest, &dir.join(COMPONENT_FILE))
+        let icon = match &manifest.channel.icon {
+            None => None,
+            Some(file) => {
+                let refuse = |reason: String| ManifestError {
+                    path: manifest.source.clone(),
+                    key: Some("channel.icon".into()),
+                    reason,
+                };
+                if file.is_empty() || file.contains(['/', '\\']) || file.starts_with('.') {
+                    return Err(refuse(format!("`{file}`: a file name in the package directory")).into());
+                }
+                let text = std::fs::read_to_string(dir.join(file))
+                    .map_err(|e| refuse(format!("`{file}`: cannot read: {e}")))?;
+                Some(Arc::<str>::from(
+                    crate::icon::sanitize_icon(&text).map_err(|why| refuse(format!("`{file}`: {why}")))?,
+                ))
+            }
+        };
+        let mut loaded = self.load(manifest, &dir.join(COMPONENT_FILE))?;
+        loaded.icon = icon;
+        Ok(loaded)
     }
 
     /// Load the component at `wasm` for an already validated manifest.
@@ -270,6 +292,7 @@ impl ChannelEngine {
             component_hash: hash,
             grants: Arc::new(grants),
             pre,
+            icon: None,
         })
     }
 

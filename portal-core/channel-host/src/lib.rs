@@ -25,6 +25,7 @@
 pub mod capability;
 pub mod cpu;
 pub mod engine;
+pub mod icon;
 pub mod ledger;
 pub mod limits;
 pub mod manifest;

@@ -81,6 +81,10 @@ pub struct ChannelInfo {
     /// Catalogue category.
     #[serde(default)]
     pub category: String,
+    /// An SVG file of the package (`icon.svg`), shown before the channel's title; checked and
+    /// rebuilt from a small allowlist at load ([`crate::icon`]).
+    #[serde(default)]
+    pub icon: Option<String>,
 }
 
 /// One declared back-end.

@@ -297,7 +297,8 @@ impl ChannelEngine {
                     }
                     Job::Search(query) => crate::search::call(&mut store, &instance, ctx, query)
                         .await
-                        .map(|answer| answer.map(Answer::Search)),
+                        .map(|answer| answer.map(Answer::Search))
+                        .map_err(Stage::Call),
                 }
             };
             let outcome = tokio::time::timeout(limits.wall(), Metered::new(call, meter)).await;
@@ -341,7 +342,7 @@ impl ChannelEngine {
     }
 }
 
-pub(crate) enum Stage {
+enum Stage {
     Instantiate(wasmtime::Error),
     Call(wasmtime::Error),
 }

@@ -3,7 +3,6 @@
 
 use crate::bindings::agora::channel::types::{RenderContext, RenderError, SearchItem};
 use crate::capability::notify::acceptable_link;
-use crate::render::Stage;
 use crate::state::RenderState;
 use wasmtime::Store;
 use wasmtime::component::Instance;
@@ -33,11 +32,9 @@ pub(crate) async fn call(
     instance: &Instance,
     ctx: RenderContext,
     query: String,
-) -> Result<Result<Vec<SearchItem>, RenderError>, Stage> {
-    let func: SearchFn = instance
-        .get_typed_func(&mut *store, "search")
-        .map_err(Stage::Instantiate)?;
-    let (answer,) = func.call_async(&mut *store, (ctx, query)).await.map_err(Stage::Call)?;
+) -> wasmtime::Result<Result<Vec<SearchItem>, RenderError>> {
+    let func: SearchFn = instance.get_typed_func(&mut *store, "search")?;
+    let (answer,) = func.call_async(&mut *store, (ctx, query)).await?;
     Ok(answer)
 }
 

@@ -120,3 +120,46 @@ async fn a_trap_does_not_poison_the_next_render() {
         assert!(ok.html.contains("All good"));
     }
 }
+
+#[test]
+fn a_hostile_icon_is_refused_at_load_naming_the_key_and_a_sound_one_kept() {
+    let dir = temp("icon");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let source = common::packages().join("misbehaving");
+    std::fs::copy(source.join("channel.wasm"), dir.join("channel.wasm")).expect("wasm");
+    let manifest = std::fs::read_to_string(source.join("channel.toml")).expect("manifest");
+    let with_icon = manifest.replacen("category = \"test\"", "category = \"test\"\nicon = \"icon.svg\"", 1);
+    std::fs::write(dir.join("channel.toml"), &with_icon).expect("write");
+    let engine = ChannelEngine::new(EngineOptions {
+        max_instances: 4,
+        ..Default::default()
+    })
+    .expect("engine");
+    std::fs::write(
+        dir.join("icon.svg"),
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><script>alert(1)</script></svg>"#,
+    )
+    .expect("icon");
+    let err = engine.load_package(&dir).expect_err("a script in the icon");
+    let text = err.to_string();
+    assert!(text.contains("[channel.icon]") && text.contains("<script>"), "{text}");
+    std::fs::write(
+        dir.join("icon.svg"),
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 2 2"><circle cx="1" cy="1" r="1"/></svg>"#,
+    )
+    .expect("icon");
+    let loaded = engine.load_package(&dir).expect("a plain icon");
+    assert!(loaded.icon.as_deref().is_some_and(|i| i.contains("<circle")));
+    std::fs::write(
+        dir.join("channel.toml"),
+        with_icon.replace("icon.svg", "../../etc/passwd"),
+    )
+    .expect("write");
+    assert!(
+        engine
+            .load_package(&dir)
+            .expect_err("outside the package")
+            .to_string()
+            .contains("a file name")
+    );
+}

@@ -20,6 +20,7 @@ pub const PAGE_PREFIXES: &[&str] = &[
     "a11y.",
     "inbox.",
     "search.link",
+    "scheme.",
     "establishment.change",
     "auth.",
     "lang.",

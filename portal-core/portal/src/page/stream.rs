@@ -51,6 +51,8 @@ pub struct PageRequest {
     pub technical: bool,
     /// The signed-in person's banners and unread count (none for a guest or a preview).
     pub inbox: Option<crate::inbox::Summary>,
+    /// The colour scheme the browser chose (`light`, `dark`), none for the system's.
+    pub scheme: Option<&'static str>,
 }
 
 /// An administrator's preview of someone else's page.
@@ -86,6 +88,8 @@ struct PreferenceField {
 struct SlotShell {
     name: String,
     title: String,
+    /// The channel's icon, sanitised SVG (decorative).
+    icon: Option<Arc<str>>,
     publication: String,
     movable: bool,
     deletable: bool,
@@ -264,6 +268,7 @@ pub fn stream_page(
                 col.push(SlotShell {
                     name: name.clone(),
                     title: entry.publication.title.get(&locale).to_string(),
+                    icon: entry.channel.icon.clone(),
                     publication: publication.clone(),
                     movable,
                     deletable: slot.flags.deletable,
@@ -340,6 +345,7 @@ pub fn stream_page(
             active,
             &req.notices,
             &req.inbox,
+            req.scheme,
         )
             .hash(&mut h);
         (person.uid.clone(), h.finish())
@@ -521,6 +527,8 @@ fn render_shell(
     ctx.insert("focus", &req.focus.clone().unwrap_or_default());
     ctx.insert("confirm", &req.confirm.clone().unwrap_or_default());
     ctx.insert("notices", &req.notices);
+    ctx.insert("schemes", &parts.theme.schemes.is_some());
+    ctx.insert("scheme", req.scheme.unwrap_or("system"));
     let inbox = req.inbox.clone().unwrap_or_default();
     ctx.insert("banners", &inbox.banners);
     if req.inbox.is_some() {

@@ -7,6 +7,7 @@ use crate::i18n::Catalog;
 use std::path::PathBuf;
 use tera::Tera;
 
+pub mod scheme;
 pub mod skin;
 
 /// A loaded theme.
@@ -21,6 +22,8 @@ pub struct Theme {
     pub skin: SkinConfig,
     /// `/skin.css`: the skin's colours and the text colours readable on them.
     pub skin_css: String,
+    /// The theme's colour tokens per scheme, when it marks them (the scheme switch).
+    pub schemes: Option<scheme::SchemeTokens>,
     /// Whether the demo banner shows.
     pub demo: bool,
     /// Whether this site is an establishment of the shared host, chosen in the picker (the
@@ -56,6 +59,8 @@ impl Theme {
             "catalogue.html",
             "admin.html",
             "accessibility.html",
+            "notifications.html",
+            "search.html",
         ] {
             if !tera.get_template_names().any(|n| n == required) {
                 return Err(ConfigError::new(
@@ -66,7 +71,11 @@ impl Theme {
             }
         }
         let catalog = Catalog::load(&dir.join("i18n"))?;
+        let schemes = std::fs::read_to_string(dir.join("static/theme.css"))
+            .ok()
+            .and_then(|css| scheme::SchemeTokens::extract(&css));
         Ok(Theme {
+            schemes,
             tera,
             catalog,
             static_dir: dir.join("static"),

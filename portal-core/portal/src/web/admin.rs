@@ -126,6 +126,7 @@ pub(super) async fn view_as_page(
         },
         // The person's notifications and announcements are theirs: not in a preview.
         inbox: None,
+        scheme: super::scheme::chosen(&req).map(|s| s.name()),
     };
     let person = view
         .live

@@ -248,6 +248,7 @@ pub struct CatalogueQuery {
 #[derive(Serialize)]
 struct CatalogueRow {
     publication: String,
+    icon: Option<std::sync::Arc<str>>,
     title: String,
     description: String,
     categories: Vec<crate::live::catalogue::CategoryView>,
@@ -284,6 +285,7 @@ pub async fn catalogue_page(
         .into_iter()
         .map(|i| CatalogueRow {
             on_page: layout.find(&i.publication).is_some(),
+            icon: state.registry.get(&i.publication).and_then(|e| e.channel.icon.clone()),
             favourite: layout.favourites.contains(&i.publication),
             publication: i.publication,
             title: i.title,

@@ -161,6 +161,7 @@ pub(super) async fn home(
             .collect(),
         services: services(&state, &person, pgt),
         inbox,
+        scheme: super::scheme::chosen(&req).map(|s| s.name()),
     };
     match stream_page(state.pages(), person, layout, page) {
         Ok(stream) => {

@@ -8,6 +8,7 @@
 //! | `/login…`, `POST /logout` | [`signon`]: CAS, OIDC, trusted headers, demo personas |
 //! | `POST /layout/edit`, `POST /layout/reset`, `GET /catalogue` | [`customise`] |
 //! | `GET /search` | [`search`]: services, people, channels' items |
+//! | `GET /scheme` | [`scheme`]: the light / dark switch (a cookie `/skin.css` reads) |
 //! | `GET /notifications`, `POST /notifications/read`, `/notifications/dismiss` | [`notifications`] |
 //! | `GET /admin`, `/admin/view-as/{uid}`, `/admin/explain/{uid}` | [`admin`] |
 //! | `/api/v1/…` | [`api`]: JSON (OpenAPI at `/api/v1/openapi.json`) |
@@ -30,6 +31,7 @@ pub mod home;
 pub mod installable;
 pub mod notifications;
 pub mod ops;
+pub mod scheme;
 pub mod search;
 pub mod session;
 pub mod signon;
@@ -131,6 +133,7 @@ pub fn app(
         .route("/health", web::get().to(ops::health))
         .route("/metrics", web::get().to(ops::prometheus))
         .route("/skin.css", web::get().to(ops::skin_css))
+        .route("/scheme", web::get().to(scheme::switch))
         .route("/static/{file:.*}", web::get().to(ops::static_file))
         .default_service(web::to(ops::not_found))
 }

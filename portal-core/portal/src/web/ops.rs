@@ -87,12 +87,29 @@ pub(super) async fn prometheus(req: HttpRequest, state: super::Tenant) -> HttpRe
 }
 
 /// `GET /skin.css`: the institution's colours.
-pub(super) async fn skin_css(state: super::Tenant) -> HttpResponse {
+pub(super) async fn skin_css(req: HttpRequest, state: super::Tenant) -> HttpResponse {
     // Colours were validated as #rrggbb at start-up: nothing else can reach this stylesheet.
-    let css = state.theme.skin_css.clone();
+    let mut css = state.theme.skin_css.clone();
+    // The person's scheme, when they chose one: its tokens win over the system's.
+    let chosen = super::scheme::chosen(&req);
+    if let (Some(scheme), Some(tokens)) = (chosen, &state.theme.schemes) {
+        css.push_str(&tokens.rule(scheme));
+    }
+    // Revalidated at each page (a 304 most of the time), so a new choice shows at once.
+    let etag = format!("\"{:x}-{}\"", css.len(), chosen.map_or("system", |s| s.name()));
+    if req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == etag)
+    {
+        return HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish();
+    }
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::VARY, "Cookie"))
         .body(css)
 }
 
