@@ -202,7 +202,7 @@ fn two_packages_declaring_one_channel_id_are_refused() {
     let packages = root.join("packages");
     for name in ["news", "news-impostor"] {
         std::fs::create_dir_all(packages.join(name)).expect("mkdir");
-        for file in ["channel.toml", "channel.wasm"] {
+        for file in ["channel.toml", "channel.wasm", "icon.svg"] {
             std::fs::copy(shipped.join("news").join(file), packages.join(name).join(file)).expect("copy");
         }
     }
