@@ -158,6 +158,30 @@ impl Browser {
         .await
     }
 
+    /// Poll `script` (a function body) until it returns `expected`, 5 s at most: the wait
+    /// for a page the script updates in place (same document, so no [`Self::wait_for_url`]).
+    pub async fn wait_for_script(&self, what: &str, script: &str, expected: Value) {
+        let mut last = Value::Null;
+        for _ in 0..100 {
+            last = self.script(script).await;
+            if last == expected {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("{what}: expected {expected}, got {last}");
+    }
+
+    /// Run `script` (a function body) in the page with `args` (its `arguments`); its result.
+    pub async fn script_with(&self, script: &str, args: Value) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
     /// Run `script` (a function body whose last argument is the callback to call with the
     /// result) in the page; its result (WebDriver's script timeout applies: 30 s by default).
     pub async fn script_async(&self, script: &str, args: Value) -> Value {
@@ -167,6 +191,14 @@ impl Browser {
             Some(json!({ "script": script, "args": args })),
         )
         .await
+    }
+
+    /// Browse without the portal's script (`/static/agora.js` blocked, as an old phone or a
+    /// failed download would leave it): what the no-script forms do alone.
+    pub async fn without_script(&self) {
+        self.cdp("Network.enable", json!({})).await;
+        self.cdp("Network.setBlockedURLs", json!({ "urls": ["*/static/agora.js"] }))
+            .await;
     }
 
     /// Emulate the `prefers-color-scheme` media feature (`light` or `dark`) through

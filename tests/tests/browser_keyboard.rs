@@ -1,8 +1,9 @@
-//! Customisation with the keyboard alone, in the real headless Chromium (issue 14, point 7):
-//! after each action the focus lands where a keyboard user expects — on the control they
-//! used, on its neighbour when that control is gone, on the page heading after a removal —
-//! never back at the top of the page; destructive actions ask first, with the focus on
-//! "Cancel".
+//! Customisation with the keyboard alone and without the script, in the real headless
+//! Chromium (issue 14, point 7): after each action the focus lands where a keyboard user
+//! expects — on the control they used, on its neighbour when that control is gone, on "Undo"
+//! after a removal — never back at the top of the page; destructive actions ask first, with
+//! the focus on "Cancel", and can be undone. `browser_in_place.rs` does the same with the
+//! script.
 
 use agora_tests::api::shipped_site;
 use agora_tests::webdriver::{Browser, ENTER, TAB};
@@ -19,6 +20,7 @@ async fn the_focus_follows_every_customisation_action() {
     let (site, _backend) = shipped_site("browser-keyboard").await;
     let portal = site.start().await;
     let browser = Browser::start(&site.root, 1280, 900).await;
+    browser.without_script().await;
     browser.sign_in_as(&portal.url, "alice.martin", "en").await;
     browser.goto(&format!("{}/?customise=1&lang=en", portal.url)).await;
     assert_eq!(
@@ -45,17 +47,22 @@ async fn the_focus_follows_every_customisation_action() {
         browser.script(FIRST_COLUMN).await,
         serde_json::json!(["welcome", "links", "l1-news", "timetable"])
     );
+    assert_eq!(
+        browser
+            .script("return document.getElementById('agora-live') === null && !('serviceWorker' in navigator && navigator.serviceWorker.controller);")
+            .await,
+        serde_json::json!(true),
+        "the script ran: this test is the no-script path"
+    );
 
-    // Removing a channel: it is gone, so the focus goes to the page heading.
+    // Removing a channel: it is gone, so the focus goes to the "Undo" it offers.
     browser.tab_to("Remove “Campus news”", 200).await;
     browser.press(ENTER).await;
     browser
-        .wait_for_url("the page after the removal", |u| {
-            u.contains("focus=campus-news%3Aremove")
-        })
+        .wait_for_url("the page after the removal", |u| u.contains("focus=undo"))
         .await;
-    assert_eq!(browser.script(HEADING_FOCUSED).await, serde_json::json!(true));
-    // From the heading, Tab goes on into the page (the customisation panel), not the header.
+    assert_eq!(browser.focused().await.as_deref(), Some("Undo"));
+    // From there, Tab goes on into the page (the customisation panel), not the header.
     browser.press(TAB).await;
     let next = browser.focused().await.unwrap_or_default();
     assert!(
@@ -96,14 +103,28 @@ async fn the_focus_follows_every_customisation_action() {
     );
     browser.press(ENTER).await;
     browser
-        .wait_for_url("the page after the reset", |u| u.contains("focus=heading"))
+        .wait_for_url("the page after the reset", |u| u.contains("focus=undo"))
         .await;
-    assert_eq!(browser.script(HEADING_FOCUSED).await, serde_json::json!(true));
+    assert_eq!(browser.focused().await.as_deref(), Some("Undo"));
     assert_eq!(
         browser.script(FIRST_COLUMN).await,
         serde_json::json!(["timetable", "welcome", "links", "l1-news"]),
         "the institution's page is back"
     );
+    // Undo: the page as it was, the focus back on the button that reset it.
+    browser.press(ENTER).await;
+    browser
+        .wait_for_url("the page after the undo", |u| u.contains("focus=reset"))
+        .await;
+    assert_eq!(
+        browser.script(FIRST_COLUMN).await,
+        serde_json::json!(["welcome", "links", "l1-news", "timetable"])
+    );
+    assert_eq!(
+        browser.focused().await.as_deref(),
+        Some("Back to your institution's page")
+    );
+    assert_eq!(browser.script(HEADING_FOCUSED).await, serde_json::json!(false));
     browser.quit().await;
     portal.stop().await;
 }

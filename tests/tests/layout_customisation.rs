@@ -280,16 +280,69 @@ async fn the_no_script_forms_customise_the_page() {
         .await
         .expect("POST");
     let landed = res.headers()["location"].to_str().expect("location").to_string();
-    assert_eq!(landed, "/?tab=&customise=1&focus=heading");
+    assert_eq!(landed, "/?tab=&customise=1&focus=undo");
     let home = portal.get_page(&client, &format!("{landed}&lang=en")).await;
     assert!(!home.contains(">Bibliothèque<"), "the tab is deleted");
     assert!(!home.contains("does not exist"), "{home}");
+    // The deletion can be undone: said, with the button that has the focus.
+    assert!(home.contains("Tab deleted, with the services in it."), "{home}");
+    assert!(
+        home.contains("action=\"/layout/undo\"") && home.contains(" autofocus>Undo</button>"),
+        "{home}"
+    );
+    let again = portal.get_page(&client, "/?customise=1&lang=en").await;
+    assert!(!again.contains("/layout/undo"), "offered once, on the page right after");
     // A tab that does not exist (an old bookmark) shows the first one, and says so.
     let stale = portal.get_page(&client, &format!("/?tab={tab}&lang=en")).await;
     assert!(stale.contains("This tab does not exist (any more)"), "{stale}");
     assert!(
         stale.contains(">Home</h1>"),
         "the first tab is the one shown, named in the heading: {stale}"
+    );
+    // Undo: the tab is back with what was in it, shown, its delete button focused.
+    let undo = |csrf: &str| {
+        client
+            .post(format!("{}/layout/undo", portal.url))
+            .form(&[("csrf", csrf)])
+            .send()
+    };
+    assert_eq!(undo("forged").await.expect("POST").status().as_u16(), 403);
+    let res = undo(&csrf).await.expect("POST");
+    assert_eq!(res.status().as_u16(), 303);
+    let back = res.headers()["location"].to_str().expect("location").to_string();
+    assert_eq!(back, format!("/?tab={tab}&customise=1&focus=tab%3Aremove"));
+    let restored = portal.get_page(&client, &format!("{back}&lang=en")).await;
+    assert!(restored.contains("Undone: your page is as it was."), "{restored}");
+    assert!(restored.contains(">Bibliothèque<") && restored.contains("data-publication=\"library-news\""));
+    assert!(restored.contains(" autofocus>Delete this tab</button>"), "{restored}");
+    // Once only.
+    undo(&csrf).await.expect("POST");
+    let home = portal.get_page(&client, "/?lang=en").await;
+    assert!(home.contains("There is nothing to undo any more."), "{home}");
+    // A removal followed by another edit cannot be undone any more: undoing would silently
+    // revert that edit too.
+    for form in [
+        vec![
+            ("op", "remove-channel"),
+            ("publication", "library-news"),
+            ("here", tab.as_str()),
+        ],
+        vec![("op", "rename-tab"), ("tab", tab.as_str()), ("title", "Livres")],
+    ] {
+        let mut form = form;
+        form.push(("csrf", csrf.as_str()));
+        client
+            .post(format!("{}/layout/edit", portal.url))
+            .form(&form)
+            .send()
+            .await
+            .expect("POST");
+    }
+    undo(&csrf).await.expect("POST");
+    let mine = portal.get_page(&client, &format!("/?tab={tab}&lang=en")).await;
+    assert!(
+        mine.contains(">Livres<") && !mine.contains("data-publication=\"library-news\""),
+        "{mine}"
     );
     // A forged form changes nothing.
     let res = client

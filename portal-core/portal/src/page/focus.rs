@@ -8,6 +8,9 @@
 /// The focus target meaning the page's `h1` (the skip link's target too).
 pub const HEADING: &str = "heading";
 
+/// The focus target meaning the "Undo" button offered after a removal or a reset.
+pub const UNDO: &str = "undo";
+
 /// The control of `controls` (those the page has, in page order) that gets the focus when
 /// the form asked for `asked`; empty when nothing was asked.
 pub fn resolve(asked: &str, controls: &[String]) -> String {

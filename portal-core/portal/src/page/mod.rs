@@ -8,6 +8,8 @@
 //! | [`slot`] | one channel's render, with its cache, last good render and fallbacks |
 //! | [`breaker`] | back-off for a publication or back-end that keeps failing |
 //! | [`failures`] | those breakers shared by every node on Redis |
+//! | [`focus`] | where the keyboard focus lands after a customisation form |
+//! | [`undo`] | undoing a destructive customisation |
 //!
 //! Nothing here knows HTTP: `web::home` asks [`personal::personal_page`] for the layout, then
 //! [`stream::stream_page`] for the body.
@@ -20,6 +22,7 @@ pub mod kept;
 pub mod personal;
 pub mod slot;
 pub mod stream;
+pub mod undo;
 
 pub use personal::EditStore;
 pub use slot::SlotRenderer;

@@ -40,6 +40,8 @@ pub struct PageRequest {
     pub focus: Option<String>,
     /// A destructive action waiting for confirmation (`remove-tab`, `reset`).
     pub confirm: Option<String>,
+    /// A removal or reset just made, which may be undone: what was done, in words.
+    pub undo: Option<String>,
     /// The page's query parameters; each channel gets those named `<publication>.<name>`.
     pub query: Vec<(String, String)>,
     /// What the page's channels may use: proxy tickets, directory, mail.
@@ -93,6 +95,8 @@ struct SlotShell {
     publication: String,
     movable: bool,
     deletable: bool,
+    /// Where it is: what a drag and drop (script) counts from.
+    at: Target,
     up: Option<Target>,
     down: Option<Target>,
     left: Option<Target>,
@@ -272,6 +276,7 @@ pub fn stream_page(
                     publication: publication.clone(),
                     movable,
                     deletable: slot.flags.deletable,
+                    at: target(c, s),
                     up: (movable && s > 0).then(|| target(c, s - 1)),
                     down: (movable && s + 1 < len).then(|| target(c, s + 1)),
                     left: (movable && c > 0 && accepts(c - 1)).then(|| target(c - 1, tab.columns[c - 1].slots.len())),
@@ -321,7 +326,7 @@ pub fn stream_page(
     let focus = if customise {
         super::focus::resolve(
             req.focus.as_deref().unwrap_or_default(),
-            &controls(&columns, &tab_links),
+            &controls(&columns, &tab_links, req.undo.is_some()),
         )
     } else if req.focus.as_deref() == Some(super::focus::HEADING) {
         // After a banner was dismissed: the heading, not the top of the page.
@@ -344,6 +349,7 @@ pub fn stream_page(
             &columns,
             active,
             &req.notices,
+            &req.undo,
             &req.inbox,
             req.scheme,
         )
@@ -439,8 +445,11 @@ fn join(mut parts: Vec<Bytes>) -> Bytes {
 
 /// The customisation controls the page shows, in page order, named as the forms name them
 /// in `focus` (see [`super::focus`]).
-fn controls(columns: &[Vec<SlotShell>], tabs: &[TabLink]) -> Vec<String> {
+fn controls(columns: &[Vec<SlotShell>], tabs: &[TabLink], undo: bool) -> Vec<String> {
     let mut out = Vec::new();
+    if undo {
+        out.push(super::focus::UNDO.to_string());
+    }
     if let Some(tab) = tabs.iter().find(|t| t.active) {
         if tab.editable {
             out.push("tab:rename".to_string());
@@ -527,6 +536,7 @@ fn render_shell(
     ctx.insert("focus", &req.focus.clone().unwrap_or_default());
     ctx.insert("confirm", &req.confirm.clone().unwrap_or_default());
     ctx.insert("notices", &req.notices);
+    ctx.insert("undo", &req.undo.clone().unwrap_or_default());
     ctx.insert("schemes", &parts.theme.schemes.is_some());
     ctx.insert("scheme", req.scheme.unwrap_or("system"));
     let inbox = req.inbox.clone().unwrap_or_default();

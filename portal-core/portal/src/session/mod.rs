@@ -33,11 +33,23 @@ pub mod key {
     pub const OIDC_PENDING: &str = "oidc_pending";
     /// The tenant whose session it is (JSON string): presented to another, it is refused.
     pub const TENANT: &str = "tenant";
+    /// What undoes the latest destructive customisation (`crate::page::undo::Undo`, JSON).
+    pub const UNDO: &str = "undo";
+    /// The undo to offer on the next page: what was done, in the user's language.
+    pub const UNDO_OFFER: &str = "undo_offer";
 }
 
 /// Keys that belong to a sign-in: never carried over to another session id once the
 /// sign-in ended (single logout while a request was in flight).
-pub const AUTH_KEYS: &[&str] = &[key::SIGN_IN, key::SIGNON_ATTRIBUTES, key::CSRF, key::SEEN, key::NOTICES];
+pub const AUTH_KEYS: &[&str] = &[
+    key::SIGN_IN,
+    key::SIGNON_ATTRIBUTES,
+    key::CSRF,
+    key::SEEN,
+    key::NOTICES,
+    key::UNDO,
+    key::UNDO_OFFER,
+];
 
 fn default_tenant() -> String {
     crate::storage::DEFAULT_TENANT.to_string()

@@ -112,6 +112,7 @@ pub(super) async fn view_as_page(
         customise: false,
         focus: None,
         confirm: None,
+        undo: None,
         view_as: Some(ViewAs {
             uid: person.uid.clone(),
             name: person.display_name().to_string(),

@@ -6,6 +6,7 @@
 //! |---|---|
 //! | `POST /layout/edit` | apply one edit (form fields of [`EditForm`]) |
 //! | `POST /layout/reset` | forget the user's edits |
+//! | `POST /layout/undo` | undo the latest removal or reset ([`crate::page::undo`]) |
 //! | `GET /catalogue` | search the channels the user may add (`q`, `category`, `tab`) |
 
 use super::extract::{current_person, error_page, locale_of, redirect};
@@ -14,6 +15,7 @@ use super::state::PortalState;
 use crate::clock::now_ms;
 use crate::page::base_context;
 use crate::page::personal::{EditError, personal_page, refusal_text, submit_edit};
+use crate::page::undo::Undo;
 use crate::people::Person;
 use actix_web::{HttpRequest, HttpResponse, web};
 use agora_layout::{Edit, USER_TAB_PREFIX};
@@ -157,8 +159,38 @@ pub async fn post_edit(
         .clone()
         .or_else(|| edit.tab().map(str::to_string))
         .unwrap_or_default();
+    // A removal can be undone: the edits as they are now are kept first.
+    let undo = match &edit {
+        Edit::RemoveChannel { publication } => Some((format!("{publication}:remove"), here.clone())),
+        Edit::RemoveTab { tab } => Some(("tab:remove".to_string(), tab.clone())),
+        _ => None,
+    };
+    let undo = match undo {
+        Some((focus, tab)) => match Undo::before(&state.edits, &person.uid, &tab, &focus, now_ms()).await {
+            Ok(u) => Some(u),
+            Err(e) => {
+                tracing::error!("cannot read a layout's edits: {e}");
+                return error_page(&state, &locale, 503, "notice.storage_unavailable");
+            }
+        },
+        None => None,
+    };
+    let mut undo_offered = false;
     match submit_edit(state.site(), &live, &person, &memberships, edit.clone()).await {
-        Ok(_) => tracing::info!(uid = %person.uid, op = crate::page::personal::op_name(&edit), "layout edit"),
+        Ok(_) => {
+            tracing::info!(uid = %person.uid, op = crate::page::personal::op_name(&edit), "layout edit");
+            let done = done_text(&state, &locale, &edit);
+            match undo {
+                Some(u) => {
+                    session.set_undo(&u, done);
+                    undo_offered = true;
+                }
+                None => {
+                    session.forget_undo();
+                    session.flash(done);
+                }
+            }
+        }
         Err(EditError::Refused(refusal, layout)) => {
             let reason = refusal_text(state.site(), &layout, &locale, &edit, &refusal);
             session.flash(
@@ -189,6 +221,8 @@ pub async fn post_edit(
         ));
     }
     let focus = match &edit {
+        // A removal offers its undo: the focus goes there (the removed control is gone).
+        Edit::RemoveChannel { .. } | Edit::RemoveTab { .. } if undo_offered => Some(crate::page::focus::UNDO),
         // A removed tab leaves nothing to focus: the page heading then; a new tab, its name.
         Edit::RemoveTab { .. } => Some(crate::page::focus::HEADING),
         Edit::AddTab { .. } => Some("tab:rename"),
@@ -224,17 +258,105 @@ pub async fn post_reset(
         let here = encode(form.here.as_deref().unwrap_or_default());
         return redirect(&format!("/?tab={here}&customise=1&confirm=reset"));
     }
+    let here = form.here.clone().unwrap_or_default();
+    let undo = match Undo::before(&state.edits, &person.uid, &here, "reset", now_ms()).await {
+        Ok(u) => u,
+        Err(e) => {
+            tracing::error!("cannot read a layout's edits: {e}");
+            return error_page(&state, &locale, 503, "notice.storage_unavailable");
+        }
+    };
     match state.edits.reset(&person.uid).await {
         Ok(n) => {
             tracing::info!(uid = %person.uid, edits = n, "layout reset");
-            session.flash(state.theme.catalog.get(&locale, "notice.layout_reset").to_string());
-            redirect(&format!("/?customise=1&focus={}", crate::page::focus::HEADING))
+            let done = state.theme.catalog.get(&locale, "notice.layout_reset").to_string();
+            if undo.edits.is_empty() {
+                // Nothing was customised: nothing to undo.
+                session.forget_undo();
+                session.flash(done);
+                return redirect(&format!("/?customise=1&focus={}", crate::page::focus::HEADING));
+            }
+            session.set_undo(&undo, done);
+            redirect(&format!("/?customise=1&focus={}", crate::page::focus::UNDO))
         }
         Err(e) => {
             tracing::error!("cannot reset a layout: {e}");
             error_page(&state, &locale, 503, "notice.storage_unavailable")
         }
     }
+}
+
+/// The form of `POST /layout/undo`.
+#[derive(Deserialize)]
+pub struct UndoForm {
+    csrf: String,
+}
+
+/// `POST /layout/undo`: put the user's edits back as they were before their latest removal
+/// or reset, if that was less than [`crate::page::undo::UNDO_FOR_MS`] ago and nothing was
+/// edited since.
+pub async fn post_undo(
+    req: HttpRequest,
+    state: super::Tenant,
+    session: PortalSession,
+    form: web::Form<UndoForm>,
+) -> HttpResponse {
+    let (person, locale) = match form_user(&req, &state, &session, &form.csrf).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
+    let catalog = &state.theme.catalog;
+    let Some(undo) = session.take_undo().filter(|u| u.fresh(now_ms())) else {
+        session.flash(catalog.get(&locale, "customise.undo_gone").to_string());
+        return redirect(&format!("/?customise=1&focus={}", crate::page::focus::HEADING));
+    };
+    match undo.apply(&state.edits, &person.uid).await {
+        Ok(()) => {
+            tracing::info!(uid = %person.uid, edits = undo.edits.len(), "layout edit undone");
+            session.flash(catalog.get(&locale, "customise.undone").to_string());
+            redirect(&format!(
+                "/?tab={}&customise=1&focus={}",
+                encode(&undo.here),
+                encode(&undo.focus)
+            ))
+        }
+        Err(e) => {
+            tracing::error!("cannot undo a layout edit: {e}");
+            error_page(&state, &locale, 503, "notice.storage_unavailable")
+        }
+    }
+}
+
+/// What an edit did, in the user's words (shown, and read out by the live region).
+fn done_text(state: &PortalState, locale: &str, edit: &Edit) -> String {
+    let catalog = &state.theme.catalog;
+    let channel = |publication: &str| {
+        state
+            .registry
+            .get(publication)
+            .map(|e| e.publication.title.get(locale).to_string())
+            .unwrap_or_else(|| publication.to_string())
+    };
+    let (key, name) = match edit {
+        Edit::AddChannel { publication, .. } => ("customise.done_added", channel(publication)),
+        Edit::RemoveChannel { publication } => ("customise.done_removed", channel(publication)),
+        Edit::MoveChannel { publication, .. } => ("customise.done_moved", channel(publication)),
+        Edit::SetPreference { publication, .. } => ("customise.done_settings", channel(publication)),
+        Edit::SetFavourite { publication, favourite } => (
+            if *favourite {
+                "customise.done_favourite"
+            } else {
+                "customise.done_unfavourite"
+            },
+            channel(publication),
+        ),
+        Edit::AddTab { title, .. } => ("customise.done_tab_added", title.clone()),
+        Edit::RenameTab { title, .. } => ("customise.done_tab_renamed", title.clone()),
+        Edit::RemoveTab { .. } => ("customise.done_tab_removed", String::new()),
+        Edit::MoveTab { .. } => ("customise.done_tab_moved", String::new()),
+        Edit::SetColumns { count, .. } => ("customise.done_columns", count.to_string()),
+    };
+    catalog.get(locale, key).replace("{name}", &name)
 }
 
 /// The query of `GET /catalogue`: search words, category, the tab to add to.

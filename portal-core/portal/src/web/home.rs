@@ -153,6 +153,7 @@ pub(super) async fn home(
         customise: query.customise.as_deref() == Some("1"),
         focus: query.focus.clone(),
         confirm: query.confirm.clone().filter(|c| c == "remove-tab" || c == "reset"),
+        undo: session.take_undo_offer(),
         view_as: None,
         technical: person.is_signed_in() && super::extract::is_admin_among(&state, &person, &populations),
         query: url::form_urlencoded::parse(req.query_string().as_bytes())

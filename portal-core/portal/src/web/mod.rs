@@ -6,7 +6,7 @@
 //! |---|---|
 //! | `GET /`, `HEAD /` | [`home`]: the home page (guest page when not signed in), streamed |
 //! | `/login…`, `POST /logout` | [`signon`]: CAS, OIDC, trusted headers, demo personas |
-//! | `POST /layout/edit`, `POST /layout/reset`, `GET /catalogue` | [`customise`] |
+//! | `POST /layout/edit`, `POST /layout/reset`, `POST /layout/undo`, `GET /catalogue` | [`customise`] |
 //! | `GET /search` | [`search`]: services, people, channels' items |
 //! | `GET /scheme` | [`scheme`]: the light / dark switch (a cookie `/skin.css` reads) |
 //! | `GET /notifications`, `POST /notifications/read`, `/notifications/dismiss` | [`notifications`] |
@@ -109,6 +109,7 @@ pub fn app(
         .route("/logout", web::post().to(signon::logout))
         .route("/layout/edit", web::post().to(customise::post_edit))
         .route("/layout/reset", web::post().to(customise::post_reset))
+        .route("/layout/undo", web::post().to(customise::post_undo))
         .route("/catalogue", web::get().to(customise::catalogue_page))
         .route("/search", web::get().to(search::search))
         .route("/notifications", web::get().to(notifications::list))

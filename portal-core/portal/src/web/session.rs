@@ -251,6 +251,39 @@ impl PortalSession {
             .unwrap_or_default()
     }
 
+    /// Keep what undoes the destructive customisation just made, and offer it on the next
+    /// page with `done` (what was done, in the user's language).
+    pub fn set_undo(&self, undo: &crate::page::undo::Undo, done: String) {
+        if self.session.insert(key::UNDO, undo).is_err() || self.session.insert(key::UNDO_OFFER, done).is_err() {
+            tracing::warn!("cannot keep an undo in the session");
+        }
+    }
+
+    /// Forget the undo (another edit was made: undoing would silently revert it).
+    pub fn forget_undo(&self) {
+        self.session.remove(key::UNDO);
+        self.session.remove(key::UNDO_OFFER);
+    }
+
+    /// The undo kept, taken out (none from another tenant's session).
+    pub fn take_undo(&self) -> Option<crate::page::undo::Undo> {
+        if self.foreign || !self.session.entries().contains_key(key::UNDO) {
+            return None;
+        }
+        self.session.remove(key::UNDO_OFFER);
+        self.session
+            .remove_as::<crate::page::undo::Undo>(key::UNDO)
+            .and_then(Result::ok)
+    }
+
+    /// The undo to offer on this page (what was done), taken out: offered once.
+    pub fn take_undo_offer(&self) -> Option<String> {
+        if self.foreign || !self.session.entries().contains_key(key::UNDO_OFFER) {
+            return None;
+        }
+        self.session.remove_as::<String>(key::UNDO_OFFER).and_then(Result::ok)
+    }
+
     /// Keep an OpenID Connect sign-in under way.
     pub fn set_oidc_pending<T: serde::Serialize>(&self, pending: &T) -> Result<(), SessionInsertError> {
         if self.foreign {
