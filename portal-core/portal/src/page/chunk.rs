@@ -1,6 +1,7 @@
 //! One finished slot as the `<div slot="s-N">` chunk streamed after the shell: fresh, stale
 //! (the last good render, with its age) or failed (what is unavailable, in words; why and the
-//! technical detail only for administrators; "nothing for you here" as an empty state).
+//! technical detail only for administrators, and for how long when it has lasted a minute;
+//! "nothing for you here" as an empty state).
 
 use super::slot::SlotView;
 use super::stream::{PageError, render};
@@ -51,8 +52,22 @@ pub fn slot_chunk(
             ctx.insert("age", &age_text(theme, locale, *age_seconds));
             ctx.insert("message", theme.catalog.get(locale, reason_key));
         }
-        SlotView::Failed { reason_key, detail } => {
+        SlotView::Failed {
+            reason_key,
+            detail,
+            since_seconds,
+        } => {
             ctx.insert("state", "failed");
+            let since = since_seconds
+                .filter(|s| *s >= 60 && *reason_key != "slot.error.not_applicable")
+                .map(|s| {
+                    theme
+                        .catalog
+                        .get(locale, "slot.since")
+                        .replace("{age}", &age_text(theme, locale, s))
+                })
+                .unwrap_or_default();
+            ctx.insert("since", &since);
             // "Nothing for you here" is an empty state, not an error.
             ctx.insert("empty", &(*reason_key == "slot.error.not_applicable"));
             let reason = theme.catalog.get(locale, reason_key);
@@ -84,5 +99,44 @@ fn age_text(theme: &Theme, locale: &str, seconds: i64) -> String {
         c.get(locale, "age.hours").replace("{n}", &(seconds / 3600).to_string())
     } else {
         c.get(locale, "age.days").replace("{n}", &(seconds / 86400).to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped_theme() -> Theme {
+        let mut config = crate::config::PortalConfig::default();
+        config.paths.theme_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../themes/default").into();
+        Theme::load(&config).expect("the shipped theme")
+    }
+
+    fn failed(since_seconds: Option<i64>) -> SlotView {
+        SlotView::Failed {
+            reason_key: "slot.error.crashed",
+            detail: "wasm trap: unreachable".into(),
+            since_seconds,
+        }
+    }
+
+    #[test]
+    fn a_failure_says_what_is_unavailable_and_since_when_and_the_detail_only_to_admins() {
+        let theme = shipped_theme();
+        let student = slot_chunk(&theme, "s-0", "Actualités", "fr", &failed(Some(720)), false).expect("chunk");
+        assert!(student.contains("« Actualités » est"), "{student}");
+        assert!(student.contains("Indisponible depuis 12 min."), "{student}");
+        assert!(
+            !student.contains("wasm trap") && !student.contains("error-reason"),
+            "{student}"
+        );
+        let admin = slot_chunk(&theme, "s-0", "News", "en", &failed(Some(7200)), true).expect("chunk");
+        assert!(
+            admin.contains("Unavailable for 2 h.") && admin.contains("wasm trap"),
+            "{admin}"
+        );
+        // A failure of a moment ago: no "for 0 min".
+        let now = slot_chunk(&theme, "s-0", "News", "en", &failed(Some(5)), false).expect("chunk");
+        assert!(!now.contains("Unavailable for"), "{now}");
     }
 }

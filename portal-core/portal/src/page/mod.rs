@@ -6,6 +6,7 @@
 //! | [`stream`] | the shell first, then each slot as it finishes |
 //! | [`kept`] | rendered shells and slot chunks kept for the next views |
 //! | [`slot`] | one channel's render, with its cache, last good render and fallbacks |
+//! | `remembered` | what an open slot shows: last good render, or the failure and since when |
 //! | [`breaker`] | back-off for a publication or back-end that keeps failing |
 //! | [`failures`] | those breakers shared by every node on Redis |
 //! | [`focus`] | where the keyboard focus lands after a customisation form |
@@ -20,6 +21,7 @@ pub mod failures;
 pub mod focus;
 pub mod kept;
 pub mod personal;
+mod remembered;
 pub mod slot;
 pub mod stream;
 pub mod undo;

@@ -7,6 +7,7 @@
 
 use super::breaker::Decision;
 use super::failures::{Check, FailureMemory, Reason};
+use super::remembered::Remembered;
 use crate::clock::now_ms;
 use crate::live::registry::Entry;
 use crate::people::Person;
@@ -43,14 +44,16 @@ pub enum SlotView {
         reason_key: &'static str,
         /// Technical detail (shown folded, for support).
         detail: String,
+        /// How long it has been failing, in seconds (none: just now, or not a failure).
+        since_seconds: Option<i64>,
     },
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-struct CachedRender {
-    html: Arc<str>,
-    title: Option<String>,
-    rendered_at_ms: i64,
+pub(super) struct CachedRender {
+    pub(super) html: Arc<str>,
+    pub(super) title: Option<String>,
+    pub(super) rendered_at_ms: i64,
 }
 
 /// Renders slots with caching and fallbacks.
@@ -165,31 +168,6 @@ fn failure_detail(f: &RenderFailure) -> String {
     }
 }
 
-/// What is remembered of a failing slot variant (or publication) while its breaker is open.
-#[derive(Debug, Clone)]
-struct Remembered {
-    reason_key: &'static str,
-    detail: String,
-    last_good: Option<CachedRender>,
-}
-
-impl Remembered {
-    fn view(&self, now: i64) -> SlotView {
-        match &self.last_good {
-            Some(c) => SlotView::Stale {
-                html: c.html.clone(),
-                title: c.title.clone(),
-                age_seconds: (now - c.rendered_at_ms).max(0) / 1000,
-                reason_key: self.reason_key,
-            },
-            None => SlotView::Failed {
-                reason_key: self.reason_key,
-                detail: self.detail.clone(),
-            },
-        }
-    }
-}
-
 /// Most last good renders kept in the database per publication and user (per-user variants:
 /// channel parameters, preferences, languages); older ones are evicted.
 pub const STORED_PER_USER: u32 = 8;
@@ -257,6 +235,7 @@ impl SlotRenderer {
             None => SlotView::Failed {
                 reason_key: "slot.error.busy",
                 detail: String::new(),
+                since_seconds: None,
             },
         }
     }
@@ -530,9 +509,11 @@ impl SlotRenderer {
         } else {
             tracing::debug!(publication = %entry.publication.id, outcome = failure.label(), "render failed: {failure}");
         }
+        let since_ms = self.remembered.get(key).await.map_or(now, |r| r.since_ms);
         let remembered = Remembered {
             reason_key: failure_key(&failure),
             detail: failure_detail(&failure),
+            since_ms,
             last_good: self.last_good(key, cached).await,
         };
         if publication_open {
@@ -562,7 +543,9 @@ impl SlotRenderer {
         if let Some(r) = self.remembered.get(key).await {
             return r.view(now);
         }
-        let (reason_key, detail) = match (shared, self.remembered.get(publication_key).await) {
+        let whole = self.remembered.get(publication_key).await;
+        let since_ms = whole.as_ref().map_or(now, |p| p.since_ms);
+        let (reason_key, detail) = match (shared, whole) {
             (Some(reason), _) => reason,
             (None, Some(p)) => (p.reason_key, p.detail.clone()),
             (None, None) => ("slot.error.backend", String::new()),
@@ -570,6 +553,7 @@ impl SlotRenderer {
         let remembered = Remembered {
             reason_key,
             detail,
+            since_ms,
             last_good: self.last_good(key, cached).await,
         };
         let view = remembered.view(now);

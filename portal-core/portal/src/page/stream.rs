@@ -383,6 +383,7 @@ pub fn stream_page(
                     SlotView::Failed {
                         reason_key: "slot.viewas.withheld",
                         detail: String::new(),
+                        since_seconds: None,
                     }
                 } else {
                     parts.slots.render(&entry, &person, &locale, inputs).await
