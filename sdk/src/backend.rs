@@ -52,7 +52,7 @@ impl Request {
             headers: self.headers,
             body: self.body,
         };
-        wit::fetch(&req).map(Response::from).map_err(FetchError::from)
+        crate::host::fetch(&req).map(Response::from).map_err(FetchError::from)
     }
 }
 

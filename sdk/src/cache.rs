@@ -1,15 +1,13 @@
 //! The channel's private key-value cache (shared by all renders of this channel on the portal).
 
-use crate::bindings::agora::channel::cache as wit;
-
 /// Read a cached value.
 pub fn get(key: &str) -> Option<Vec<u8>> {
-    wit::get(key)
+    crate::host::cache_get(key)
 }
 
 /// Store a value for at most `ttl_seconds`.
 pub fn set(key: &str, value: &[u8], ttl_seconds: u32) {
-    wit::set(key, value, ttl_seconds)
+    crate::host::cache_set(key, value, ttl_seconds)
 }
 
 /// Return the cached value for `key`, or compute, store and return it.

@@ -31,7 +31,7 @@ impl From<SearchError> for ChannelError {
 
 /// People whose name matches `query`, at most `max`.
 pub fn search(query: &str, max: u32) -> Result<Vec<Person>, SearchError> {
-    match wit::search(query, max) {
+    match crate::host::directory_search(query, max) {
         Ok(entries) => Ok(entries
             .into_iter()
             .map(|e| e.attributes.into_iter().collect())

@@ -76,6 +76,19 @@ impl ChannelError {
             detail: self.detail,
         }
     }
+
+    /// The SDK's error from the contract's (the native test harness reads renders back).
+    #[cfg(feature = "testing")]
+    pub(crate) fn from_wit(e: types::RenderError) -> Self {
+        let kind = match e.kind {
+            types::ErrorKind::BackendUnavailable => ErrorKind::BackendUnavailable,
+            types::ErrorKind::BackendGarbage => ErrorKind::BackendGarbage,
+            types::ErrorKind::BadConfig => ErrorKind::BadConfig,
+            types::ErrorKind::NotApplicable => ErrorKind::NotApplicable,
+            types::ErrorKind::Internal => ErrorKind::Internal,
+        };
+        ChannelError { kind, detail: e.detail }
+    }
 }
 
 impl From<crate::backend::FetchError> for ChannelError {
@@ -88,3 +101,18 @@ impl From<crate::backend::FetchError> for ChannelError {
         }
     }
 }
+
+impl std::fmt::Display for ChannelError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.kind {
+            ErrorKind::BackendUnavailable => "back-end unavailable",
+            ErrorKind::BackendGarbage => "back-end answered garbage",
+            ErrorKind::BadConfig => "bad configuration",
+            ErrorKind::NotApplicable => "not applicable",
+            ErrorKind::Internal => "internal error",
+        };
+        write!(f, "{kind}: {}", self.detail)
+    }
+}
+
+impl std::error::Error for ChannelError {}

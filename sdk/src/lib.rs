@@ -35,9 +35,14 @@ pub mod log;
 pub mod mail;
 pub mod notify;
 pub mod request;
+pub mod time;
+
+#[cfg(all(feature = "testing", not(target_arch = "wasm32")))]
+pub mod testing;
 
 mod context;
 mod error;
+mod host;
 
 pub use context::{Context, Locale};
 pub use error::{ChannelError, ErrorKind};
@@ -160,6 +165,12 @@ pub fn __render<C: Channel>(
 }
 
 /// Send panic messages to the host log before the trap, so the portal can say what happened.
+/// In native tests the test runner's own panic output is kept instead.
+#[cfg(all(feature = "testing", not(target_arch = "wasm32")))]
+fn install_panic_hook() {}
+
+/// Send panic messages to the host log before the trap, so the portal can say what happened.
+#[cfg(not(all(feature = "testing", not(target_arch = "wasm32"))))]
 fn install_panic_hook() {
     use std::sync::Once;
     static HOOK: Once = Once::new();

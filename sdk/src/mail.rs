@@ -33,7 +33,7 @@ pub struct Summary {
 
 /// Summary of `mailbox` with at most `latest` messages.
 pub fn summary(mailbox: &str, latest: u32) -> Result<Summary, ChannelError> {
-    match wit::summary(mailbox, latest) {
+    match crate::host::mail_summary(mailbox, latest) {
         Ok(s) => Ok(Summary {
             mailbox: s.mailbox,
             messages: s.messages,

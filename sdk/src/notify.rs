@@ -32,7 +32,7 @@ pub enum NotifyError {
 
 /// Raise `notification` for the person the page is rendered for.
 pub fn raise(notification: &Notification) -> Result<(), NotifyError> {
-    wit::raise(&wit::Notification {
+    crate::host::raise(&wit::Notification {
         key: notification.key.clone(),
         title: notification.title.clone(),
         body: notification.body.clone(),

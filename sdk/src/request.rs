@@ -1,11 +1,9 @@
 //! The query parameters addressed to this channel: a GET form of the channel names its
 //! inputs `<publication>.<name>` (use [`input_name`]) and reads them back with [`param`].
 
-use crate::bindings::agora::channel::request as wit;
-
 /// The value of `?<publication>.<name>=` on the page URL, or `tab` (the current tab id).
 pub fn param(name: &str) -> Option<String> {
-    wit::param(name)
+    crate::host::param(name)
 }
 
 /// The name to give a form input so that its value comes back to this channel as `name`.

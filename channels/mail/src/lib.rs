@@ -3,6 +3,7 @@
 //! mailbox over IMAP (the `mail` capability) with credentials the channel never sees.
 
 use agora_channel_sdk::prelude::*;
+use agora_channel_sdk::time;
 use base64::Engine;
 use serde::Deserialize;
 
@@ -15,6 +16,8 @@ pub struct Config {
     pub latest: u32,
     /// The webmail, linked from the channel.
     pub webmail_url: String,
+    /// The time zone dates are shown in (the institution's), whatever the sender's.
+    pub timezone: String,
 }
 
 /// Windows-1252 code points for bytes 0x80–0x9F (the rest is Latin-1).
@@ -121,26 +124,31 @@ const MOIS: [&str; 12] = [
     "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.",
 ];
 
-/// A short date from an RFC 5322 `Date:` (`Mon, 23 Nov 2026 08:02:00 +0100` → `23 Nov 08:02`).
-pub fn short_date(date: &str, en: bool) -> String {
-    let words: Vec<&str> = date.split_whitespace().collect();
-    let start = usize::from(words.first().is_some_and(|w| w.ends_with(',')));
-    let (Some(day), Some(month), Some(time)) = (words.get(start), words.get(start + 1), words.get(start + 3)) else {
-        return date.to_string();
+/// A short date from an RFC 5322 `Date:` in `timezone` (`Mon, 23 Nov 2026 08:02:00 -0500`
+/// read in Europe/Paris → `23 Nov 14:02`); a date that does not parse is shown as sent.
+pub fn short_date(date: &str, timezone: &str, en: bool) -> Result<String, ChannelError> {
+    let Some(utc) = time::parse_rfc5322(date) else {
+        return Ok(date.to_string());
     };
-    let Some(m) = MONTHS.iter().position(|x| x.eq_ignore_ascii_case(month)) else {
-        return date.to_string();
-    };
-    let hm: String = time.chars().take(5).collect();
-    if en {
-        format!("{day} {} {hm}", MONTHS[m])
+    let local = utc + time::utc_offset(timezone, utc)?;
+    let (_, month, day) = time::civil_from_days(local.div_euclid(86_400));
+    let seconds = local.rem_euclid(86_400);
+    let (h, m) = (seconds / 3600, seconds % 3600 / 60);
+    let name = if en {
+        MONTHS[month as usize - 1]
     } else {
-        format!("{day} {} {hm}", MOIS[m])
-    }
+        MOIS[month as usize - 1]
+    };
+    Ok(format!("{day} {name} {h:02}:{m:02}"))
 }
 
 /// HTML of a mailbox summary.
-pub fn render_summary(summary: &mail::Summary, webmail: &str, en: bool) -> String {
+pub fn render_summary(
+    summary: &mail::Summary,
+    webmail: &str,
+    timezone: &str,
+    en: bool,
+) -> Result<String, ChannelError> {
     let count = match (summary.unseen, en) {
         (0, true) => "No unread messages".to_string(),
         (0, false) => "Aucun message non lu".to_string(),
@@ -169,7 +177,7 @@ pub fn render_summary(summary: &mail::Summary, webmail: &str, en: bool) -> Strin
                 if m.seen { "mail-seen" } else { "mail-unseen" },
                 escape(&subject),
                 escape(&sender_name(&m.from)),
-                escape(&short_date(&m.date, en)),
+                escape(&short_date(&m.date, timezone, en)?),
             ));
         }
         html.push_str("</ul>");
@@ -181,7 +189,7 @@ pub fn render_summary(summary: &mail::Summary, webmail: &str, en: bool) -> Strin
             if en { "Open my webmail" } else { "Ouvrir ma messagerie" }
         ));
     }
-    html
+    Ok(html)
 }
 
 /// "2 new messages", naming the newest unread one: raised again (unread again) when the
@@ -223,6 +231,8 @@ impl Channel for Mail {
         if !ctx.signed_in {
             return Err(ChannelError::not_applicable("guests have no mailbox"));
         }
+        // A zone the channel does not know is the configuration's fault, mail or no mail.
+        time::utc_offset(&ctx.config.timezone, ctx.now_unix_ms / 1000)?;
         let summary = mail::summary(&ctx.config.mailbox, ctx.config.latest)?;
         let en = ctx.locale == Locale::En;
         if let Some(n) = unseen_notification(&summary, &ctx.config.webmail_url, en) {
@@ -232,8 +242,9 @@ impl Channel for Mail {
         Ok(Output::html(render_summary(
             &summary,
             &ctx.config.webmail_url,
-            ctx.locale == Locale::En,
-        )))
+            &ctx.config.timezone,
+            en,
+        )?))
     }
 }
 
@@ -280,9 +291,11 @@ mod tests {
         assert_eq!(sender_name("=?UTF-8?Q?Scolarit=C3=A9?= <scol@univ.fr>"), "Scolarité");
         assert_eq!(sender_name("\"BU Sciences\" <bu@univ.fr>"), "BU Sciences");
         assert_eq!(sender_name("<noreply@univ.fr>"), "noreply@univ.fr");
-        assert_eq!(short_date("Mon, 23 Nov 2026 08:02:00 +0100", true), "23 Nov 08:02");
-        assert_eq!(short_date("23 Nov 2026 08:02:00 +0100", false), "23 nov. 08:02");
-        assert_eq!(short_date("yesterday", false), "yesterday");
+        let paris = |d: &str, en: bool| short_date(d, "Europe/Paris", en).expect("a known zone");
+        assert_eq!(paris("Mon, 23 Nov 2026 08:02:00 +0100", true), "23 Nov 08:02");
+        assert_eq!(paris("23 Nov 2026 08:02:00 +0100", false), "23 nov. 08:02");
+        assert_eq!(paris("Mon, 23 Nov 2026 23:30:00 -0500", false), "24 nov. 05:30");
+        assert_eq!(paris("yesterday", false), "yesterday");
     }
 
     #[test]
@@ -338,7 +351,7 @@ mod tests {
                 },
             ],
         };
-        let html = render_summary(&summary, "https://webmail.univ.fr", false);
+        let html = render_summary(&summary, "https://webmail.univ.fr", "Europe/Paris", false).expect("renders");
         assert!(html.contains("2 messages non lus"), "{html}");
         assert!(html.contains("&lt;script&gt;") && !html.contains("<script>"), "{html}");
         assert!(

@@ -96,12 +96,10 @@ fn strip_tags(html: &str) -> String {
             _ => {}
         }
     }
-    let text = out.split_whitespace().collect::<Vec<_>>().join(" ");
-    let text = text
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'");
+    // Every HTML character reference, named (`&eacute;`, `&laquo;`) or numeric (`&#233;`,
+    // `&#xE9;`), decoded once, after the tags are gone: a decoded `<` is text, not a tag.
+    let text = html_escape::decode_html_entities(&out);
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if text.chars().count() > 280 {
         format!("{}…", text.chars().take(280).collect::<String>())
     } else {

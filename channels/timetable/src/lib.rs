@@ -8,6 +8,7 @@
 //! resources. ADE's `(Exporté le: …)` noise is removed from descriptions.
 
 use agora_channel_sdk::prelude::*;
+use agora_channel_sdk::time::{self, civil_from_days, weekday};
 use icalendar::{CalendarDateTime, Component, DatePerhapsTime, EventLike};
 use serde::Deserialize;
 
@@ -107,64 +108,7 @@ pub fn resources_for(
 
 /// Offset from UTC (seconds) of a supported time zone at the UTC instant `unix`.
 pub fn utc_offset(timezone: &str, unix: i64) -> Result<i64, ChannelError> {
-    let fixed = |hours: i64| Ok(hours * 3600);
-    match timezone {
-        "Europe/Paris" => {
-            let year = civil_from_days(unix.div_euclid(86_400)).0;
-            let start = last_sunday(year, 3) * 86_400 + 3_600;
-            let end = last_sunday(year, 10) * 86_400 + 3_600;
-            Ok(if (start..end).contains(&unix) { 7_200 } else { 3_600 })
-        }
-        "UTC" => fixed(0),
-        "Indian/Reunion" => fixed(4),
-        "Indian/Mayotte" => fixed(3),
-        "America/Guadeloupe" | "America/Martinique" => fixed(-4),
-        "America/Cayenne" => fixed(-3),
-        "Pacific/Noumea" => fixed(11),
-        "Pacific/Tahiti" => fixed(-10),
-        other => Err(ChannelError::bad_config(format!(
-            "timezone `{other}` is not supported (Europe/Paris, UTC, Indian/Reunion, Indian/Mayotte, America/Guadeloupe, America/Martinique, America/Cayenne, Pacific/Noumea, Pacific/Tahiti)"
-        ))),
-    }
-}
-
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((i64::from(m) + 9) % 12) + 2) / 5 + i64::from(d) - 1;
-    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
-}
-
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-/// 0 = Monday … 6 = Sunday.
-fn weekday(days: i64) -> usize {
-    (days + 3).rem_euclid(7) as usize
-}
-
-fn last_sunday(year: i64, month: u32) -> i64 {
-    let (ny, nm) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
-    let last = days_from_civil(ny, nm, 1) - 1;
-    last - ((weekday(last) + 1) % 7) as i64
-}
-
-fn unescape(text: &str) -> String {
-    text.replace("\\n", "\n")
-        .replace("\\N", "\n")
-        .replace("\\,", ",")
-        .replace("\\;", ";")
-        .replace("\\\\", "\\")
+    Ok(time::utc_offset(timezone, unix)?)
 }
 
 fn instant(value: Option<DatePerhapsTime>, timezone: &str) -> Option<i64> {
@@ -183,7 +127,9 @@ fn instant(value: Option<DatePerhapsTime>, timezone: &str) -> Option<i64> {
 }
 
 /// Parse an ADE export into events, sorted by start. A calendar that does not parse is the
-/// back-end's fault (garbage), not the channel's.
+/// back-end's fault (garbage), not the channel's. The `icalendar` parser already turns the
+/// format's escapes (`\n`, `\,`, `\;`, `\\`) into text: unescaping again would make a
+/// literal backslash-n a line break.
 pub fn parse_events(ics: &str, timezone: &str) -> Result<Vec<Event>, ChannelError> {
     if !ics.trim_start().starts_with("BEGIN:VCALENDAR") {
         return Err(ChannelError::backend_garbage(
@@ -199,14 +145,16 @@ pub fn parse_events(ics: &str, timezone: &str) -> Result<Vec<Event>, ChannelErro
         .filter_map(|e| {
             let start = instant(e.get_start(), timezone)?;
             let end = instant(e.get_end(), timezone).unwrap_or(start);
-            let description = unescape(e.get_description().unwrap_or_default());
+            let description = e.get_description().unwrap_or_default();
             let attendees = description
                 .lines()
                 .map(str::trim)
                 .filter(|l| !l.is_empty() && !l.starts_with("(Exporté le") && !l.starts_with("(Exported"))
                 .map(str::to_string)
                 .collect();
-            let rooms = unescape(e.get_location().unwrap_or_default())
+            let rooms = e
+                .get_location()
+                .unwrap_or_default()
                 .split(',')
                 .map(str::trim)
                 .filter(|r| !r.is_empty())
@@ -215,7 +163,7 @@ pub fn parse_events(ics: &str, timezone: &str) -> Result<Vec<Event>, ChannelErro
             Some(Event {
                 start,
                 end,
-                summary: unescape(e.get_summary().unwrap_or_default()),
+                summary: e.get_summary().unwrap_or_default().to_string(),
                 rooms,
                 attendees,
             })
@@ -396,6 +344,7 @@ agora_channel_sdk::export_channel!(Timetable);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use agora_channel_sdk::time::days_from_civil;
 
     const EXPORT: &str = include_str!("../tests/fixtures/ade-export.ics");
 
