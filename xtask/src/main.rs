@@ -12,6 +12,7 @@
 //! * `explain UID` — which populations UID belongs to and why, with the demo configuration
 //!   (any `PORTAL_*` variables apply, e.g. `PORTAL_LDAP__URL` for a real directory).
 
+mod channels;
 mod package;
 mod readiness;
 mod static_server;
@@ -23,19 +24,6 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
-
-/// Channel crates and the package name each is installed under.
-const CHANNELS: &[(&str, &str, &str)] = &[
-    // (cargo package, package directory name, crate directory)
-    ("agora-channel-welcome", "welcome", "channels/welcome"),
-    ("agora-channel-news", "news", "channels/news"),
-    ("agora-channel-timetable", "timetable", "channels/timetable"),
-    ("agora-channel-grades", "grades", "channels/grades"),
-    ("agora-channel-links", "links", "channels/links"),
-    ("agora-channel-directory", "directory", "channels/directory"),
-    ("agora-channel-mail", "mail", "channels/mail"),
-    ("agora-test-channels", "misbehaving", "tests/channels/misbehaving"),
-];
 
 const WASM_TARGET: &str = "wasm32-wasip2";
 
@@ -224,30 +212,36 @@ fn ensure_wasm_target() -> Result<()> {
     }
 }
 
-/// Build every channel for wasm32-wasip2 and install `channel.toml` + `channel.wasm` (and
-/// `icon.svg` when there is one) under `target/channels/<package>/`.
+/// Build every channel of the workspace (see [`channels::find`]) for wasm32-wasip2 and
+/// install `channel.toml` + `channel.wasm` (and `icon.svg` when there is one) under
+/// `target/channels/<channel id>/`.
 fn build_channels(root: &Path) -> Result<()> {
     ensure_wasm_target()?;
+    let crates = channels::find(root)?;
     let mut cmd = cargo();
     cmd.args(["build", "--release", "--target", WASM_TARGET]);
-    for (pkg, _, _) in CHANNELS {
-        cmd.args(["-p", pkg]);
+    for c in &crates {
+        cmd.args(["-p", &c.package]);
     }
     run(&mut cmd)?;
     let out_dir = root.join("target").join(WASM_TARGET).join("release");
-    for (pkg, name, dir) in CHANNELS {
-        let dest = root.join("target/channels").join(name);
+    for c in &crates {
+        let dest = root.join("target/channels").join(&c.id);
         std::fs::create_dir_all(&dest)?;
-        let wasm = out_dir.join(format!("{}.wasm", pkg.replace('-', "_")));
+        let wasm = out_dir.join(format!("{}.wasm", c.lib));
         std::fs::copy(&wasm, dest.join("channel.wasm")).with_context(|| format!("copy {}", wasm.display()))?;
-        std::fs::copy(root.join(dir).join("channel.toml"), dest.join("channel.toml"))?;
+        std::fs::copy(c.dir.join("channel.toml"), dest.join("channel.toml"))?;
         // The package's icon, when the channel has one (`[channel] icon`).
-        let icon = root.join(dir).join("icon.svg");
+        let icon = c.dir.join("icon.svg");
         if icon.exists() {
             std::fs::copy(&icon, dest.join("icon.svg"))?;
         }
     }
-    eprintln!("channels installed in {}", root.join("target/channels").display());
+    eprintln!(
+        "channels installed in {}: {}",
+        root.join("target/channels").display(),
+        crates.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ")
+    );
     Ok(())
 }
 
