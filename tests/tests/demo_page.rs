@@ -430,3 +430,24 @@ async fn head_and_compression_and_hsts() {
     );
     portal.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_column_takes_no_room_outside_customisation() {
+    let (site, _backend) = shipped_site("empty-column").await;
+    let portal = site.start().await;
+    let client = portal.client();
+    portal.sign_in(&client, "david.moreau").await;
+    // The Work tab is two columns, the second empty: the library news gets the width.
+    let work = portal.get_page(&client, "/?tab=work").await;
+    assert!(work.contains(r#"class="columns columns-1""#), "{work}");
+    assert_eq!(work.matches(r#"<div class="column">"#).count(), 1, "{work}");
+    // Customising, the empty column is there to move a service into.
+    let customise = portal.get_page(&client, "/?tab=work&customise=1").await;
+    assert!(customise.contains(r#"class="columns columns-2""#), "{customise}");
+    assert_eq!(customise.matches(r#"<div class="column">"#).count(), 2);
+    // The guest page fills a wide screen: three services side by side.
+    let guest = portal.get_page(&portal.client(), "/").await;
+    assert!(guest.contains(r#"class="columns columns-3""#), "{guest}");
+    assert!(guest.contains(r#"data-publication="library-news""#));
+    portal.stop().await;
+}

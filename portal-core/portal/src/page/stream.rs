@@ -517,13 +517,17 @@ fn render_shell(
         "other_tabs",
         &tab_links.iter().filter(|t| !t.active).collect::<Vec<_>>(),
     );
-    ctx.insert("columns", columns);
-    ctx.insert("column_count", &columns.len());
+    let customise = req.customise && person.is_signed_in() && req.view_as.is_none();
+    // Outside customisation an empty column takes no room: the others share the width (a
+    // two-column tab with one service is one wide column, not half a screen left blank).
+    let mut shown: Vec<&Vec<SlotShell>> = columns.iter().filter(|c| customise || !c.is_empty()).collect();
+    if shown.is_empty() {
+        shown.extend(columns.first());
+    }
+    ctx.insert("columns", &shown);
+    ctx.insert("column_count", &shown.len());
     ctx.insert("csrf_token", &req.csrf_token);
-    ctx.insert(
-        "customise",
-        &(req.customise && person.is_signed_in() && req.view_as.is_none()),
-    );
+    ctx.insert("customise", &customise);
     ctx.insert("view_as", &req.view_as.as_ref().map(|v| &v.uid));
     if let Some(v) = &req.view_as {
         let bar = parts
