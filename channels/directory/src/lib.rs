@@ -101,6 +101,10 @@ impl Channel for Directory {
     type Config = Config;
 
     fn render(ctx: &Context<Config>) -> Result<Output, ChannelError> {
+        if !ctx.signed_in {
+            // The portal gives a guest's page no directory: a search could only fail.
+            return Err(ChannelError::not_applicable("guests cannot search the directory"));
+        }
         let en = ctx.locale == Locale::En;
         let tab = request::param("tab").unwrap_or_default();
         let query = request::param("q").unwrap_or_default();

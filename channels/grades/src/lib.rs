@@ -212,7 +212,14 @@ impl ApogeeSoap<'_> {
                 resp.status
             )));
         }
-        classify(&resp.text())
+        let answer = classify(&resp.text());
+        if resp.status == 500 && !matches!(answer, Ok(Answer::Fault(_))) {
+            // A 500 without a SOAP fault (the servlet container's error page) is an outage too.
+            return Err(ChannelError::backend_unavailable(
+                "Apogée answered HTTP 500 without a SOAP fault",
+            ));
+        }
+        answer
     }
 }
 

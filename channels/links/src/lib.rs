@@ -173,7 +173,13 @@ impl Channel for Links {
     fn search(ctx: &Context<Config>, query: &str) -> Result<Vec<SearchItem>, ChannelError> {
         let en = ctx.locale == Locale::En;
         let institution = links_for(&ctx.config.links, &ctx.attribute("agoraPopulations"), en)?;
-        Ok(matching(&institution, &bookmarks(&ctx.config.bookmarks), query, en))
+        // What the page shows: no bookmarks without someone signed in.
+        let own = if ctx.signed_in {
+            bookmarks(&ctx.config.bookmarks)
+        } else {
+            Vec::new()
+        };
+        Ok(matching(&institution, &own, query, en))
     }
 }
 

@@ -95,7 +95,15 @@ impl Channel for Welcome {
                 ctx.attribute(attr)
             };
             let values: Vec<String> = if attr.starts_with("eduPerson") && attr.ends_with("Affiliation") {
-                values.iter().map(|v| affiliation(v, en)).collect()
+                // Several values read the same (faculty and teacher, staff and employee):
+                // each word once, in the directory's order.
+                let mut words: Vec<String> = Vec::new();
+                for word in values.iter().map(|v| affiliation(v, en)) {
+                    if !words.contains(&word) {
+                        words.push(word);
+                    }
+                }
+                words
             } else {
                 values
             };
