@@ -86,3 +86,27 @@ async fn a_directory_that_is_down_gives_a_clear_message() {
     );
     portal.stop().await;
 }
+
+/// The directory's renders are shared (`vary_by = []`): a signed-in person's search results
+/// must never be served from the cache to a guest asking the same URL, nor the other way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_in_search_is_never_served_to_a_guest_from_the_cache() {
+    let slapd = Slapd::start();
+    let site = site("annuaire-guest-cache", &slapd.url);
+    let portal = site.start().await;
+    let client = portal.client();
+    portal.sign_in(&client, "claire.dubois").await;
+    let found = publication_chunk(
+        &portal.get_page(&client, "/?lang=en&annuaire.q=staff").await,
+        "annuaire",
+    );
+    assert!(found.contains("Sam Staff"), "{found}");
+
+    let guest = portal.client();
+    let page = portal.get_page(&guest, "/?lang=en&annuaire.q=staff").await;
+    assert!(
+        !page.contains("Sam Staff"),
+        "a guest got a signed-in search from the cache: {page}"
+    );
+    portal.stop().await;
+}

@@ -310,6 +310,15 @@ impl SlotRenderer {
         h.update(entry.publication.id.as_bytes());
         h.update([0]);
         h.update(locale.as_bytes());
+        // What made the render: the component and the publication's configuration (a package
+        // or publication deployed without a restart never serves the previous one's renders)…
+        h.update([6]);
+        h.update(entry.channel.component_hash.as_bytes());
+        h.update([0]);
+        h.update(entry.publication.config_json.as_bytes());
+        // …and for whom: a render made for a signed-in person is never a guest's, even when
+        // it varies by nothing (a directory search's results, a greeting).
+        h.update([7, u8::from(person.is_signed_in())]);
         for (k, v) in params {
             h.update([4]);
             h.update(k.as_bytes());
