@@ -230,7 +230,7 @@ async fn memory() {
     let with = rss_kib();
     println!(
         "memory: one node in process, {} publications rendered: {} MiB resident, {} MiB with 10 000 more sessions ({} bytes per session)",
-        portal.portal.state().registry.len(),
+        portal.portal.state().live.get().registry.len(),
         base / 1024,
         with / 1024,
         (with.saturating_sub(base)) * 1024 / 10_000

@@ -15,7 +15,6 @@ pub use platform::Platform;
 
 use crate::config::{ConfigError, PortalConfig};
 use crate::live::Live;
-use crate::live::registry::Registry;
 use crate::signon::cas::CasSignOn;
 use crate::theme::Theme;
 use crate::web::PortalState;
@@ -54,7 +53,7 @@ impl Portal {
         let sites = sites::start(&platform)?;
         let current = sites.current();
         for state in current.iter() {
-            tracing::info!(tenant = %state.tenant, publications = state.registry.len(), "site ready");
+            tracing::info!(tenant = %state.tenant, publications = state.live.get().registry.len(), "site ready");
             site::watch(state);
         }
         let (platform, sites) = (Arc::new(platform), Arc::new(sites));
@@ -150,18 +149,20 @@ impl Portal {
 /// Check one site's configuration as [`site::build`] would load it.
 fn check_site(config: &PortalConfig, engine: &ChannelEngine, trust: &crate::tls::Trust) -> Result<usize, StartError> {
     Theme::load(config)?;
-    let registry = Registry::load(
-        engine,
-        &config.resolve(&config.paths.channels),
-        &config.resolve(&config.paths.channel_packages),
+    let live = Live::start(
+        config,
+        crate::live::RegistrySource {
+            engine: engine.clone(),
+            scope: String::new(),
+            cpu_ceiling_ms: 0,
+        },
     )?;
-    Live::start(config, &registry)?;
     if config.demo.enabled {
         site::demo_directory(config)?;
     }
     CasSignOn::from_config(config, trust)
         .map_err(|e| ConfigError::new(&config.source, "cas.server_url", e.to_string()))?;
-    Ok(registry.len())
+    Ok(live.get().registry.len())
 }
 
 /// Read `tenants/` again every `period`, while the portal lives.

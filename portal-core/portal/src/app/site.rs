@@ -6,8 +6,7 @@
 use super::StartError;
 use super::platform::Platform;
 use crate::config::{ConfigError, PortalConfig};
-use crate::live::Live;
-use crate::live::registry::Registry;
+use crate::live::{Live, RegistrySource};
 use crate::page::{EditStore, SlotRenderer};
 use crate::people::{AttributeSource, LdifDirectory, PersonResolver, SourcesDirectory};
 use crate::signon::cas::CasSignOn;
@@ -35,14 +34,14 @@ pub fn build(
             "[limits] signin_per_minute counts per client address, and [server] trusted_proxies is empty: behind a reverse proxy every user has its address and shares one limit"
         );
     }
-    let registry = Registry::load(
-        &platform.engine,
-        &config.resolve(&config.paths.channels),
-        &config.resolve(&config.paths.channel_packages),
-    )?
-    .in_scope(scope.trim_end_matches(':'))
-    .with_cpu_ceiling(config.limits.channel_cpu_ms);
-    let live = Live::start(&config, &registry)?;
+    let live = Live::start(
+        &config,
+        RegistrySource {
+            engine: platform.engine.clone(),
+            scope: scope.trim_end_matches(':').to_string(),
+            cpu_ceiling_ms: config.limits.channel_cpu_ms,
+        },
+    )?;
     let trust = &platform.trust;
 
     let mut sources: Vec<Arc<dyn AttributeSource>> = Vec::new();
@@ -93,7 +92,6 @@ pub fn build(
         mail: Arc::new(config.mail.clone()),
         config,
         theme: Arc::new(theme),
-        registry: Arc::new(registry),
         live: Arc::new(live),
         slots: Arc::new(slots),
         kept: Arc::default(),
@@ -116,14 +114,13 @@ pub fn build(
     })
 }
 
-/// Start watching the site's files (populations, fragments, catalogue), when
-/// `[admin] reload_seconds` is set.
+/// Start watching the site's files (publications and packages, populations, fragments,
+/// catalogue…), when `[admin] reload_seconds` is set.
 pub fn watch(state: &Arc<PortalState>) {
     if state.config.admin.reload_seconds > 0 {
         crate::live::watch(
             Arc::downgrade(&state.live),
             state.config.clone(),
-            Arc::downgrade(&state.registry),
             Duration::from_secs(state.config.admin.reload_seconds),
             state.events.clone(),
         );

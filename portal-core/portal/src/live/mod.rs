@@ -1,5 +1,6 @@
-//! The hot-reloaded part of the configuration: populations, layout fragments, the
-//! catalogue and the announcements. A watcher checks the files every `admin.reload_seconds`; a change that loads and
+//! The hot-reloaded part of the configuration: the publications (`channels.toml`) and the
+//! channel packages they use, populations, layout fragments, the catalogue and the
+//! announcements. A watcher checks the files every `admin.reload_seconds`; a change that loads and
 //! checks cleanly replaces the live set at once (requests in flight keep the one they
 //! started with); a broken edit is rejected with file, key and reason, and the previous set
 //! stays live. With several nodes, a node that accepted a change tells the others
@@ -12,13 +13,14 @@ pub mod catalogue;
 pub mod registry;
 
 use crate::config::{ConfigError, PortalConfig};
+use agora_channel_host::ChannelEngine;
 use agora_layout::{FragmentSet, Known};
 use agora_population::PopulationSet;
 use announcements::Announcements;
 use arc_swap::ArcSwap;
 use catalogue::Catalogue;
 use registry::Registry;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, SystemTime};
 
@@ -26,6 +28,9 @@ use std::time::{Duration, SystemTime};
 pub struct LiveConfig {
     /// Increases by one at each accepted reload (1 at start-up).
     pub generation: u64,
+    /// The publications and their loaded packages. Fragments and the catalogue of this set
+    /// were checked against them.
+    pub registry: Arc<Registry>,
     /// Populations.
     pub populations: PopulationSet,
     /// Layout fragments.
@@ -55,7 +60,7 @@ impl Known for KnownIds<'_> {
 
 impl LiveConfig {
     /// Load and check the files named by `config`.
-    pub fn load(config: &PortalConfig, registry: &Registry, generation: u64) -> Result<Self, ConfigError> {
+    pub fn load(config: &PortalConfig, registry: Arc<Registry>, generation: u64) -> Result<Self, ConfigError> {
         let populations = crate::people::populations::load(&config.resolve(&config.paths.populations))?;
         for p in &config.admin.populations {
             if populations.get(p).is_none() {
@@ -67,17 +72,18 @@ impl LiveConfig {
             }
         }
         let known = KnownIds {
-            registry,
+            registry: &registry,
             populations: &populations,
         };
         let fragments = FragmentSet::load_dir(&config.resolve(&config.paths.fragments), &known)
             .map_err(|e| ConfigError::new(&e.file, e.key, e.reason))?;
-        let catalogue = Catalogue::load(&config.resolve(&config.paths.catalogue), registry, &populations)?;
+        let catalogue = Catalogue::load(&config.resolve(&config.paths.catalogue), &registry, &populations)?;
         let announcements = Announcements::load(&config.resolve(&config.paths.announcements), &populations)?;
         let nomenclature =
             crate::people::nomenclature::Nomenclature::load(&config.resolve(&config.paths.nomenclature))?;
         Ok(LiveConfig {
             generation,
+            registry,
             populations,
             fragments,
             catalogue,
@@ -90,18 +96,7 @@ impl LiveConfig {
 /// What the watched files look like: path, modification time, size.
 type Stamp = Vec<(PathBuf, Option<SystemTime>, u64)>;
 
-fn stamp(config: &PortalConfig) -> Stamp {
-    let mut files = vec![
-        config.resolve(&config.paths.populations),
-        config.resolve(&config.paths.catalogue),
-        config.resolve(&config.paths.announcements),
-        config.resolve(&config.paths.nomenclature),
-    ];
-    if let Ok(dir) = std::fs::read_dir(config.resolve(&config.paths.fragments)) {
-        let mut fragments: Vec<PathBuf> = dir.filter_map(Result::ok).map(|e| e.path()).collect();
-        fragments.sort();
-        files.extend(fragments);
-    }
+fn stamp_of(files: Vec<PathBuf>) -> Stamp {
     files
         .into_iter()
         .map(|p| {
@@ -113,10 +108,75 @@ fn stamp(config: &PortalConfig) -> Stamp {
         .collect()
 }
 
+/// The files of a folder, sorted (none when it cannot be read).
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// Populations, fragments, catalogue, announcements and nomenclature.
+fn stamp(config: &PortalConfig) -> Stamp {
+    let mut files = vec![
+        config.resolve(&config.paths.populations),
+        config.resolve(&config.paths.catalogue),
+        config.resolve(&config.paths.announcements),
+        config.resolve(&config.paths.nomenclature),
+    ];
+    files.extend(files_in(&config.resolve(&config.paths.fragments)));
+    stamp_of(files)
+}
+
+/// `channels.toml` and every package: each file of `<packages>/<package>/` and of its
+/// version folders `<packages>/<package>/<version>/`.
+fn channels_stamp(config: &PortalConfig) -> Stamp {
+    let mut files = vec![config.resolve(&config.paths.channels)];
+    for package in files_in(&config.resolve(&config.paths.channel_packages)) {
+        for entry in files_in(&package) {
+            if entry.is_dir() {
+                files.extend(files_in(&entry));
+            } else {
+                files.push(entry);
+            }
+        }
+    }
+    stamp_of(files)
+}
+
+/// How one site loads its publications: where, and what it applies to them (its scope for
+/// the channel cache, its CPU ceiling).
+#[derive(Clone)]
+pub struct RegistrySource {
+    /// The engine that compiles the packages (its compiled artefacts are cached by hash, so
+    /// a package that did not change is not compiled again).
+    pub engine: ChannelEngine,
+    /// The tenant's channel-cache scope (see [`Registry::in_scope`]).
+    pub scope: String,
+    /// `[limits] channel_cpu_ms` (see [`Registry::with_cpu_ceiling`]).
+    pub cpu_ceiling_ms: u32,
+}
+
+impl RegistrySource {
+    /// Load `channels.toml` and the packages it names, as `config` places them.
+    pub fn load(&self, config: &PortalConfig) -> Result<Registry, ConfigError> {
+        Ok(Registry::load(
+            &self.engine,
+            &config.resolve(&config.paths.channels),
+            &config.resolve(&config.paths.channel_packages),
+        )?
+        .in_scope(&self.scope)
+        .with_cpu_ceiling(self.cpu_ceiling_ms))
+    }
+}
+
 /// The live set and the state of reloading.
 pub struct Live {
     current: ArcSwap<LiveConfig>,
-    stamp: Mutex<Stamp>,
+    /// The other files, and `channels.toml` with the packages, as last seen.
+    stamp: Mutex<(Stamp, Stamp)>,
+    source: RegistrySource,
     rejection: Mutex<Option<ConfigError>>,
     /// One check at a time (the watcher and another node's message may ask at once): the
     /// set stored last is always the one of the files seen last.
@@ -136,12 +196,13 @@ pub enum Reload {
 
 impl Live {
     /// Load the files for the first time (start-up fails on error).
-    pub fn start(config: &PortalConfig, registry: &Registry) -> Result<Self, ConfigError> {
-        let stamp = stamp(config);
-        let first = LiveConfig::load(config, registry, 1)?;
+    pub fn start(config: &PortalConfig, source: RegistrySource) -> Result<Self, ConfigError> {
+        let stamps = (stamp(config), channels_stamp(config));
+        let first = LiveConfig::load(config, Arc::new(source.load(config)?), 1)?;
         Ok(Live {
             current: ArcSwap::from_pointee(first),
-            stamp: Mutex::new(stamp),
+            stamp: Mutex::new(stamps),
+            source,
             rejection: Mutex::new(None),
             checking: Mutex::new(()),
         })
@@ -157,21 +218,31 @@ impl Live {
         self.rejection.lock().ok().and_then(|r| r.clone())
     }
 
-    /// Reload if the files changed.
-    pub fn check(&self, config: &PortalConfig, registry: &Registry) -> Reload {
+    /// Reload if the files changed. The packages are loaded again only when `channels.toml`
+    /// or a package changed; a publication that no longer loads, or that a fragment still
+    /// names after it was removed, rejects the change as a broken fragment does.
+    pub fn check(&self, config: &PortalConfig) -> Reload {
         let _one_at_a_time = self.checking.lock().unwrap_or_else(|p| p.into_inner());
-        let now = stamp(config);
-        {
+        let now = (stamp(config), channels_stamp(config));
+        let channels_changed = {
             let Ok(mut seen) = self.stamp.lock() else {
                 return Reload::Unchanged;
             };
             if *seen == now {
                 return Reload::Unchanged;
             }
+            let changed = seen.1 != now.1;
             *seen = now;
-        }
-        let generation = self.get().generation + 1;
-        match LiveConfig::load(config, registry, generation) {
+            changed
+        };
+        let current = self.get();
+        let generation = current.generation + 1;
+        let loaded = if channels_changed {
+            self.source.load(config).map(Arc::new)
+        } else {
+            Ok(current.registry.clone())
+        };
+        match loaded.and_then(|registry| LiveConfig::load(config, registry, generation)) {
             Ok(next) => {
                 self.current.store(Arc::new(next));
                 if let Ok(mut r) = self.rejection.lock() {
@@ -180,7 +251,8 @@ impl Live {
                 metrics::counter!("agora_config_reloads_total", "outcome" => "accepted").increment(1);
                 tracing::info!(
                     generation,
-                    "configuration reloaded (populations, fragments, catalogue, announcements)"
+                    channels = channels_changed,
+                    "configuration reloaded (publications and packages, populations, fragments, catalogue, announcements)"
                 );
                 Reload::Accepted(generation)
             }
@@ -202,24 +274,18 @@ pub const RELOAD_EVENT: &str = "reload";
 /// Check for changes every `period` while the portal lives (the thread ends with it), and
 /// whenever another node says it accepted a change (`events`). Must be called within a Tokio
 /// runtime.
-pub fn watch(
-    live: Weak<Live>,
-    config: PortalConfig,
-    registry: Weak<Registry>,
-    period: Duration,
-    events: agora_shared::Events,
-) {
+pub fn watch(live: Weak<Live>, config: PortalConfig, period: Duration, events: agora_shared::Events) {
     let runtime = tokio::runtime::Handle::current();
-    listen(live.clone(), config.clone(), registry.clone(), &events);
+    listen(live.clone(), config.clone(), &events);
     let spawned = std::thread::Builder::new()
         .name("agora-config-watch".into())
         .spawn(move || {
             loop {
                 std::thread::sleep(period);
-                let (Some(live), Some(registry)) = (live.upgrade(), registry.upgrade()) else {
+                let Some(live) = live.upgrade() else {
                     return;
                 };
-                if let Reload::Accepted(_) = live.check(&config, &registry) {
+                if let Reload::Accepted(_) = live.check(&config) {
                     let events = events.clone();
                     // A failure is logged by `publish`; the others see it at their next period.
                     runtime.spawn(async move { events.publish(RELOAD_EVENT).await });
@@ -233,7 +299,7 @@ pub fn watch(
 
 /// Check the files at once when another node accepted a change, or when messages may have
 /// been missed.
-fn listen(live: Weak<Live>, config: PortalConfig, registry: Weak<Registry>, events: &agora_shared::Events) {
+fn listen(live: Weak<Live>, config: PortalConfig, events: &agora_shared::Events) {
     let mut heard = events.subscribe();
     tokio::spawn(async move {
         use agora_shared::Event;
@@ -245,13 +311,13 @@ fn listen(live: Weak<Live>, config: PortalConfig, registry: Weak<Registry>, even
                 Ok(Event::Message(_)) => continue,
                 Err(RecvError::Closed) => return,
             }
-            let (Some(live), Some(registry)) = (live.upgrade(), registry.upgrade()) else {
+            let Some(live) = live.upgrade() else {
                 return;
             };
             let config = config.clone();
-            // Reading and checking files blocks: off the request threads. This node's own
-            // message finds its files unchanged.
-            let checked = tokio::task::spawn_blocking(move || live.check(&config, &registry)).await;
+            // Reading and checking files (and compiling a changed package) blocks: off the
+            // request threads. This node's own message finds its files unchanged.
+            let checked = tokio::task::spawn_blocking(move || live.check(&config)).await;
             if let Err(e) = checked {
                 tracing::error!("configuration check failed: {e}");
             }

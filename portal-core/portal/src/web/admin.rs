@@ -55,7 +55,7 @@ fn platform_view(map: &super::sites::SiteMap, locale: &str) -> Vec<serde_json::V
                 "id": &*s.tenant,
                 "name": s.identity.name_in(locale, &s.tenant),
                 "hosts": s.identity.hosts.join(", "),
-                "publications": s.registry.len(),
+                "publications": s.live.get().registry.len(),
                 "generation": s.live.get().generation,
                 "rejected": s.live.rejection().map(|e| e.to_string()),
             })
@@ -96,7 +96,16 @@ pub(super) async fn view_as_page(
         Err(e) => return unknown(&state, &locale, &e),
     };
     let person = view.resolved.person.clone();
-    let page = match personal_page(state.site(), &view.live, &person, &view.memberships, &locale, false).await {
+    let page = match personal_page(
+        state.site(&view.live),
+        &view.live,
+        &person,
+        &view.memberships,
+        &locale,
+        false,
+    )
+    .await
+    {
         Ok(p) => p,
         Err(e) => {
             tracing::error!("cannot read the user's layout: {e}");
@@ -133,7 +142,7 @@ pub(super) async fn view_as_page(
         .live
         .nomenclature
         .describe(person.with_populations(&view.memberships));
-    match stream_page(state.pages(), person, page.layout, request) {
+    match stream_page(state.pages(&view.live), person, page.layout, request) {
         Ok(stream) => HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .insert_header((header::CACHE_CONTROL, "private, no-store"))

@@ -55,7 +55,7 @@ pub async fn get_layout(
     let locale = locale_of(&req, &state);
     let live = state.live.get();
     let memberships = crate::people::populations::memberships(&live.populations, &person, now_ms());
-    match personal_page(state.site(), &live, &person, &memberships, &locale, false).await {
+    match personal_page(state.site(&live), &live, &person, &memberships, &locale, false).await {
         Ok(page) => HttpResponse::Ok()
             .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
             .json(json!({
@@ -86,10 +86,10 @@ pub async fn post_layout(
     }
     let live = state.live.get();
     let memberships = crate::people::populations::memberships(&live.populations, &person, now_ms());
-    match submit_edit(state.site(), &live, &person, &memberships, edit.clone()).await {
+    match submit_edit(state.site(&live), &live, &person, &memberships, edit.clone()).await {
         Ok(layout) => HttpResponse::Ok().json(json!({ "layout": layout })),
         Err(EditError::Refused(refusal, current)) => {
-            let message = refusal_text(state.site(), &current, &locale, &edit, &refusal);
+            let message = refusal_text(state.site(&live), &current, &locale, &edit, &refusal);
             HttpResponse::Conflict().json(json!({
                 "error": "refused",
                 "refusal": refusal,
@@ -133,7 +133,7 @@ pub async fn get_catalogue(
     let live = state.live.get();
     let memberships = crate::people::populations::memberships(&live.populations, &person, now_ms());
     let items = live.catalogue.search(
-        &state.registry,
+        &live.registry,
         &memberships,
         &locale,
         query.q.as_deref().unwrap_or_default(),
@@ -149,7 +149,8 @@ pub async fn get_catalogue(
 /// manifests grant (signed-in users only).
 pub async fn get_registry(req: HttpRequest, state: super::Tenant, _who: SignedIn) -> HttpResponse {
     let locale = locale_of(&req, &state);
-    let publications: Vec<serde_json::Value> = state
+    let live = state.live.get();
+    let publications: Vec<serde_json::Value> = live
         .registry
         .iter()
         .map(|(id, entry)| {
@@ -205,7 +206,7 @@ pub async fn admin_view_as(
             })
         })
         .collect();
-    match personal_page(state.site(), &live, &resolved.person, &memberships, &locale, false).await {
+    match personal_page(state.site(&live), &live, &resolved.person, &memberships, &locale, false).await {
         Ok(page) => HttpResponse::Ok().json(json!({
             "uid": resolved.person.uid,
             "failed_sources": resolved.failed_sources,

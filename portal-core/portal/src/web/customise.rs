@@ -176,7 +176,7 @@ pub async fn post_edit(
         None => None,
     };
     let mut undo_offered = false;
-    match submit_edit(state.site(), &live, &person, &memberships, edit.clone()).await {
+    match submit_edit(state.site(&live), &live, &person, &memberships, edit.clone()).await {
         Ok(_) => {
             tracing::info!(uid = %person.uid, op = crate::page::personal::op_name(&edit), "layout edit");
             let done = done_text(&state, &locale, &edit);
@@ -192,7 +192,7 @@ pub async fn post_edit(
             }
         }
         Err(EditError::Refused(refusal, layout)) => {
-            let reason = refusal_text(state.site(), &layout, &locale, &edit, &refusal);
+            let reason = refusal_text(state.site(&live), &layout, &locale, &edit, &refusal);
             session.flash(
                 state
                     .theme
@@ -330,9 +330,9 @@ pub async fn post_undo(
 /// What an edit did, in the user's words (shown, and read out by the live region).
 fn done_text(state: &PortalState, locale: &str, edit: &Edit) -> String {
     let catalog = &state.theme.catalog;
+    let registry = state.live.get().registry.clone();
     let channel = |publication: &str| {
-        state
-            .registry
+        registry
             .get(publication)
             .map(|e| e.publication.title.get(locale).to_string())
             .unwrap_or_else(|| publication.to_string())
@@ -391,7 +391,7 @@ pub async fn catalogue_page(
     };
     let live = state.live.get();
     let memberships = crate::people::populations::memberships(&live.populations, &person, now_ms());
-    let layout = match personal_page(state.site(), &live, &person, &memberships, &locale, false).await {
+    let layout = match personal_page(state.site(&live), &live, &person, &memberships, &locale, false).await {
         Ok(p) => p.layout,
         Err(e) => {
             tracing::error!("cannot read the user's layout: {e}");
@@ -402,12 +402,12 @@ pub async fn catalogue_page(
     let category = query.category.clone().filter(|c| !c.is_empty());
     let items = live
         .catalogue
-        .search(&state.registry, &memberships, &locale, &q, category.as_deref());
+        .search(&live.registry, &memberships, &locale, &q, category.as_deref());
     let mut rows: Vec<CatalogueRow> = items
         .into_iter()
         .map(|i| CatalogueRow {
             on_page: layout.find(&i.publication).is_some(),
-            icon: state.registry.get(&i.publication).and_then(|e| e.channel.icon.clone()),
+            icon: live.registry.get(&i.publication).and_then(|e| e.channel.icon.clone()),
             favourite: layout.favourites.contains(&i.publication),
             publication: i.publication,
             title: i.title,

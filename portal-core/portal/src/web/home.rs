@@ -111,7 +111,7 @@ pub(super) async fn home(
         .map(|k| state.theme.catalog.get(&locale, k).to_string())
         .collect();
     messages.extend(session.take_flash());
-    let layout = match personal_page(state.site(), &live, &person, &populations, &locale, true).await {
+    let layout = match personal_page(state.site(&live), &live, &person, &populations, &locale, true).await {
         Ok(page) => {
             messages.extend(page.notices);
             page.layout
@@ -164,7 +164,7 @@ pub(super) async fn home(
         inbox,
         scheme: super::scheme::chosen(&req).map(|s| s.name()),
     };
-    match stream_page(state.pages(), person, layout, page) {
+    match stream_page(state.pages(&live), person, layout, page) {
         Ok(stream) => {
             let mut res = HttpResponse::Ok();
             res.content_type("text/html; charset=utf-8")

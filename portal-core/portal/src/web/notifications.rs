@@ -56,7 +56,7 @@ pub(super) async fn list(req: HttpRequest, state: super::Tenant, session: Portal
     let rows: Vec<Row> = stored
         .into_iter()
         .map(|n| Row {
-            source: state
+            source: live
                 .registry
                 .get(&n.source)
                 .map(|e| e.publication.title.get(&locale).to_string())

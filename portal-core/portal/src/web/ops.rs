@@ -27,7 +27,7 @@ pub(super) async fn health(state: super::Tenant) -> HttpResponse {
             Some(Ok(())) => "ok".to_string(),
             Some(Err(e)) => e.to_string(),
         },
-        "publications": state.registry.len(),
+        "publications": live.registry.len(),
         "kept_renders": state.storage.count_renders().await.unwrap_or(-1),
         // Counting sessions on Redis means scanning every key: not at each balancer check.
         "sessions": if state.redis.is_none() { state.sessions.count().await.ok() } else { None },

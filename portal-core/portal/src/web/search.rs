@@ -30,7 +30,7 @@ pub(super) async fn search(
     let live = state.live.get();
     let populations = crate::people::populations::memberships(&live.populations, &person, now_ms());
     let person = person.with_populations(&populations);
-    let layout = match personal_page(state.site(), &live, &person, &populations, &locale, false).await {
+    let layout = match personal_page(state.site(&live), &live, &person, &populations, &locale, false).await {
         Ok(page) => page.layout,
         Err(e) => {
             tracing::error!("cannot read the user's layout: {e}");
@@ -38,7 +38,7 @@ pub(super) async fn search(
         }
     };
     let searcher = Searcher {
-        registry: &state.registry,
+        registry: &live.registry,
         live: &live,
         directory: state.directory.clone(),
         slots: &state.slots,

@@ -2,8 +2,7 @@
 //! hand each the parts it needs ([`PortalState::pages`], [`PortalState::site`] …).
 
 use crate::config::{MailConfig, PortalConfig};
-use crate::live::Live;
-use crate::live::registry::Registry;
+use crate::live::{Live, LiveConfig};
 use crate::page::{EditStore, Pages, Site, SlotRenderer};
 use crate::people::{LdifDirectory, PersonResolver};
 use crate::session::store::SessionStore;
@@ -25,9 +24,8 @@ pub struct PortalState {
     pub config: PortalConfig,
     /// Templates and strings.
     pub theme: Arc<Theme>,
-    /// Publications.
-    pub registry: Arc<Registry>,
-    /// Populations, layout fragments and catalogue, hot-reloaded.
+    /// Publications and their packages, populations, layout fragments and catalogue,
+    /// hot-reloaded.
     pub live: Arc<Live>,
     /// Slot rendering with cache and fallbacks.
     pub slots: Arc<SlotRenderer>,
@@ -70,21 +68,22 @@ pub struct PortalState {
 }
 
 impl PortalState {
-    /// What page streaming needs.
-    pub fn pages(&self) -> Pages {
+    /// What page streaming needs, with the publications of `live` (the set the page's
+    /// layout was built from).
+    pub fn pages(&self, live: &LiveConfig) -> Pages {
         Pages {
             theme: self.theme.clone(),
-            registry: self.registry.clone(),
+            registry: live.registry.clone(),
             slots: self.slots.clone(),
             kept: self.kept.clone(),
         }
     }
 
-    /// What building a person's page needs.
-    pub fn site(&self) -> Site<'_> {
+    /// What building a person's page needs, with the publications of `live`.
+    pub fn site<'a>(&'a self, live: &'a LiveConfig) -> Site<'a> {
         Site {
             theme: &self.theme,
-            registry: &self.registry,
+            registry: &live.registry,
             edits: &self.edits,
         }
     }

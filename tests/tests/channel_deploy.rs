@@ -1,0 +1,141 @@
+//! Channels deployed without a restart (issue 15): a package and its publication added to a
+//! running portal appear on the page at the next reload; a package that does not load, or a
+//! publication that does not fit its manifest, is refused with file, key and reason while
+//! the previous set stays live.
+
+use agora_tests::{RunningPortal, Site, channel_packages, one_column_layout};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Wait until `/health` reports configuration generation `generation`, or a rejection.
+async fn wait_for(portal: &RunningPortal, generation: u64, rejected: bool) -> Value {
+    let client = reqwest::Client::new();
+    for _ in 0..300 {
+        let health: Value = client
+            .get(format!("{}/health", portal.url))
+            .send()
+            .await
+            .expect("health")
+            .json()
+            .await
+            .expect("json");
+        let done = if rejected {
+            !health["config_rejected"].is_null()
+        } else {
+            health["config_generation"] == generation && health["config_rejected"].is_null()
+        };
+        if done {
+            return health;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the configuration was not reloaded (waiting for generation {generation}, rejected {rejected})");
+}
+
+fn copy_package(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("package folder");
+    for entry in std::fs::read_dir(from).expect("package") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, to.join(path.file_name().expect("name"))).expect("copy");
+    }
+}
+
+/// A site whose packages folder is its own (`<root>/packages`, holding `welcome`), reloading
+/// every second.
+fn site_with_own_packages(name: &str) -> (Site, PathBuf) {
+    let site = Site::new(
+        name,
+        "[channels.welcome]\npackage = \"welcome\"\n",
+        &one_column_layout(&["welcome"]),
+    );
+    let packages = site.root.join("packages");
+    copy_package(&channel_packages().join("welcome"), &packages.join("welcome"));
+    let portal_toml = site.root.join("config/portal.toml");
+    let text = std::fs::read_to_string(&portal_toml).expect("portal.toml");
+    let shared = format!("channel_packages = \"{}\"", channel_packages().display());
+    assert!(text.contains(&shared));
+    let text = text.replace(&shared, &format!("channel_packages = \"{}\"", packages.display()));
+    std::fs::write(&portal_toml, text).expect("portal.toml");
+    site.append_config("[admin]\nreload_seconds = 1\n");
+    (site, packages)
+}
+
+const LINKS: &str = "[channels.links]\npackage = \"links\"\nconfig = { links = [\"*|Moodle de l'université|University Moodle|https://moodle.univ-agora.fr\"] }\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_package_and_its_publication_are_deployed_without_a_restart() {
+    let (site, packages) = site_with_own_packages("deploy-hot");
+    let portal = site.start().await;
+    let client = portal.client();
+    portal.sign_in(&client, "alice.martin").await;
+    let before = portal.get_page(&client, "/").await;
+    assert!(!before.contains("data-publication=\"links\""));
+
+    // The package first (nothing names it yet), then the publication and the layout.
+    copy_package(&channel_packages().join("links"), &packages.join("links"));
+    site.write_config(
+        "channels.toml",
+        &format!("[channels.welcome]\npackage = \"welcome\"\n\n{LINKS}"),
+    );
+    site.write_config("fragments/main.toml", &one_column_layout(&["welcome", "links"]));
+    let health = wait_for(&portal, 2, false).await;
+    assert_eq!(health["publications"], 2, "{health}");
+    let after = portal.get_page(&client, "/").await;
+    assert!(after.contains("Moodle de l"), "the new channel renders: {after}");
+
+    // A broken package is refused; the page keeps what it had.
+    let broken = packages.join("broken");
+    copy_package(&channel_packages().join("welcome"), &broken);
+    let manifest = std::fs::read_to_string(broken.join("channel.toml")).expect("manifest");
+    std::fs::write(
+        broken.join("channel.toml"),
+        manifest.replace("id = \"welcome\"", "id = \"broken\""),
+    )
+    .expect("w");
+    std::fs::write(broken.join("channel.wasm"), b"\0asm but not really").expect("wasm");
+    site.write_config(
+        "channels.toml",
+        &format!("[channels.welcome]\npackage = \"welcome\"\n\n{LINKS}\n[channels.broken]\npackage = \"broken\"\n"),
+    );
+    let health = wait_for(&portal, 0, true).await;
+    let rejected = health["config_rejected"].to_string();
+    assert!(
+        rejected.contains("channels.toml")
+            && rejected.contains("channels.broken.package")
+            && rejected.contains("channel.wasm"),
+        "file, key and reason: {rejected}"
+    );
+    assert_eq!(health["config_generation"], 2, "the previous set stays live");
+    let still = portal.get_page(&client, "/").await;
+    assert!(still.contains("Moodle de l"), "{still}");
+
+    // A publication that does not fit its manifest is refused the same way.
+    site.write_config(
+        "channels.toml",
+        &format!("[channels.welcome]\npackage = \"welcome\"\n\n{LINKS}\n[channels.more]\npackage = \"links\"\nconfig = {{ nope = 1 }}\n"),
+    );
+    let health = wait_for_rejection_of(&portal, "channels.more").await;
+    assert_eq!(health["config_generation"], 2);
+
+    // Withdrawn: the publication gone from channels.toml and the fragment at once.
+    site.write_config("channels.toml", "[channels.welcome]\npackage = \"welcome\"\n");
+    site.write_config("fragments/main.toml", &one_column_layout(&["welcome"]));
+    let health = wait_for(&portal, 3, false).await;
+    assert_eq!(health["publications"], 1);
+    let gone = portal.get_page(&client, "/").await;
+    assert!(!gone.contains("data-publication=\"links\""), "{gone}");
+    portal.stop().await;
+}
+
+/// Wait until `/health` reports a rejection naming `key`.
+async fn wait_for_rejection_of(portal: &RunningPortal, key: &str) -> Value {
+    for _ in 0..300 {
+        let health = wait_for(portal, 0, true).await;
+        if health["config_rejected"].to_string().contains(key) {
+            return health;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no rejection naming {key}");
+}
