@@ -4,7 +4,6 @@
 
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// One channel crate of the workspace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +32,9 @@ pub fn find(root: &Path) -> Result<Vec<ChannelCrate>> {
         serde_json::from_slice(&out.stdout).context("cargo metadata printed something that is not JSON")?;
     let mut found = Vec::new();
     for package in metadata["packages"].as_array().into_iter().flatten() {
-        let Some(manifest_path) = package["manifest_path"].as_str() else { continue };
+        let Some(manifest_path) = package["manifest_path"].as_str() else {
+            continue;
+        };
         let dir = Path::new(manifest_path).parent().unwrap_or(root).to_path_buf();
         let channel_toml = dir.join("channel.toml");
         if !channel_toml.exists() {
@@ -47,8 +48,18 @@ pub fn find(root: &Path) -> Result<Vec<ChannelCrate>> {
             .find(|t| t["kind"].as_array().is_some_and(|k| k.iter().any(|k| k == "cdylib")))
             .and_then(|t| t["name"].as_str())
             .map(|n| n.replace('-', "_"))
-            .with_context(|| format!("{}: a channel crate needs crate-type = [\"cdylib\"] in [lib]", manifest_path))?;
-        found.push(ChannelCrate { package: name, lib, id: channel_id(&channel_toml)?, dir });
+            .with_context(|| {
+                format!(
+                    "{}: a channel crate needs crate-type = [\"cdylib\"] in [lib]",
+                    manifest_path
+                )
+            })?;
+        found.push(ChannelCrate {
+            package: name,
+            lib,
+            id: channel_id(&channel_toml)?,
+            dir,
+        });
     }
     found.sort_by(|a, b| a.id.cmp(&b.id));
     if let Some(w) = found.windows(2).find(|w| w[0].id == w[1].id) {
@@ -64,8 +75,11 @@ pub fn find(root: &Path) -> Result<Vec<ChannelCrate>> {
 
 /// `[channel] id` of a manifest.
 fn channel_id(channel_toml: &Path) -> Result<String> {
-    let text = std::fs::read_to_string(channel_toml).with_context(|| format!("cannot read {}", channel_toml.display()))?;
-    let doc: toml::Table = text.parse().with_context(|| format!("{} is not TOML", channel_toml.display()))?;
+    let text =
+        std::fs::read_to_string(channel_toml).with_context(|| format!("cannot read {}", channel_toml.display()))?;
+    let doc: toml::Table = text
+        .parse()
+        .with_context(|| format!("{} is not TOML", channel_toml.display()))?;
     doc.get("channel")
         .and_then(|c| c.get("id"))
         .and_then(toml::Value::as_str)
@@ -82,7 +96,16 @@ mod tests {
         let root = super::super::project_root();
         let found = find(&root).expect("cargo metadata");
         let ids: Vec<&str> = found.iter().map(|c| c.id.as_str()).collect();
-        for id in ["directory", "grades", "links", "mail", "misbehaving", "news", "timetable", "welcome"] {
+        for id in [
+            "directory",
+            "grades",
+            "links",
+            "mail",
+            "misbehaving",
+            "news",
+            "timetable",
+            "welcome",
+        ] {
             assert!(ids.contains(&id), "{id} in {ids:?}");
         }
         let news = found.iter().find(|c| c.id == "news").expect("news");
