@@ -70,6 +70,10 @@ pub struct PublicationSpec {
     /// The channel package (directory under the channel root holding `channel.toml` and
     /// `channel.wasm`).
     pub package: String,
+    /// A deployed version of the package to use (the portal's deployed store); without it,
+    /// the version made current last, else the installed package.
+    #[serde(default)]
+    pub version: Option<String>,
     /// Title shown above the slot; defaults to the channel's name.
     pub title: Option<LocalizedText>,
     /// Back-end bindings, one per `[backends.<name>]` of the manifest.

@@ -6,10 +6,15 @@
 //! agora-channel package [DIR] [--out DIR]            built for wasm32-wasip2, loaded as the portal would
 //! agora-channel record --backend NAME --url BASE [--out FILE] PATH...
 //!                                                    a back-end's answers saved as test fixtures
+//! agora-channel deploy [DIR] --portal URL [--token-file F]
+//!                                                    packaged, then sent to a running portal
+//! agora-channel rollback NAME --portal URL [--version V] [--token-file F]
+//!                                                    an earlier deployed version current again
 //! ```
 //!
 //! See docs/channel-authors.md for the ten-minute tutorial.
 
+mod deploy;
 mod new;
 mod package;
 mod record;
@@ -25,7 +30,14 @@ const USAGE: &str = "usage: agora-channel <command>
                                          write the package (channel.toml, channel.wasm, icon)
   record --backend NAME --url BASE [--out FILE] PATH...
                                          GET BASE+PATH for each PATH and save the answers as a
-                                         recording for the SDK's testing harness";
+                                         recording for the SDK's testing harness
+  deploy [DIR] --portal URL [--token-file FILE]
+                                         package, then send it to a running portal, which checks
+                                         it, keeps it as a new version and reloads (token: the
+                                         portal's [channels] deploy_token, from the file or
+                                         AGORA_DEPLOY_TOKEN)
+  rollback NAME --portal URL [--version V] [--token-file FILE]
+                                         make an earlier deployed version current again";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -91,6 +103,31 @@ fn run(args: &[String]) -> Result<()> {
             for file in written {
                 println!("{}", file.display());
             }
+            Ok(())
+        }
+        "deploy" => {
+            let portal = opts
+                .take("--portal")
+                .context("deploy needs --portal URL (e.g. https://ent.univ.fr)")?;
+            let token = deploy::token(opts.take("--token-file").map(PathBuf::from))?;
+            opts.done()?;
+            let package = package::package(&opts.dir(), None)?;
+            let answer = deploy::deploy(&package, &portal, &token)?;
+            println!("{}", serde_json::to_string_pretty(&answer)?);
+            Ok(())
+        }
+        "rollback" => {
+            let name = opts
+                .positional
+                .first()
+                .cloned()
+                .context("rollback needs the package NAME")?;
+            let portal = opts.take("--portal").context("rollback needs --portal URL")?;
+            let version = opts.take("--version");
+            let token = deploy::token(opts.take("--token-file").map(PathBuf::from))?;
+            opts.done()?;
+            let answer = deploy::rollback(&name, version.as_deref(), &portal, &token)?;
+            println!("{}", serde_json::to_string_pretty(&answer)?);
             Ok(())
         }
         "--help" | "-h" | "help" => {

@@ -1,15 +1,45 @@
 //! The tutorial of docs/channel-authors.md, run as an author would: `new`, `test`, `package`,
-//! then the package loaded and rendered by the portal's engine for a persona.
+//! `deploy` to a running portal, published by its administrator, on a persona's page; then a
+//! second version deployed and rolled back, all without a restart.
 //! It builds a fresh crate (natively, then for wasm32-wasip2) in its own target folder.
 
-use agora_channel_host::publication::PublicationSpec;
-use agora_channel_host::render::RenderRequest;
-use agora_channel_host::{Attributes, ChannelEngine, EngineOptions, Publication};
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
+use std::time::Duration;
+
+use agora_tests::{RunningPortal, Site, one_column_layout};
+
+const TOKEN: &str = "tutorial-deploy-token-8f3a";
+
+/// `agora-channel` off the test's runtime threads (it builds, then talks to the portal the
+/// runtime serves).
+async fn blocking(dir: &Path, args: &[&str], env: &[(&'static str, &'static str)]) -> String {
+    let (dir, args, env) = (
+        dir.to_path_buf(),
+        args.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+        env.to_vec(),
+    );
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        agora_channel_with(&dir, &args, &env)
+    })
+    .await
+    .expect("agora-channel ran")
+}
+
+/// Wait until the portal's live set has publication `id`.
+async fn wait_for_publication(portal: &RunningPortal, id: &str) {
+    for _ in 0..300 {
+        let registry = portal.portal.state().live.get().registry.clone();
+        if registry.get(id).is_some() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("publication {id} never went live");
+}
 
 /// The service's status document, served on a loopback port (one answer per connection).
 fn serve_status() -> String {
@@ -32,8 +62,13 @@ fn serve_status() -> String {
 }
 
 fn agora_channel(dir: &Path, args: &[&str]) -> String {
+    agora_channel_with(dir, args, &[])
+}
+
+fn agora_channel_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_agora-channel"))
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(dir)
         // The generated crate's builds are kept apart from the workspace's (and reused by
         // the next run of this test).
@@ -56,8 +91,8 @@ fn workspace() -> PathBuf {
         .expect("workspace")
 }
 
-#[test]
-fn new_test_package_then_the_portal_s_engine_renders_it() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_test_package_deploy_then_a_persona_sees_it_without_a_restart() {
     let parent = std::env::temp_dir().join(format!("agora-tutorial-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&parent);
     std::fs::create_dir_all(&parent).expect("temp dir");
@@ -73,41 +108,77 @@ fn new_test_package_then_the_portal_s_engine_renders_it() {
     let package = PathBuf::from(package.trim());
     assert!(package.join("channel.wasm").exists(), "{}", package.display());
 
-    // What the portal does with it: load the package, check a publication, render.
-    let engine = ChannelEngine::new(EngineOptions::default()).expect("engine");
-    let channel = engine.load_package(&package).expect("the package loads");
-    assert_eq!(channel.manifest.channel.id, "library-hours");
-    let spec: PublicationSpec = toml::from_str(&format!(
-        r#"package = "library-hours"
-           title = {{ fr = "Horaires de la BU", en = "Library hours" }}
-           backends.api = {{ url = "{}" }}"#,
-        serve_status()
-    ))
-    .expect("publication");
-    let publication = Arc::new(
-        Publication::new("library-hours", &spec, &channel.manifest).expect("the publication fits the manifest"),
+    // 5. deploy to a running portal, which an administrator then publishes: no restart.
+    let site = Site::new(
+        "tutorial",
+        "[channels.welcome]\npackage = \"welcome\"\n",
+        &one_column_layout(&["welcome"]),
     );
-    let mut alice = Attributes::new();
-    alice.insert("uid".into(), vec!["alice.martin".into()]);
-    alice.insert("displayName".into(), vec!["Alice Martin".into()]);
-    let request = RenderRequest {
-        locale: "fr".into(),
-        now_unix_ms: 1_795_420_800_000,
-        signed_in: true,
-        attributes: Arc::new(alice),
-        portal_url: "http://127.0.0.1/".into(),
-        params: Default::default(),
-        services: Default::default(),
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let rendered = runtime
-        .block_on(engine.render(&channel, &publication, request))
-        .expect("the channel renders in the portal's engine");
-    assert!(rendered.html.contains("Bonjour Alice Martin"), "{}", rendered.html);
-    assert!(rendered.html.contains("BU Sciences"), "{}", rendered.html);
+    let portal_toml = site.root.join("config/portal.toml");
+    let text = std::fs::read_to_string(&portal_toml).expect("portal.toml");
+    std::fs::write(
+        &portal_toml,
+        text.replace("[channels]\n", &format!("[channels]\ndeploy_token = \"{TOKEN}\"\n")),
+    )
+    .expect("portal.toml");
+    site.append_config("[admin]\nreload_seconds = 1\n");
+    let portal = site.start().await;
+    let url = portal.url.clone();
+    let with_token = [("AGORA_DEPLOY_TOKEN", TOKEN)];
+    let deployed = blocking(&dir, &["deploy", "--portal", &url], &with_token).await;
+    assert!(deployed.contains("\"version\": \"0.1.0\""), "{deployed}");
+    let status = serve_status();
+    site.write_config(
+        "channels.toml",
+        &format!(
+            "[channels.welcome]\npackage = \"welcome\"\n\n[channels.library-hours]\npackage = \"library-hours\"\ntitle = {{ fr = \"Horaires de la BU\", en = \"Library hours\" }}\nbackends.api = {{ url = \"{status}\" }}\n"
+        ),
+    );
+    site.write_config("fragments/main.toml", &one_column_layout(&["welcome", "library-hours"]));
+    wait_for_publication(&portal, "library-hours").await;
+    let client = portal.client();
+    portal.sign_in(&client, "alice.martin").await;
+    let page = portal.get_page(&client, "/").await;
+    assert!(
+        page.contains("Horaires de la BU") && page.contains("BU Sciences"),
+        "{page}"
+    );
+    assert!(page.contains("Bonjour Alice Martin"), "{page}");
+
+    // A new version replaces it on the page at once; rolling back brings the old one back.
+    let lib = std::fs::read_to_string(dir.join("src/lib.rs")).expect("lib.rs");
+    std::fs::write(dir.join("src/lib.rs"), lib.replace("\"Bonjour\"", "\"Salut\"")).expect("lib.rs");
+    let manifest = std::fs::read_to_string(dir.join("channel.toml")).expect("manifest");
+    std::fs::write(
+        dir.join("channel.toml"),
+        manifest.replace("version = \"0.1.0\"", "version = \"0.2.0\""),
+    )
+    .expect("w");
+    let second = blocking(&dir, &["deploy", "--portal", &url], &with_token).await;
+    assert!(
+        second.contains("\"previous\": \"0.1.0\"") && second.contains("library-hours"),
+        "{second}"
+    );
+    let page = portal.get_page(&client, "/").await;
+    assert!(page.contains("Salut Alice Martin"), "the new version renders: {page}");
+    let back = blocking(&dir, &["rollback", "library-hours", "--portal", &url], &with_token).await;
+    assert!(back.contains("\"version\": \"0.1.0\""), "{back}");
+    let page = portal.get_page(&client, "/").await;
+    assert!(page.contains("Bonjour Alice Martin"), "rolled back: {page}");
+
+    // Without the token, nothing is deployed.
+    let refused = Command::new(env!("CARGO_BIN_EXE_agora-channel"))
+        .args(["rollback", "library-hours", "--portal", &url])
+        .env("AGORA_DEPLOY_TOKEN", "not-the-token")
+        .output()
+        .expect("runs");
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("401"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    portal.stop().await;
 
     // A channel with a syntax error in its manifest is stopped at `test`, naming the key.
     let manifest = std::fs::read_to_string(dir.join("channel.toml")).expect("manifest");

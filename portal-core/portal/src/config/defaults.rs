@@ -52,6 +52,8 @@ impl Default for PortalConfig {
                 max_instances: 256,
                 cache_mib: 64,
                 render_cache_entries: 100_000,
+                deploy_token: Secret::default(),
+                deploy_max_mib: 32,
             },
             session: SessionConfig {
                 idle_minutes: 120,

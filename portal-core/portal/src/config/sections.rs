@@ -111,6 +111,11 @@ pub struct ChannelsConfig {
     pub cache_mib: u64,
     /// Rendered fragments kept for reuse and as "last good render".
     pub render_cache_entries: u64,
+    /// The bearer token of the deployment API (`PUT /api/v1/admin/packages`, used by
+    /// `agora-channel deploy`); empty: deployment is off.
+    pub deploy_token: Secret,
+    /// Largest package a deployment may send, in MiB (component, manifest and icon).
+    pub deploy_max_mib: u64,
 }
 
 /// `[session]`

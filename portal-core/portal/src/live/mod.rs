@@ -10,6 +10,7 @@
 
 pub mod announcements;
 pub mod catalogue;
+pub mod packages;
 pub mod registry;
 
 use crate::config::{ConfigError, PortalConfig};
@@ -129,16 +130,28 @@ fn stamp(config: &PortalConfig) -> Stamp {
     stamp_of(files)
 }
 
-/// `channels.toml` and every package: each file of `<packages>/<package>/` and of its
-/// version folders `<packages>/<package>/<version>/`.
+/// The deployed package store of the portal configured by `config` (see [`packages`]).
+pub fn deployed_store(config: &PortalConfig) -> PathBuf {
+    config.resolve(&config.paths.data_dir).join("packages")
+}
+
+/// `channels.toml` and every package: each file of `<packages>/<package>/`, and of the
+/// deployed store's `<package>/` (`current`, `history`) and `<package>/<version>/`.
 fn channels_stamp(config: &PortalConfig) -> Stamp {
     let mut files = vec![config.resolve(&config.paths.channels)];
-    for package in files_in(&config.resolve(&config.paths.channel_packages)) {
-        for entry in files_in(&package) {
-            if entry.is_dir() {
-                files.extend(files_in(&entry));
-            } else {
-                files.push(entry);
+    for root in [config.resolve(&config.paths.channel_packages), deployed_store(config)] {
+        for package in files_in(&root) {
+            for entry in files_in(&package) {
+                // A deployment being written (`.incoming-…`) is not a package yet.
+                let hidden = entry
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with('.'));
+                if entry.is_dir() && !hidden {
+                    files.extend(files_in(&entry));
+                } else if !hidden {
+                    files.push(entry);
+                }
             }
         }
     }
@@ -165,6 +178,7 @@ impl RegistrySource {
             &self.engine,
             &config.resolve(&config.paths.channels),
             &config.resolve(&config.paths.channel_packages),
+            &deployed_store(config),
         )?
         .in_scope(&self.scope)
         .with_cpu_ceiling(self.cpu_ceiling_ms))

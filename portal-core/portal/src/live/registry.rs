@@ -1,6 +1,7 @@
 //! The channel registry: `config/channels.toml` lists the publications (a channel package
-//! configured for this portal: back-end bindings, configuration, title). Loading checks each
-//! publication against its channel's manifest and pre-instantiates each package once.
+//! configured for this portal: back-end bindings, configuration, title, and optionally the
+//! deployed version to use: see [`super::packages`]). Loading checks each publication
+//! against its channel's manifest and pre-instantiates each package folder once.
 //!
 //! String values may use `${VAR}` to take an environment variable (secrets, host names);
 //! a missing variable is a start-up error naming the key.
@@ -10,7 +11,7 @@ use agora_channel_host::publication::PublicationSpec;
 use agora_channel_host::{ChannelEngine, LoadedChannel, Publication};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// One publication ready to render.
@@ -54,9 +55,17 @@ struct RegistryFile {
 }
 
 impl Registry {
-    /// Load `channels_file`, finding packages under `packages_dir`.
-    pub fn load(engine: &ChannelEngine, channels_file: &Path, packages_dir: &Path) -> Result<Self, ConfigError> {
-        Self::load_with_env(engine, channels_file, packages_dir, &|k| std::env::var(k).ok())
+    /// Load `channels_file`, finding packages in the deployed store `deployed` and under
+    /// `packages_dir` ([`super::packages::resolve`]).
+    pub fn load(
+        engine: &ChannelEngine,
+        channels_file: &Path,
+        packages_dir: &Path,
+        deployed: &Path,
+    ) -> Result<Self, ConfigError> {
+        Self::load_with_env(engine, channels_file, packages_dir, deployed, &|k| {
+            std::env::var(k).ok()
+        })
     }
 
     /// Like [`Registry::load`] with a given environment lookup (tests).
@@ -64,6 +73,7 @@ impl Registry {
         engine: &ChannelEngine,
         channels_file: &Path,
         packages_dir: &Path,
+        deployed: &Path,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
         let file = channels_file.display().to_string();
@@ -71,7 +81,8 @@ impl Registry {
             .map_err(|e| ConfigError::new(&file, "", format!("cannot read: {e}")))?;
         let parsed: RegistryFile = toml::from_str(&text)
             .map_err(|e| ConfigError::new(&file, "", e.to_string().trim_end().replace('\n', " ")))?;
-        let mut packages: HashMap<String, LoadedChannel> = HashMap::new();
+        // By folder: two publications of one package version share one load.
+        let mut packages: HashMap<PathBuf, (String, LoadedChannel)> = HashMap::new();
         let mut entries = BTreeMap::new();
         for (id, mut value) in parsed.channels {
             let key = format!("channels.{id}");
@@ -86,10 +97,11 @@ impl Registry {
             let spec: PublicationSpec = value
                 .try_into()
                 .map_err(|e: toml::de::Error| ConfigError::new(&file, &key, e.message().to_string()))?;
-            let channel = match packages.get(&spec.package) {
-                Some(c) => c.clone(),
+            let dir = super::packages::resolve(&spec.package, spec.version.as_deref(), packages_dir, deployed)
+                .map_err(|reason| ConfigError::new(&file, format!("{key}.version"), reason))?;
+            let channel = match packages.get(&dir) {
+                Some((_, c)) => c.clone(),
                 None => {
-                    let dir = packages_dir.join(&spec.package);
                     let loaded = engine
                         .load_package(&dir)
                         .map_err(|e| ConfigError::new(&file, format!("{key}.package"), e.to_string()))?;
@@ -97,8 +109,8 @@ impl Registry {
                     // or to pass for it in logs, metrics and the catalogue) is refused.
                     let id = &loaded.manifest.channel.id;
                     if let Some((other, _)) = packages
-                        .iter()
-                        .find(|(name, c)| c.manifest.channel.id == *id && **name != spec.package)
+                        .values()
+                        .find(|(name, c)| c.manifest.channel.id == *id && *name != spec.package)
                     {
                         return Err(ConfigError::new(
                             &file,
@@ -110,7 +122,7 @@ impl Registry {
                             ),
                         ));
                     }
-                    packages.insert(spec.package.clone(), loaded.clone());
+                    packages.insert(dir, (spec.package.clone(), loaded.clone()));
                     loaded
                 }
             };

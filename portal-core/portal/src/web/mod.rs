@@ -12,6 +12,7 @@
 //! | `GET /notifications`, `POST /notifications/read`, `/notifications/dismiss` | [`notifications`] |
 //! | `GET /admin`, `/admin/view-as/{uid}`, `/admin/explain/{uid}` | [`admin`] |
 //! | `/api/v1/…` | [`api`]: JSON (OpenAPI at `/api/v1/openapi.json`) |
+//! | `/api/v1/admin/packages…` | [`deploy`]: channel packages deployed to the running portal (bearer token) |
 //! | `GET /health`, `GET /metrics`, `/static/…`, `/skin.css` | [`ops`] |
 //! | `GET /establishment` (shared host) | [`tenant`]: the establishment picker |
 //!
@@ -24,6 +25,7 @@
 pub mod admin;
 pub mod api;
 pub mod customise;
+pub mod deploy;
 pub mod extract;
 pub mod guard;
 pub mod headers;
@@ -87,6 +89,9 @@ pub fn app(
         )
         .build();
     let headers = headers::security_headers(&config);
+    // A component, base64 in JSON: a third larger than its bytes, plus the manifest.
+    let deploy_limit = usize::try_from(config.channels.deploy_max_mib.saturating_mul(1024 * 1024) * 4 / 3 + 64 * 1024)
+        .unwrap_or(usize::MAX);
     App::new()
         .app_data(web::Data::from(sites))
         .app_data(web::Data::from(config))
@@ -131,6 +136,16 @@ pub fn app(
         .route("/api/v1/admin/view-as/{uid}", web::get().to(api::admin_view_as))
         .route("/api/v1/admin/layout/{uid}", web::get().to(api::admin_export))
         .route("/api/v1/admin/layout/{uid}", web::post().to(api::admin_import))
+        .service(
+            web::resource("/api/v1/admin/packages")
+                .app_data(web::PayloadConfig::new(deploy_limit))
+                .route(web::get().to(deploy::list))
+                .route(web::put().to(deploy::put_package)),
+        )
+        .route(
+            "/api/v1/admin/packages/{name}/rollback",
+            web::post().to(deploy::rollback),
+        )
         .route("/health", web::get().to(ops::health))
         .route("/metrics", web::get().to(ops::prometheus))
         .route("/skin.css", web::get().to(ops::skin_css))

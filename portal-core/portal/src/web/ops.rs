@@ -56,20 +56,25 @@ fn may_read_metrics(req: &HttpRequest, state: &PortalState) -> bool {
         || req
             .peer_addr()
             .is_some_and(|peer| server.metrics_from.contains(&peer.ip()));
+    from_allowed && bearer_is(req, server.metrics_token.expose())
+}
+
+/// Whether `req` carries `Authorization: Bearer <expected>` (compared in constant time);
+/// never for an empty `expected`.
+pub(super) fn bearer_is(req: &HttpRequest, expected: &str) -> bool {
     let presented = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    let expected = server.metrics_token.expose();
-    let same = presented.len() == expected.len()
+    !expected.is_empty()
+        && presented.len() == expected.len()
         && presented
             .bytes()
             .zip(expected.bytes())
             .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    from_allowed && same
+            == 0
 }
 
 /// `GET /metrics`: Prometheus exposition, for the bearer of `[server] metrics_token`.
