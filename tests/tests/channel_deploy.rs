@@ -139,3 +139,93 @@ async fn wait_for_rejection_of(portal: &RunningPortal, key: &str) -> Value {
     }
     panic!("no rejection naming {key}");
 }
+
+/// `channels.toml` with welcome and links, links with `extra` lifecycle keys.
+fn with_links(extra: &str) -> String {
+    format!("[channels.welcome]\npackage = \"welcome\"\n\n{LINKS}{extra}\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publication_s_lifecycle_decides_where_it_shows() {
+    let site = Site::new(
+        "lifecycle",
+        &with_links("lifecycle = \"draft\""),
+        &one_column_layout(&["welcome", "links"]),
+    );
+    site.write_config("catalogue.toml", "[publications.links]\neveryone = true\n");
+    site.append_config("[admin]\nreload_seconds = 1\nuids = [\"david.moreau\"]\n");
+    let portal = site.start().await;
+    let alice = portal.client();
+    portal.sign_in(&alice, "alice.martin").await;
+    let david = portal.client();
+    portal.sign_in(&david, "david.moreau").await;
+
+    // A draft: on no page, in no catalogue, not in a student's registry; its administrator sees it.
+    let page = portal.get_page(&alice, "/").await;
+    assert!(!page.contains("data-publication=\"links\""), "{page}");
+    let catalogue = portal.get_page(&alice, "/catalogue").await;
+    assert!(!catalogue.contains("Moodle"), "{catalogue}");
+    let registry: Value = alice
+        .get(format!("{}/api/v1/registry", portal.url))
+        .send()
+        .await
+        .expect("registry")
+        .json()
+        .await
+        .expect("json");
+    assert!(!registry.to_string().contains("\"links\""), "{registry}");
+    let admin = portal.get_page(&david, "/admin?lang=en").await;
+    assert!(admin.contains("data-lifecycle=\"draft\""), "{admin}");
+
+    // In maintenance: the message instead of the channel.
+    site.write_config(
+        "channels.toml",
+        &with_links(
+            "lifecycle = \"maintenance\"\nmaintenance_message = { fr = \"Retour à 14 h.\", en = \"Back at 2 pm.\" }",
+        ),
+    );
+    wait_for(&portal, 2, false).await;
+    let page = portal.get_page(&alice, "/?lang=en").await;
+    assert!(
+        page.contains("Under maintenance:") && page.contains("Back at 2 pm."),
+        "{page}"
+    );
+    assert!(!page.contains("moodle.univ-agora.fr"), "the channel is not run: {page}");
+
+    // Approved, published at a date: hidden before it, live after it.
+    site.write_config(
+        "channels.toml",
+        &with_links("lifecycle = \"approved\"\npublish_at = 2099-01-04T08:00:00+01:00"),
+    );
+    wait_for(&portal, 3, false).await;
+    assert!(!portal.get_page(&alice, "/").await.contains("moodle.univ-agora.fr"));
+    let admin = portal.get_page(&david, "/admin?lang=en").await;
+    assert!(
+        admin.contains("data-lifecycle=\"approved\"") && admin.contains("published on 2099-01-04"),
+        "{admin}"
+    );
+    site.write_config(
+        "channels.toml",
+        &with_links("lifecycle = \"approved\"\npublish_at = 2020-01-04T08:00:00+01:00"),
+    );
+    wait_for(&portal, 4, false).await;
+    let page = portal.get_page(&alice, "/").await;
+    assert!(page.contains("moodle.univ-agora.fr"), "published at its date: {page}");
+
+    // Past its expiry: gone, and said expired to its administrator.
+    site.write_config("channels.toml", &with_links("expire_at = 2020-01-04T08:00:00+01:00"));
+    wait_for(&portal, 5, false).await;
+    assert!(!portal.get_page(&alice, "/").await.contains("moodle.univ-agora.fr"));
+    assert!(
+        portal
+            .get_page(&david, "/admin")
+            .await
+            .contains("data-lifecycle=\"expired\"")
+    );
+
+    // A mistake names the key; the previous set stays.
+    site.write_config("channels.toml", &with_links("lifecycle = \"live\""));
+    let health = wait_for_rejection_of(&portal, "channels.links.lifecycle").await;
+    assert_eq!(health["config_generation"], 5);
+    portal.stop().await;
+}

@@ -21,6 +21,19 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The civil date (year, month, day) of a day number since 1970-01-01.
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
 /// A TOML date-time as ms since the Unix epoch: with its offset, or, without one, in
 /// `default_offset_minutes` (a bare date is its midnight). `None` when it has no date.
 pub fn toml_datetime_ms(dt: &toml::value::Datetime, default_offset_minutes: i64) -> Option<i64> {
@@ -46,6 +59,7 @@ mod tests {
     fn toml_dates_become_epoch_milliseconds() {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(civil_from_days(days_from_civil(2026, 12, 6)), (2026, 12, 6));
         let dt: toml::value::Datetime = "2026-12-01T08:00:00+01:00".parse().expect("datetime");
         assert_eq!(toml_datetime_ms(&dt, 0), Some(1_796_108_400_000));
         let date: toml::value::Datetime = "2026-12-01".parse().expect("date");

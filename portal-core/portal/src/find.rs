@@ -153,7 +153,11 @@ impl Searcher<'_> {
     ) {
         for tab in &layout.tabs {
             for publication in tab.columns.iter().flat_map(|c| c.slots.iter()).map(|s| &s.publication) {
-                let Some(entry) = self.registry.get(publication) else {
+                let Some(entry) = self
+                    .registry
+                    .get(publication)
+                    .filter(|e| e.lifecycle.at(crate::clock::now_ms()) != crate::live::lifecycle::Effective::Hidden)
+                else {
                     continue;
                 };
                 let title = entry.publication.title.get(locale).to_string();
@@ -223,6 +227,10 @@ impl Searcher<'_> {
         let asks = layout.publications().filter_map(|id| {
             let entry = self.registry.get(id)?;
             entry.channel.manifest.search.as_ref()?;
+            // Only a running publication is asked (not one hidden or in maintenance).
+            if entry.lifecycle.at(crate::clock::now_ms()) != crate::live::lifecycle::Effective::Live {
+                return None;
+            }
             let preferences = layout.preferences.get(id).cloned().unwrap_or_default();
             let publication = if preferences.is_empty() {
                 entry.publication.clone()

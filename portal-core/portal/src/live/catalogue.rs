@@ -185,6 +185,7 @@ impl Catalogue {
         category: Option<&str>,
     ) -> Vec<CatalogueItem> {
         let words: Vec<String> = fold(query).split_whitespace().map(str::to_string).collect();
+        let now = crate::clock::now_ms();
         let mut items: Vec<CatalogueItem> = self
             .entries
             .iter()
@@ -192,6 +193,10 @@ impl Catalogue {
             .filter(|e| category.is_none_or(|c| e.categories.iter().any(|x| x == c)))
             .filter_map(|e| {
                 let entry = registry.get(&e.publication)?;
+                // Drafts, approved ones before their date and expired ones are offered to no one.
+                if entry.lifecycle.at(now) == super::lifecycle::Effective::Hidden {
+                    return None;
+                }
                 let title = entry.publication.title.get(locale).to_string();
                 let description = entry.channel.manifest.channel.description.get(locale).to_string();
                 let categories: Vec<CategoryView> = e

@@ -10,6 +10,7 @@
 
 pub mod announcements;
 pub mod catalogue;
+pub mod lifecycle;
 pub mod packages;
 pub mod registry;
 

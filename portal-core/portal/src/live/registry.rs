@@ -21,6 +21,8 @@ pub struct Entry {
     pub publication: Arc<Publication>,
     /// Its channel, loaded and pre-instantiated.
     pub channel: LoadedChannel,
+    /// Draft, approved, published, expired or in maintenance.
+    pub lifecycle: super::lifecycle::Lifecycle,
 }
 
 impl Entry {
@@ -94,6 +96,7 @@ impl Registry {
                 ));
             }
             expand_env(&mut value, &key, env).map_err(|(k, reason)| ConfigError::new(&file, k, reason))?;
+            let lifecycle = super::lifecycle::Lifecycle::take(&mut value, &file, &key)?;
             let spec: PublicationSpec = value
                 .try_into()
                 .map_err(|e: toml::de::Error| ConfigError::new(&file, &key, e.message().to_string()))?;
@@ -133,6 +136,7 @@ impl Registry {
                 Entry {
                     publication: Arc::new(publication),
                     channel,
+                    lifecycle,
                 },
             );
         }

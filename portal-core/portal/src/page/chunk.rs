@@ -84,6 +84,10 @@ pub fn slot_chunk(
             }
             ctx.insert("detail", if technical { detail.as_str() } else { "" });
         }
+        SlotView::Maintenance { message } => {
+            ctx.insert("state", "maintenance");
+            ctx.insert("message", message);
+        }
     }
     render(theme, "slot.html", &ctx)
 }

@@ -47,6 +47,11 @@ pub enum SlotView {
         /// How long it has been failing, in seconds (none: just now, or not a failure).
         since_seconds: Option<i64>,
     },
+    /// The publication is in maintenance: its administrator's message, not a render.
+    Maintenance {
+        /// The message, in the page's language.
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]

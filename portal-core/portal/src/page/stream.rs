@@ -10,6 +10,7 @@
 use super::Pages;
 use super::chunk::slot_chunk;
 use super::slot::{Preferences, SlotInputs, SlotView};
+use crate::live::lifecycle::Effective;
 use crate::live::registry::Entry;
 use crate::people::Person;
 use crate::theme::Theme;
@@ -242,6 +243,7 @@ pub fn stream_page(
     }
     let mut slots = Vec::new();
     let mut columns: Vec<Vec<SlotShell>> = Vec::new();
+    let now = crate::clock::now_ms();
     if let Some(tab) = tabs.get(active) {
         let count = tab.columns.len();
         for (c, column) in tab.columns.iter().enumerate() {
@@ -253,6 +255,11 @@ pub fn stream_page(
                 let Some(entry) = parts.registry.get(&publication) else {
                     continue;
                 };
+                // A draft, an approved one before its date, an expired one: on no page.
+                let life = entry.lifecycle.at(now);
+                if life == Effective::Hidden {
+                    continue;
+                }
                 let withheld = req.view_as.is_some() && entry.personal_only();
                 let name = format!("s-{}", slots.len());
                 let movable = slot.flags.movable;
@@ -301,7 +308,15 @@ pub fn stream_page(
                     services: req.services.clone(),
                     notifications: req.view_as.is_none(),
                 };
-                slots.push((name, entry.clone(), inputs, withheld));
+                let maintenance = (life == Effective::Maintenance).then(|| {
+                    entry
+                        .lifecycle
+                        .maintenance_message
+                        .as_ref()
+                        .map(|m| m.get(&locale).to_string())
+                        .unwrap_or_default()
+                });
+                slots.push((name, entry.clone(), inputs, withheld, maintenance));
             }
             columns.push(col);
         }
@@ -372,12 +387,15 @@ pub fn stream_page(
     let technical = req.technical;
     let renders: FuturesUnordered<_> = slots
         .into_iter()
-        .map(|(name, entry, inputs, withheld)| {
+        .map(|(name, entry, inputs, withheld, maintenance)| {
             let parts = parts.clone();
             let person = person.clone();
             let locale = locale.clone();
             async move {
-                let view = if withheld {
+                let view = if let Some(message) = maintenance {
+                    // In maintenance: its administrator's words, and the channel is not run.
+                    SlotView::Maintenance { message }
+                } else if withheld {
                     // Made with the person's credentials or of their own data: never shown
                     // to anyone else, neither from the cache nor rendered afresh.
                     SlotView::Failed {

@@ -39,12 +39,53 @@ pub(super) async fn landing(
     }
     let mut ctx = crate::page::base_context(&state.theme, &me, &locale);
     ctx.insert("csrf_token", &session.csrf_token());
+    ctx.insert("publications", &publications_view(&state, &locale));
     if super::extract::is_platform_admin(&state, &me)
         && let Some(sites) = req.app_data::<web::Data<super::sites::Sites>>()
     {
         ctx.insert("tenants", &platform_view(&sites.current(), &locale));
     }
     super::extract::html_page(&state, &locale, "admin.html", &ctx)
+}
+
+/// The site's publications with their package, version and lifecycle, for its administrators.
+fn publications_view(state: &PortalState, locale: &str) -> Vec<serde_json::Value> {
+    let now = crate::clock::now_ms();
+    let catalog = &state.theme.catalog;
+    let date = |ms: i64| {
+        let days = ms.div_euclid(86_400_000);
+        let (y, m, d) = crate::clock::civil_from_days(days);
+        format!("{y:04}-{m:02}-{d:02}")
+    };
+    let live = state.live.get();
+    live.registry
+        .iter()
+        .map(|(id, entry)| {
+            let life = &entry.lifecycle;
+            let state_now = life.state_at(now);
+            let note = match (state_now, life.publish_at, life.expire_at) {
+                (crate::live::lifecycle::State::Approved, Some(p), _) => {
+                    catalog.get(locale, "lifecycle.publishes").replace("{date}", &date(p))
+                }
+                (crate::live::lifecycle::State::Maintenance, _, _) => life
+                    .maintenance_message
+                    .as_ref()
+                    .map(|m| m.get(locale).to_string())
+                    .unwrap_or_default(),
+                (_, _, Some(e)) if e > now => catalog.get(locale, "lifecycle.expires").replace("{date}", &date(e)),
+                _ => String::new(),
+            };
+            serde_json::json!({
+                "id": id,
+                "title": entry.publication.title.get(locale),
+                "package": entry.channel.manifest.channel.id,
+                "version": entry.channel.manifest.channel.version,
+                "state": state_now,
+                "label": catalog.get(locale, &format!("lifecycle.{}", serde_json::json!(state_now).as_str().unwrap_or_default())).to_string(),
+                "note": note,
+            })
+        })
+        .collect()
 }
 
 /// Every tenant's state, for a platform administrator: never a person, only configuration.

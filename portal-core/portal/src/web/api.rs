@@ -145,18 +145,23 @@ pub async fn get_catalogue(
     }))
 }
 
-/// `GET /api/v1/registry`: the publications of the portal, their channels and what their
-/// manifests grant (signed-in users only).
-pub async fn get_registry(req: HttpRequest, state: super::Tenant, _who: SignedIn) -> HttpResponse {
+/// `GET /api/v1/registry`: the publications of the portal, their channels, what their
+/// manifests grant and their lifecycle (signed-in users; drafts, approved ones before their
+/// date and expired ones for administrators only).
+pub async fn get_registry(req: HttpRequest, state: super::Tenant, SignedIn(who): SignedIn) -> HttpResponse {
     let locale = locale_of(&req, &state);
     let live = state.live.get();
+    let now = crate::clock::now_ms();
+    let administrator = super::extract::is_admin_person(&state, &who);
     let publications: Vec<serde_json::Value> = live
         .registry
         .iter()
+        .filter(|(_, entry)| administrator || entry.lifecycle.at(now) != crate::live::lifecycle::Effective::Hidden)
         .map(|(id, entry)| {
             let m = &entry.channel.manifest;
             json!({
                 "id": id,
+                "lifecycle": entry.lifecycle.state_at(now),
                 "title": entry.publication.title.get(&locale),
                 "channel": { "id": m.channel.id, "version": m.channel.version, "world": m.channel.world,
                              "description": m.channel.description.get(&locale) },
