@@ -1,6 +1,6 @@
 //! Outbound HTTP to the named back-ends of the channel's manifest.
 
-use crate::bindings::agora::channel::backend as wit;
+use crate::bindings::agora::channel0_1_0::backend as wit;
 
 pub use wit::Method;
 

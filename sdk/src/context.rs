@@ -1,6 +1,6 @@
 //! The render context a channel receives.
 
-use crate::bindings::agora::channel::types::RenderContext;
+use crate::bindings::agora::channel0_2_0::context::RenderContext;
 use crate::host;
 
 /// User interface language of the page being rendered, for the texts a channel writes in
@@ -47,6 +47,10 @@ pub struct Context<C> {
     pub language: String,
     /// Current time in milliseconds since the Unix epoch.
     pub now_unix_ms: i64,
+    /// The institution's time zone (`Europe/Paris`): see [`crate::time::utc_offset`].
+    pub time_zone: String,
+    /// The page's tab, when it has tabs.
+    pub tab: Option<String>,
     /// Whether a user is signed in (false on the guest page).
     pub signed_in: bool,
     /// The decoded configuration.
@@ -62,6 +66,8 @@ impl<C> Context<C> {
             locale: Locale::from_tag(&raw.locale),
             language: raw.locale,
             now_unix_ms: raw.now_unix_ms,
+            time_zone: raw.time_zone,
+            tab: raw.tab,
             signed_in: raw.signed_in,
             config,
             portal_url: raw.portal_url,

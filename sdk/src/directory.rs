@@ -1,7 +1,7 @@
 //! Search the institution's directory (granted by `[directory]` in the manifest). The host
 //! returns only the attributes the manifest lists and never a red-listed person.
 
-use crate::bindings::agora::channel::directory as wit;
+use crate::bindings::agora::channel0_1_0::directory as wit;
 use crate::error::ChannelError;
 use std::collections::BTreeMap;
 

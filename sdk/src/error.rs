@@ -1,6 +1,6 @@
 //! Channel render errors.
 
-use crate::bindings::agora::channel::types;
+use crate::bindings::agora::channel0_1_0::types;
 
 /// Broad reason of a failed render; the host turns it into a message in the user's language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,14 +9,14 @@
 
 #[cfg(not(all(feature = "testing", not(target_arch = "wasm32"))))]
 mod imports {
-    pub use crate::bindings::agora::channel::backend::fetch;
-    pub use crate::bindings::agora::channel::cache::{get as cache_get, set as cache_set};
-    pub use crate::bindings::agora::channel::directory::search as directory_search;
-    pub use crate::bindings::agora::channel::log::log;
-    pub use crate::bindings::agora::channel::mail::summary as mail_summary;
-    pub use crate::bindings::agora::channel::notify::raise;
-    pub use crate::bindings::agora::channel::person::attribute;
-    pub use crate::bindings::agora::channel::request::param;
+    pub use crate::bindings::agora::channel0_1_0::backend::fetch;
+    pub use crate::bindings::agora::channel0_1_0::cache::{get as cache_get, set as cache_set};
+    pub use crate::bindings::agora::channel0_1_0::directory::search as directory_search;
+    pub use crate::bindings::agora::channel0_1_0::log::log;
+    pub use crate::bindings::agora::channel0_1_0::mail::summary as mail_summary;
+    pub use crate::bindings::agora::channel0_1_0::notify::raise;
+    pub use crate::bindings::agora::channel0_1_0::person::attribute;
+    pub use crate::bindings::agora::channel0_1_0::request::param;
 }
 
 #[cfg(all(feature = "testing", not(target_arch = "wasm32")))]

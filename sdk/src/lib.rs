@@ -2,7 +2,7 @@
 //!
 //! Write a portal channel in Rust: implement [`Channel`] for a type, call
 //! [`export_channel!`] once, and build the crate as a `cdylib` for `wasm32-wasip2`.
-//! The SDK hides the WIT plumbing (`agora:channel@0.1.0`, in `sdk/wit/`).
+//! The SDK hides the WIT plumbing (`agora:channel@0.2.0`, in `sdk/wit/`).
 //!
 //! ```ignore
 //! use agora_channel_sdk::prelude::*;
@@ -53,7 +53,8 @@ pub use html::escape;
 pub mod bindings {
     wit_bindgen::generate!({
         path: "wit",
-        world: "searchable-channel",
+        world: "agora:channel/channel@0.2.0",
+        generate_all,
         pub_export_macro: true,
         default_bindings_module: "agora_channel_sdk::bindings",
         export_macro_name: "export",
@@ -126,9 +127,9 @@ pub struct SearchItem {
 /// Glue called by [`export_channel!`]; not part of the public API.
 #[doc(hidden)]
 pub fn __search<C: Channel>(
-    ctx: bindings::agora::channel::types::RenderContext,
+    ctx: bindings::agora::channel0_2_0::context::RenderContext,
     query: String,
-) -> Result<Vec<bindings::agora::channel::types::SearchItem>, bindings::agora::channel::types::RenderError> {
+) -> Result<Vec<bindings::agora::channel0_1_0::types::SearchItem>, bindings::agora::channel0_1_0::types::RenderError> {
     install_panic_hook();
     let config: C::Config = serde_json::from_str(&ctx.config_json)
         .map_err(|e| ChannelError::bad_config(format!("configuration does not decode: {e}")).into_wit())?;
@@ -136,7 +137,7 @@ pub fn __search<C: Channel>(
     match C::search(&context, &query) {
         Ok(items) => Ok(items
             .into_iter()
-            .map(|i| bindings::agora::channel::types::SearchItem {
+            .map(|i| bindings::agora::channel0_1_0::types::SearchItem {
                 title: i.title,
                 description: i.description,
                 link: i.link,
@@ -149,14 +150,14 @@ pub fn __search<C: Channel>(
 /// Glue called by [`export_channel!`]; not part of the public API.
 #[doc(hidden)]
 pub fn __render<C: Channel>(
-    ctx: bindings::agora::channel::types::RenderContext,
-) -> Result<bindings::agora::channel::types::RenderOutput, bindings::agora::channel::types::RenderError> {
+    ctx: bindings::agora::channel0_2_0::context::RenderContext,
+) -> Result<bindings::agora::channel0_1_0::types::RenderOutput, bindings::agora::channel0_1_0::types::RenderError> {
     install_panic_hook();
     let config: C::Config = serde_json::from_str(&ctx.config_json)
         .map_err(|e| ChannelError::bad_config(format!("configuration does not decode: {e}")).into_wit())?;
     let context = Context::new(ctx, config);
     match C::render(&context) {
-        Ok(out) => Ok(bindings::agora::channel::types::RenderOutput {
+        Ok(out) => Ok(bindings::agora::channel0_1_0::types::RenderOutput {
             html: out.html,
             title: out.title,
         }),
@@ -202,20 +203,20 @@ macro_rules! export_channel {
 
         impl $crate::bindings::Guest for __AgoraChannelExport {
             fn render(
-                ctx: $crate::bindings::agora::channel::types::RenderContext,
+                ctx: $crate::bindings::agora::channel0_2_0::context::RenderContext,
             ) -> ::core::result::Result<
-                $crate::bindings::agora::channel::types::RenderOutput,
-                $crate::bindings::agora::channel::types::RenderError,
+                $crate::bindings::agora::channel0_1_0::types::RenderOutput,
+                $crate::bindings::agora::channel0_1_0::types::RenderError,
             > {
                 $crate::__render::<$ty>(ctx)
             }
 
             fn search(
-                ctx: $crate::bindings::agora::channel::types::RenderContext,
+                ctx: $crate::bindings::agora::channel0_2_0::context::RenderContext,
                 query: ::std::string::String,
             ) -> ::core::result::Result<
-                ::std::vec::Vec<$crate::bindings::agora::channel::types::SearchItem>,
-                $crate::bindings::agora::channel::types::RenderError,
+                ::std::vec::Vec<$crate::bindings::agora::channel0_1_0::types::SearchItem>,
+                $crate::bindings::agora::channel0_1_0::types::RenderError,
             > {
                 $crate::__search::<$ty>(ctx, query)
             }

@@ -1,6 +1,6 @@
 //! Structured logs, tagged by the host with the channel and publication.
 
-use crate::bindings::agora::channel::log::Level;
+use crate::bindings::agora::channel0_1_0::log::Level;
 
 /// Log at debug level.
 pub fn debug(message: &str) {

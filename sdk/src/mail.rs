@@ -1,6 +1,6 @@
 //! The signed-in user's mailboxes, read by the host (granted by `[mail] mailboxes`).
 
-use crate::bindings::agora::channel::mail as wit;
+use crate::bindings::agora::channel0_1_0::mail as wit;
 use crate::error::ChannelError;
 
 /// One message's headers, as sent (decode RFC 2047 words before showing them).

@@ -4,7 +4,7 @@
 //! nothing, so a channel may raise what it sees at every render; with other text it replaces
 //! the previous one and is unread again. They are kept only if the render succeeds.
 
-use crate::bindings::agora::channel::notify as wit;
+use crate::bindings::agora::channel0_1_0::notify as wit;
 
 /// One notification: text only (the portal escapes it).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

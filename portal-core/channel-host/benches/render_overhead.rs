@@ -74,6 +74,7 @@ fn benches(c: &mut Criterion) {
     attrs.insert("displayName".into(), vec!["Alice Martin".into()]);
     let attrs = Arc::new(attrs);
     let request = RenderRequest {
+        time_zone: "Europe/Paris".into(),
         locale: "fr".into(),
         now_unix_ms: 0,
         signed_in: true,

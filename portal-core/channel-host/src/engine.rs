@@ -9,6 +9,7 @@
 
 use crate::bindings::ChannelPre;
 use crate::capability::cache::ChannelCache;
+use crate::contract::{Contract, Pre};
 use crate::ledger::HostLines;
 use crate::manifest::{ChannelManifest, ManifestError};
 use crate::state::{Grants, RenderState};
@@ -135,7 +136,7 @@ pub struct LoadedChannel {
     pub(crate) id: Arc<str>,
     /// What the manifest grants, per capability.
     pub(crate) grants: Arc<Grants>,
-    pub(crate) pre: ChannelPre<RenderState>,
+    pub(crate) pre: Pre,
     /// The package's icon (`[channel] icon`), sanitised SVG.
     pub icon: Option<Arc<str>>,
 }
@@ -283,8 +284,26 @@ impl ChannelEngine {
                 reason: "the manifest has [search] but the component exports no `search` (build it for world searchable-channel)".into(),
             });
         }
+        // The contract the component speaks must be the one its manifest names.
+        let contract = Contract::of_component(&component, &self.inner.engine).map_err(|reason| LoadError::Compile {
+            path: wasm.to_path_buf(),
+            reason,
+        })?;
+        if Contract::of_world(&manifest.channel.world) != Some(contract) {
+            return Err(LoadError::Link {
+                path: wasm.to_path_buf(),
+                reason: format!(
+                    "the component was built against agora:channel {} but channel.toml's [channel] world is `{}`",
+                    contract.version(),
+                    manifest.channel.world
+                ),
+            });
+        }
         let pre = linker.instantiate_pre(&component).map_err(link)?;
-        let pre = ChannelPre::new(pre).map_err(link)?;
+        let pre = match contract {
+            Contract::V0_1 => Pre::V0_1(ChannelPre::new(pre).map_err(link)?),
+            Contract::V0_2 => Pre::V0_2(pre),
+        };
         tracing::info!(channel = %manifest.channel.id, version = %manifest.channel.version, hash = %&hash[..12], "channel loaded");
         Ok(LoadedChannel {
             id: manifest.channel.id.as_str().into(),

@@ -1,6 +1,6 @@
 //! # agora-channel-host
 //!
-//! Runs portal channels — WebAssembly components exporting the `agora:channel@0.1.0` world
+//! Runs portal channels — WebAssembly components exporting the `agora:channel@0.2.0` and `@0.1.0` worlds
 //! (`sdk/wit/channel.wit`) — under the capabilities and limits their manifest grants.
 //!
 //! * [`manifest`]: the `channel.toml` format (id, back-ends, attributes, config schema,
@@ -23,6 +23,7 @@
 //! a render never outlives its wall-clock budget.
 
 pub mod capability;
+pub mod contract;
 pub mod cpu;
 pub mod engine;
 pub mod icon;

@@ -32,7 +32,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The WIT worlds this host serves.
-pub const SUPPORTED_WORLDS: &[&str] = &["agora:channel/channel@0.1.0", "agora:channel/searchable-channel@0.1.0"];
+pub const SUPPORTED_WORLDS: &[&str] = &[
+    "agora:channel/channel@0.2.0",
+    "agora:channel/channel@0.1.0",
+    "agora:channel/searchable-channel@0.1.0",
+];
 
 /// A manifest that failed to load, with the file and the key at fault.
 #[derive(Debug, thiserror::Error)]

@@ -3,12 +3,14 @@
 //! cap, a wall-clock timeout around everything (host calls included), and everything the
 //! channel returns size-checked; the HTML sanitised.
 
-use crate::bindings::agora::channel::types::{ErrorKind, RenderContext};
+use crate::bindings::RenderContextV2;
+use crate::bindings::agora::channel0_1_0::types::{ErrorKind, RenderContext};
 use crate::capability::backend::BackendHook;
 use crate::capability::cache::{CacheHook, ChannelCache};
 use crate::capability::person::Attributes;
 use crate::capability::request::Params;
 use crate::capability::wasi::forbidden_import;
+use crate::contract::Contract;
 use crate::cpu::Metered;
 use crate::engine::{ChannelEngine, LoadedChannel};
 use crate::ledger::{Ledger, truncate};
@@ -31,6 +33,8 @@ pub struct RenderRequest {
     pub locale: String,
     /// Current time, ms since the Unix epoch.
     pub now_unix_ms: i64,
+    /// The institution's time zone (`Europe/Paris`), told to 0.2 channels.
+    pub time_zone: String,
     /// Whether a user is signed in.
     pub signed_in: bool,
     /// All the person's attributes; the host passes on only those the manifest grants.
@@ -242,6 +246,8 @@ impl ChannelEngine {
             limits.clone(),
             self.host_lines().clone(),
         );
+        // The page's tab, told to 0.2 channels in their context (and to all as `tab`).
+        let tab = request.params.get("tab").cloned();
         let hooks = Hooks {
             backend: BackendHook {
                 http: self.http().clone(),
@@ -257,13 +263,25 @@ impl ChannelEngine {
             services: request.services,
         };
         let state = RenderState::prepare(&channel.grants, hooks, ledger, limits.memory_mib as usize * 1024 * 1024);
-        let ctx = RenderContext {
-            publication: publication.id.clone(),
-            locale: request.locale,
-            now_unix_ms: request.now_unix_ms,
-            signed_in: request.signed_in,
-            config_json: publication.config_json.clone(),
-            portal_url: request.portal_url,
+        let ctx = match channel.pre.contract() {
+            Contract::V0_1 => Context::V0_1(RenderContext {
+                publication: publication.id.clone(),
+                locale: request.locale,
+                now_unix_ms: request.now_unix_ms,
+                signed_in: request.signed_in,
+                config_json: publication.config_json.clone(),
+                portal_url: request.portal_url,
+            }),
+            Contract::V0_2 => Context::V0_2(RenderContextV2 {
+                publication: publication.id.clone(),
+                locale: request.locale,
+                now_unix_ms: request.now_unix_ms,
+                time_zone: request.time_zone,
+                signed_in: request.signed_in,
+                tab,
+                config_json: publication.config_json.clone(),
+                portal_url: request.portal_url,
+            }),
         };
         let pre = channel.pre.clone();
         let engine = self.wasmtime().clone();
@@ -288,14 +306,25 @@ impl ChannelEngine {
                     .instantiate_async(&mut store)
                     .await
                     .map_err(Stage::Instantiate)?;
-                match job {
-                    Job::Render => {
+                match (job, ctx) {
+                    (Job::Render, Context::V0_1(ctx)) => {
                         let channel =
                             crate::bindings::Channel::new(&mut store, &instance).map_err(Stage::Instantiate)?;
                         let answer = channel.call_render(&mut store, &ctx).await.map_err(Stage::Call)?;
                         Ok(answer.map(Answer::Render))
                     }
-                    Job::Search(query) => crate::search::call(&mut store, &instance, ctx, query)
+                    (Job::Render, Context::V0_2(ctx)) => {
+                        let render: RenderV2 = instance
+                            .get_typed_func(&mut store, "render")
+                            .map_err(Stage::Instantiate)?;
+                        let (answer,) = render.call_async(&mut store, (ctx,)).await.map_err(Stage::Call)?;
+                        Ok(answer.map(Answer::Render))
+                    }
+                    (Job::Search(query), Context::V0_1(ctx)) => crate::search::call(&mut store, &instance, ctx, query)
+                        .await
+                        .map(|answer| answer.map(Answer::Search))
+                        .map_err(Stage::Call),
+                    (Job::Search(query), Context::V0_2(ctx)) => crate::search::call(&mut store, &instance, ctx, query)
                         .await
                         .map(|answer| answer.map(Answer::Search))
                         .map_err(Stage::Call),
@@ -342,6 +371,23 @@ impl ChannelEngine {
     }
 }
 
+/// The render context, in the version the component speaks.
+enum Context {
+    V0_1(RenderContext),
+    V0_2(RenderContextV2),
+}
+
+/// A 0.2 component's `render`.
+type RenderV2 = wasmtime::component::TypedFunc<
+    (RenderContextV2,),
+    (
+        Result<
+            crate::bindings::agora::channel0_1_0::types::RenderOutput,
+            crate::bindings::agora::channel0_1_0::types::RenderError,
+        >,
+    ),
+>;
+
 enum Stage {
     Instantiate(wasmtime::Error),
     Call(wasmtime::Error),
@@ -355,14 +401,14 @@ enum Job {
 
 /// What it answered (before checks).
 enum Answer {
-    Render(crate::bindings::agora::channel::types::RenderOutput),
-    Search(Vec<crate::bindings::agora::channel::types::SearchItem>),
+    Render(crate::bindings::agora::channel0_1_0::types::RenderOutput),
+    Search(Vec<crate::bindings::agora::channel0_1_0::types::SearchItem>),
 }
 
 /// A call's result, checked.
 enum Done {
     Rendered(Rendered),
-    Found(Vec<crate::bindings::agora::channel::types::SearchItem>),
+    Found(Vec<crate::bindings::agora::channel0_1_0::types::SearchItem>),
 }
 
 /// Say in words why the guest trapped.

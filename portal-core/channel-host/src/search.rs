@@ -1,7 +1,9 @@
 //! The optional `search` export of world `searchable-channel`: called by name on an instance
 //! (a `channel` component lacks it and is never asked), and what it returns checked.
 
-use crate::bindings::agora::channel::types::{RenderContext, RenderError, SearchItem};
+#[cfg(doc)]
+use crate::bindings::agora::channel0_1_0::types::RenderContext;
+use crate::bindings::agora::channel0_1_0::types::{RenderError, SearchItem};
 use crate::capability::notify::acceptable_link;
 use crate::state::RenderState;
 use wasmtime::Store;
@@ -24,16 +26,21 @@ pub struct Found {
     pub link: String,
 }
 
-type SearchFn = wasmtime::component::TypedFunc<(RenderContext, String), (Result<Vec<SearchItem>, RenderError>,)>;
+/// A component's `search`, with its render context `C`.
+type SearchFn<C> = wasmtime::component::TypedFunc<(C, String), (Result<Vec<SearchItem>, RenderError>,)>;
 
-/// Call `search(ctx, query)` on `instance`.
-pub(crate) async fn call(
+/// Call `search(ctx, query)` on `instance`, with the render context of its contract (0.1's
+/// [`RenderContext`] or 0.2's [`crate::bindings::RenderContextV2`]).
+pub(crate) async fn call<C>(
     store: &mut Store<RenderState>,
     instance: &Instance,
-    ctx: RenderContext,
+    ctx: C,
     query: String,
-) -> wasmtime::Result<Result<Vec<SearchItem>, RenderError>> {
-    let func: SearchFn = instance.get_typed_func(&mut *store, "search")?;
+) -> wasmtime::Result<Result<Vec<SearchItem>, RenderError>>
+where
+    C: wasmtime::component::ComponentType + wasmtime::component::Lower + Send + Sync + 'static,
+{
+    let func: SearchFn<C> = instance.get_typed_func(&mut *store, "search")?;
     let (answer,) = func.call_async(&mut *store, (ctx, query)).await?;
     Ok(answer)
 }

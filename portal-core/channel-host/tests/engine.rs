@@ -98,6 +98,7 @@ async fn a_trap_does_not_poison_the_next_render() {
         Arc::new(Publication::new(mode, &spec, &channel.manifest).expect("publication"))
     };
     let request = RenderRequest {
+        time_zone: "Europe/Paris".into(),
         locale: "en".into(),
         now_unix_ms: 0,
         signed_in: true,

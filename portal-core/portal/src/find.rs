@@ -247,6 +247,7 @@ impl Searcher<'_> {
                 signed_in: person.is_signed_in(),
                 attributes: person.attributes.clone(),
                 portal_url: self.slots.portal_url().to_string(),
+                time_zone: self.slots.time_zone().to_string(),
                 params: Default::default(),
                 services: services.clone(),
             };

@@ -5,7 +5,7 @@
 
 use super::manifest::Manifest;
 use super::recording::Recording;
-use crate::bindings::agora::channel::{backend, directory, log::Level, mail, notify};
+use crate::bindings::agora::channel0_1_0::{backend, directory, log::Level, mail, notify};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 

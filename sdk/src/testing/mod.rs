@@ -41,7 +41,7 @@ mod recording;
 pub use persona::{Persona, entries as ldif_entries};
 pub use recording::{Exchange, Recording, RecordingError};
 
-use crate::bindings::agora::channel::{mail as wit_mail, types::RenderContext};
+use crate::bindings::{agora::channel0_1_0::mail as wit_mail, agora::channel0_2_0::context::RenderContext};
 use crate::notify::Notification;
 use crate::{Channel, ChannelError, ErrorKind, Output, SearchItem};
 use fake::World;
@@ -75,6 +75,7 @@ pub struct Harness {
     publication: String,
     signed_in: bool,
     portal_url: String,
+    time_zone: String,
 }
 
 impl Harness {
@@ -99,6 +100,7 @@ impl Harness {
             publication,
             signed_in: true,
             portal_url: "https://ent.example.edu/".into(),
+            time_zone: "Europe/Paris".into(),
         }
     }
 
@@ -123,6 +125,12 @@ impl Harness {
     /// The page's language tag (`fr`, `en`, `en-GB`…).
     pub fn locale(mut self, tag: &str) -> Harness {
         self.locale = tag.into();
+        self
+    }
+
+    /// The institution's time zone the render is told (`Europe/Paris` by default).
+    pub fn time_zone(mut self, zone: &str) -> Harness {
+        self.time_zone = zone.into();
         self
     }
 
@@ -213,6 +221,8 @@ impl Harness {
             publication: self.publication.clone(),
             locale: self.locale.clone(),
             now_unix_ms: self.world.as_ref().map_or(0, |w| w.now_unix_ms),
+            time_zone: self.time_zone.clone(),
+            tab: self.world.as_ref().and_then(|w| w.params.get("tab").cloned()),
             signed_in: self.signed_in,
             config_json: config.to_string(),
             portal_url: self.portal_url.clone(),

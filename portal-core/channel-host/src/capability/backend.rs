@@ -6,7 +6,7 @@
 //! against `limits.requests`.
 
 use super::shape::{Capability, Getter, HasView, View, grant_error};
-use crate::bindings::agora::channel::backend::{self as wit, FetchError, Host, Method, Request, Response};
+use crate::bindings::agora::channel0_1_0::backend::{self as wit, FetchError, Host, Method, Request, Response};
 use crate::ledger::quoted;
 use crate::manifest::{ChannelManifest, ManifestError};
 use crate::publication::{BackendAuth, BackendBinding, Publication};

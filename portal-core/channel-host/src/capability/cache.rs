@@ -10,7 +10,7 @@
 //! scope (its tenant) comes first: tenant A's `news` never reads tenant B's.
 
 use super::shape::{Capability, Getter, HasView, View};
-use crate::bindings::agora::channel::cache::{self as wit, Host};
+use crate::bindings::agora::channel0_1_0::cache::{self as wit, Host};
 use crate::ledger::quoted;
 use crate::manifest::{ChannelManifest, ManifestError};
 use futures::future::BoxFuture;

@@ -5,7 +5,7 @@
 
 use super::person::{Attributes, never_shown};
 use super::shape::{Capability, Getter, HasView, View, grant_error};
-use crate::bindings::agora::channel::directory::{self as wit, DirectoryError, Entry, Host};
+use crate::bindings::agora::channel0_1_0::directory::{self as wit, DirectoryError, Entry, Host};
 use crate::manifest::{ChannelManifest, DirectoryGrant, ManifestError};
 use std::sync::Arc;
 use wasmtime::component::{Component, Linker};

@@ -3,7 +3,7 @@
 //! own lines about the render, see [`crate::ledger`]).
 
 use super::shape::{Capability, Getter, HasView, View};
-use crate::bindings::agora::channel::log::{self as wit, Host, Level};
+use crate::bindings::agora::channel0_1_0::log::{self as wit, Host, Level};
 use crate::ledger::truncate;
 use crate::manifest::{ChannelManifest, ManifestError};
 use wasmtime::component::{Component, Linker};

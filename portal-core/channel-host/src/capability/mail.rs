@@ -4,7 +4,7 @@
 //! `limits.requests`.
 
 use super::shape::{Capability, Getter, HasView, View, grant_error};
-use crate::bindings::agora::channel::mail::{self as wit, Host, MailError, Message};
+use crate::bindings::agora::channel0_1_0::mail::{self as wit, Host, MailError, Message};
 use crate::ledger::quoted;
 use crate::manifest::{ChannelManifest, MailGrant, ManifestError};
 use std::sync::Arc;

@@ -4,7 +4,7 @@
 //! ([`crate::render::Rendered::notifications`]) and decides whose they are.
 
 use super::shape::{Capability, Getter, HasView, View, grant_error};
-use crate::bindings::agora::channel::notify::{self as wit, Host, Notification, NotifyError};
+use crate::bindings::agora::channel0_1_0::notify::{self as wit, Host, Notification, NotifyError};
 use crate::manifest::{ChannelManifest, ManifestError, NotificationsGrant};
 use wasmtime::component::{Component, Linker};
 

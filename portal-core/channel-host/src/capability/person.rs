@@ -2,7 +2,7 @@
 //! attributes of [`NEVER_SHOWN`] never reach a channel, whatever its manifest says.
 
 use super::shape::{Capability, Getter, HasView, View};
-use crate::bindings::agora::channel::person::{self as wit, Host};
+use crate::bindings::agora::channel0_1_0::person::{self as wit, Host};
 use crate::ledger::quoted;
 use crate::manifest::{ChannelManifest, ManifestError};
 use std::collections::BTreeMap;

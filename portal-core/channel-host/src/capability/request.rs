@@ -3,7 +3,7 @@
 //! request and carry nothing the channel could not put in a link itself.
 
 use super::shape::{Capability, Getter, HasView, View};
-use crate::bindings::agora::channel::request::{self as wit, Host};
+use crate::bindings::agora::channel0_1_0::request::{self as wit, Host};
 use crate::manifest::{ChannelManifest, ManifestError};
 use std::collections::BTreeMap;
 use wasmtime::component::{Component, Linker};

@@ -54,6 +54,7 @@ pub fn request() -> RenderRequest {
     let mut attributes = Attributes::new();
     attributes.insert("displayName".into(), vec!["Alice Martin".into()]);
     RenderRequest {
+        time_zone: "Europe/Paris".into(),
         locale: "en".into(),
         now_unix_ms: 0,
         signed_in: true,

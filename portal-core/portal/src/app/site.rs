@@ -73,6 +73,7 @@ pub fn build(
         config.public_url(),
         config.channels.render_cache_entries,
     )
+    .with_time_zone(&config.i18n.time_zone)
     .with_shared(redis.clone())
     .with_limits(id, config.limits.concurrent_renders)
     .with_inbox(inbox.clone());

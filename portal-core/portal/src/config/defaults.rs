@@ -46,6 +46,7 @@ impl Default for PortalConfig {
             },
             i18n: I18nConfig {
                 default_locale: "fr".into(),
+                time_zone: "Europe/Paris".into(),
             },
             channels: ChannelsConfig {
                 render_threads: 0,

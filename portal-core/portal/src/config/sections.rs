@@ -97,6 +97,8 @@ pub struct SkinConfig {
 pub struct I18nConfig {
     /// Language when the browser asks for none we have: `fr` or `en`.
     pub default_locale: String,
+    /// The institution's time zone (IANA name), told to channels (`agora:channel@0.2.0`).
+    pub time_zone: String,
 }
 
 /// `[channels]`: runtime settings of the channel host.

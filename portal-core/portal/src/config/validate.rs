@@ -115,6 +115,18 @@ impl PortalConfig {
                 format!("`{}` is not one of: fr, en", self.i18n.default_locale),
             ));
         }
+        let zone = &self.i18n.time_zone;
+        if zone.is_empty()
+            || zone.len() > 64
+            || !zone
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'))
+        {
+            return Err(self.err(
+                "i18n.time_zone",
+                format!("`{zone}` is not a time zone name such as Europe/Paris or Indian/Reunion"),
+            ));
+        }
         if self.mail.enabled() {
             match self.mail.auth {
                 MailAuth::CasProxy if self.mail.cas_service.is_empty() => {

@@ -71,6 +71,7 @@ pub struct SlotRenderer {
     failures: Arc<FailureMemory>,
     warnings: Arc<HostLines>,
     portal_url: String,
+    time_zone: String,
     /// With several nodes, renders are shared on Redis behind the in-memory layer: a
     /// render made on one node is served by all until its TTL.
     shared: Option<agora_shared::Redis>,
@@ -193,12 +194,24 @@ impl SlotRenderer {
             failures: Arc::new(FailureMemory::default()),
             warnings: Arc::new(HostLines::default()),
             portal_url,
+            time_zone: "Europe/Paris".into(),
             shared: None,
             tenant: crate::storage::DEFAULT_TENANT.into(),
             gate: None,
             baselines: moka::sync::Cache::new(entries.max(1024)),
             inbox: None,
         }
+    }
+
+    /// The institution's time zone channels are told (`[i18n] time_zone`).
+    pub fn with_time_zone(mut self, zone: &str) -> Self {
+        self.time_zone = zone.to_string();
+        self
+    }
+
+    /// The institution's time zone.
+    pub fn time_zone(&self) -> &str {
+        &self.time_zone
     }
 
     /// The channel engine (for searches, which are never cached).
@@ -397,6 +410,7 @@ impl SlotRenderer {
             signed_in: person.is_signed_in(),
             attributes: person.attributes.clone(),
             portal_url: self.portal_url.clone(),
+            time_zone: self.time_zone.clone(),
             params: inputs.params.clone(),
             services: inputs.services.clone(),
         };
