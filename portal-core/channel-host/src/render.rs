@@ -84,7 +84,7 @@ pub enum RenderFailure {
     Trap(String),
     /// The channel called a function channels may not use (a `wasi:*` import other than
     /// randomness): its name.
-    #[error("the channel called `{0}`, which channels may not use (no files, sockets, clocks or environment)")]
+    #[error("the channel called `{0}`, which channels may not use (no files, sockets, clocks or stdio)")]
     Forbidden(String),
     /// Guest CPU budget (`limits.cpu_ms`) exceeded: an endless or very long computation.
     #[error("the channel used more than {0} ms of CPU")]

@@ -1,6 +1,8 @@
-//! The few `wasi:*` functions a Rust guest built for `wasm32-wasip2` may touch without asking:
-//! randomness (hash-map seeds, UUIDs). Every other `wasi:*` import (files, sockets,
-//! environment, clocks, stdio) is linked as a trap: channels have no ambient authority.
+//! The few `wasi:*` functions a guest built for `wasm32-wasip2` may touch without asking:
+//! randomness (hash-map seeds, UUIDs), and the process environment, which is empty (no
+//! variables, no arguments, no working directory: language runtimes such as CPython read it
+//! when they start, and an empty one tells them nothing). Every other `wasi:*` import (files,
+//! sockets, clocks, stdio) is linked as a trap: channels have no ambient authority.
 
 use super::shape::{Capability, Getter};
 use crate::manifest::{ChannelManifest, ManifestError};
@@ -16,7 +18,7 @@ pub fn forbidden_import(message: &str) -> Option<&str> {
     rest.split('`').next()
 }
 
-/// The WASI capability: randomness only.
+/// The WASI capability: randomness, and an empty environment.
 pub struct Wasi;
 
 impl Capability for Wasi {
@@ -60,6 +62,12 @@ fn link_random<T: Send + 'static>(linker: &mut Linker<T>, component: &Component)
                 Ok((random_bytes(len),))
             })?;
             inst.func_wrap("get-insecure-random-u64", |_, (): ()| Ok((rand::random::<u64>(),)))?;
+        } else if name.starts_with("wasi:cli/environment@") {
+            // Nothing to read: the host's variables (secrets among them) are never a guest's.
+            let mut inst = linker.instance(&name)?;
+            inst.func_wrap("get-environment", |_, (): ()| Ok((Vec::<(String, String)>::new(),)))?;
+            inst.func_wrap("get-arguments", |_, (): ()| Ok((Vec::<String>::new(),)))?;
+            inst.func_wrap("initial-cwd", |_, (): ()| Ok((None::<String>,)))?;
         } else if name.starts_with("wasi:random/insecure-seed@") {
             let mut inst = linker.instance(&name)?;
             inst.func_wrap("insecure-seed", |_, (): ()| {
