@@ -6,6 +6,8 @@
 //! agora-channel package [DIR] [--out DIR]            built for wasm32-wasip2, loaded as the portal would
 //! agora-channel record --backend NAME --url BASE [--out FILE] PATH...
 //!                                                    a back-end's answers saved as test fixtures
+//! agora-channel dev [DIR] [--port P] [--backend NAME=URL]… [--share DIR]
+//!                                                    a local portal with the demo personas, reloading on save
 //! agora-channel deploy [DIR] --portal URL [--token-file F]
 //!                                                    packaged, then sent to a running portal
 //! agora-channel rollback NAME --portal URL [--version V] [--token-file F]
@@ -15,6 +17,7 @@
 //! See docs/channel-authors.md for the ten-minute tutorial.
 
 mod deploy;
+mod dev;
 mod new;
 mod package;
 mod record;
@@ -31,6 +34,10 @@ const USAGE: &str = "usage: agora-channel <command>
   record --backend NAME --url BASE [--out FILE] PATH...
                                          GET BASE+PATH for each PATH and save the answers as a
                                          recording for the SDK's testing harness
+  dev [DIR] [--port 8090] [--backend NAME=URL]… [--share DIR]
+                                         a local portal (demo personas) showing the channel,
+                                         back-ends answered from tests/fixtures/ unless bound
+                                         to a URL; rebuilt and reloaded on every save
   deploy [DIR] --portal URL [--token-file FILE]
                                          package, then send it to a running portal, which checks
                                          it, keeps it as a new version and reloads (token: the
@@ -104,6 +111,22 @@ fn run(args: &[String]) -> Result<()> {
                 println!("{}", file.display());
             }
             Ok(())
+        }
+        "dev" => {
+            let port = match opts.take("--port") {
+                Some(p) => p.parse().with_context(|| format!("--port {p} is not a port"))?,
+                None => 8090,
+            };
+            let mut bindings = Vec::new();
+            while let Some(binding) = opts.take("--backend") {
+                let (name, url) = binding
+                    .split_once('=')
+                    .with_context(|| format!("--backend {binding}: NAME=URL (e.g. api=https://service.univ.fr)"))?;
+                bindings.push((name.to_string(), url.to_string()));
+            }
+            let share = opts.take("--share").map(PathBuf::from);
+            opts.done()?;
+            dev::dev(&opts.dir(), port, bindings, share)
         }
         "deploy" => {
             let portal = opts

@@ -197,3 +197,101 @@ async fn new_test_package_deploy_then_a_persona_sees_it_without_a_restart() {
     assert!(err.contains("channel.toml") && err.contains("requests"), "{err}");
     let _ = std::fs::remove_dir_all(&parent);
 }
+
+/// `agora-channel dev`, stopped when the test ends.
+struct Dev(std::process::Child);
+
+impl Drop for Dev {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_shows_the_channel_to_a_persona_and_reloads_it_on_save() {
+    let parent = std::env::temp_dir().join(format!("agora-dev-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&parent);
+    std::fs::create_dir_all(&parent).expect("temp dir");
+    agora_channel(&parent, &["new", "bu-hours"]);
+    let dir = parent.join("bu-hours");
+    let port = agora_tests::peers::free_port();
+    let _dev = Dev(Command::new(env!("CARGO_BIN_EXE_agora-channel"))
+        .args(["dev", "--port", &port.to_string()])
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", workspace().join("target/tutorial"))
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("dev starts"));
+    let url = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let mut up = false;
+    for _ in 0..600 {
+        if client
+            .get(format!("{url}/health"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(up, "the dev portal did not answer on {url}");
+    // A demo persona signs in, as on the dev portal's sign-in page.
+    let login = client
+        .get(format!("{url}/login"))
+        .send()
+        .await
+        .expect("login")
+        .text()
+        .await
+        .expect("body");
+    let csrf = agora_tests::page::csrf_token(&login).expect("a CSRF token");
+    let signed = client
+        .post(format!("{url}/login/demo"))
+        .form(&[("uid", "alice.martin"), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(signed.status().as_u16(), 303);
+    let page = client
+        .get(format!("{url}/"))
+        .send()
+        .await
+        .expect("home")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        page.contains("Bonjour Alice Martin") && page.contains("Library open until 22:00"),
+        "{page}"
+    );
+
+    // Saved: rebuilt and reloaded, no restart.
+    let lib = std::fs::read_to_string(dir.join("src/lib.rs")).expect("lib.rs");
+    std::fs::write(dir.join("src/lib.rs"), lib.replace("\"Bonjour\"", "\"Coucou\"")).expect("save");
+    let mut reloaded = false;
+    for _ in 0..600 {
+        let page = client
+            .get(format!("{url}/"))
+            .send()
+            .await
+            .expect("home")
+            .text()
+            .await
+            .expect("body");
+        if page.contains("Coucou Alice Martin") {
+            reloaded = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(reloaded, "the saved change never reached the page");
+    let _ = std::fs::remove_dir_all(&parent);
+}
