@@ -191,6 +191,11 @@ async fn a_publication_s_lifecycle_decides_where_it_shows() {
         "{page}"
     );
     assert!(!page.contains("moodle.univ-agora.fr"), "the channel is not run: {page}");
+    let catalogue = portal.get_page(&alice, "/catalogue?lang=en").await;
+    assert!(
+        catalogue.contains("Under maintenance:") && catalogue.contains("Back at 2 pm."),
+        "{catalogue}"
+    );
 
     // Approved, published at a date: hidden before it, live after it.
     site.write_config(

@@ -376,6 +376,8 @@ struct CatalogueRow {
     categories: Vec<crate::live::catalogue::CategoryView>,
     on_page: bool,
     favourite: bool,
+    /// Its administrator's message while it is in maintenance.
+    maintenance: Option<String>,
 }
 
 /// `GET /catalogue`: the channels the user may add, searchable, by category, favourites first.
@@ -406,6 +408,16 @@ pub async fn catalogue_page(
     let mut rows: Vec<CatalogueRow> = items
         .into_iter()
         .map(|i| CatalogueRow {
+            maintenance: live.registry.get(&i.publication).and_then(|e| {
+                (e.lifecycle.at(crate::clock::now_ms()) == crate::live::lifecycle::Effective::Maintenance)
+                    .then(|| {
+                        e.lifecycle
+                            .maintenance_message
+                            .as_ref()
+                            .map(|m| m.get(&locale).to_string())
+                    })
+                    .flatten()
+            }),
             on_page: layout.find(&i.publication).is_some(),
             icon: live.registry.get(&i.publication).and_then(|e| e.channel.icon.clone()),
             favourite: layout.favourites.contains(&i.publication),
