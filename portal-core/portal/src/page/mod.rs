@@ -22,6 +22,7 @@ pub mod focus;
 pub mod kept;
 pub mod personal;
 mod remembered;
+pub mod render_key;
 pub mod slot;
 pub mod stream;
 pub mod undo;
