@@ -240,6 +240,33 @@ pub mod actix_web_server {
 }
 
 impl RunningPortal {
+    /// Wait until `/health` reports configuration generation `generation` (or, when
+    /// `rejected`, any rejected change) and return `/health`; the test's watcher should check
+    /// every second (`[admin] reload_seconds = 1`).
+    pub async fn wait_for_reload(&self, generation: u64, rejected: bool) -> serde_json::Value {
+        let client = reqwest::Client::new();
+        for _ in 0..300 {
+            let health: serde_json::Value = client
+                .get(format!("{}/health", self.url))
+                .send()
+                .await
+                .expect("health")
+                .json()
+                .await
+                .expect("json");
+            let done = if rejected {
+                !health["config_rejected"].is_null()
+            } else {
+                health["config_generation"] == generation
+            };
+            if done {
+                return health;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the configuration was not reloaded (waiting for generation {generation}, rejected {rejected})");
+    }
+
     fn serve(portal: Portal) -> Self {
         let listener = std::net::TcpListener::bind(portal.state().config.server.listen).expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");

@@ -8,31 +8,6 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Wait until `/health` reports configuration generation `generation`, or a rejection.
-async fn wait_for(portal: &RunningPortal, generation: u64, rejected: bool) -> Value {
-    let client = reqwest::Client::new();
-    for _ in 0..300 {
-        let health: Value = client
-            .get(format!("{}/health", portal.url))
-            .send()
-            .await
-            .expect("health")
-            .json()
-            .await
-            .expect("json");
-        let done = if rejected {
-            !health["config_rejected"].is_null()
-        } else {
-            health["config_generation"] == generation && health["config_rejected"].is_null()
-        };
-        if done {
-            return health;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the configuration was not reloaded (waiting for generation {generation}, rejected {rejected})");
-}
-
 fn copy_package(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("package folder");
     for entry in std::fs::read_dir(from).expect("package") {
@@ -79,7 +54,7 @@ async fn a_package_and_its_publication_are_deployed_without_a_restart() {
         &format!("[channels.welcome]\npackage = \"welcome\"\n\n{LINKS}"),
     );
     site.write_config("fragments/main.toml", &one_column_layout(&["welcome", "links"]));
-    let health = wait_for(&portal, 2, false).await;
+    let health = portal.wait_for_reload(2, false).await;
     assert_eq!(health["publications"], 2, "{health}");
     let after = portal.get_page(&client, "/").await;
     assert!(after.contains("Moodle de l"), "the new channel renders: {after}");
@@ -98,7 +73,7 @@ async fn a_package_and_its_publication_are_deployed_without_a_restart() {
         "channels.toml",
         &format!("[channels.welcome]\npackage = \"welcome\"\n\n{LINKS}\n[channels.broken]\npackage = \"broken\"\n"),
     );
-    let health = wait_for(&portal, 0, true).await;
+    let health = portal.wait_for_reload(0, true).await;
     let rejected = health["config_rejected"].to_string();
     assert!(
         rejected.contains("channels.toml")
@@ -121,7 +96,7 @@ async fn a_package_and_its_publication_are_deployed_without_a_restart() {
     // Withdrawn: the publication gone from channels.toml and the fragment at once.
     site.write_config("channels.toml", "[channels.welcome]\npackage = \"welcome\"\n");
     site.write_config("fragments/main.toml", &one_column_layout(&["welcome"]));
-    let health = wait_for(&portal, 3, false).await;
+    let health = portal.wait_for_reload(3, false).await;
     assert_eq!(health["publications"], 1);
     let gone = portal.get_page(&client, "/").await;
     assert!(!gone.contains("data-publication=\"links\""), "{gone}");
@@ -131,7 +106,7 @@ async fn a_package_and_its_publication_are_deployed_without_a_restart() {
 /// Wait until `/health` reports a rejection naming `key`.
 async fn wait_for_rejection_of(portal: &RunningPortal, key: &str) -> Value {
     for _ in 0..300 {
-        let health = wait_for(portal, 0, true).await;
+        let health = portal.wait_for_reload(0, true).await;
         if health["config_rejected"].to_string().contains(key) {
             return health;
         }
@@ -184,7 +159,7 @@ async fn a_publication_s_lifecycle_decides_where_it_shows() {
             "lifecycle = \"maintenance\"\nmaintenance_message = { fr = \"Retour à 14 h.\", en = \"Back at 2 pm.\" }",
         ),
     );
-    wait_for(&portal, 2, false).await;
+    portal.wait_for_reload(2, false).await;
     let page = portal.get_page(&alice, "/?lang=en").await;
     assert!(
         page.contains("Under maintenance:") && page.contains("Back at 2 pm."),
@@ -202,7 +177,7 @@ async fn a_publication_s_lifecycle_decides_where_it_shows() {
         "channels.toml",
         &with_links("lifecycle = \"approved\"\npublish_at = 2099-01-04T08:00:00+01:00"),
     );
-    wait_for(&portal, 3, false).await;
+    portal.wait_for_reload(3, false).await;
     assert!(!portal.get_page(&alice, "/").await.contains("moodle.univ-agora.fr"));
     let admin = portal.get_page(&david, "/admin?lang=en").await;
     assert!(
@@ -213,13 +188,13 @@ async fn a_publication_s_lifecycle_decides_where_it_shows() {
         "channels.toml",
         &with_links("lifecycle = \"approved\"\npublish_at = 2020-01-04T08:00:00+01:00"),
     );
-    wait_for(&portal, 4, false).await;
+    portal.wait_for_reload(4, false).await;
     let page = portal.get_page(&alice, "/").await;
     assert!(page.contains("moodle.univ-agora.fr"), "published at its date: {page}");
 
     // Past its expiry: gone, and said expired to its administrator.
     site.write_config("channels.toml", &with_links("expire_at = 2020-01-04T08:00:00+01:00"));
-    wait_for(&portal, 5, false).await;
+    portal.wait_for_reload(5, false).await;
     assert!(!portal.get_page(&alice, "/").await.contains("moodle.univ-agora.fr"));
     assert!(
         portal

@@ -6,35 +6,8 @@
 
 use agora_tests::api::{LayoutApi, columns, edits_survive_a_restart, shipped_site};
 use agora_tests::page::csrf_token;
-use agora_tests::{RunningPortal, Site};
+use agora_tests::Site;
 use serde_json::{Value, json};
-use std::time::Duration;
-
-/// Wait until `/health` reports configuration generation `generation` (or a rejection when
-/// `rejected`); the watcher checks every second in these tests.
-async fn wait_for_reload(portal: &RunningPortal, generation: u64, rejected: bool) -> Value {
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        let health: Value = client
-            .get(format!("{}/health", portal.url))
-            .send()
-            .await
-            .expect("health")
-            .json()
-            .await
-            .expect("json");
-        let done = if rejected {
-            !health["config_rejected"].is_null()
-        } else {
-            health["config_generation"] == generation
-        };
-        if done {
-            return health;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the configuration was not reloaded");
-}
 
 fn fast_reload(site: &Site) {
     site.append_config("[admin]\nreload_seconds = 1\nuids = [\"david.moreau\"]\n");
@@ -375,7 +348,7 @@ async fn hot_reload_applies_good_files_rejects_broken_ones_and_sets_aside_edits_
         "fragments/students.toml",
         "populations = [\"students\"]\nprecedence = 30\n[[tabs]]\nid = \"studies\"\ntitle = { fr = \"Études\", en = \"Studies\" }\ncolumns = [[\"l1-news\"]]\n",
     );
-    wait_for_reload(&portal, 2, false).await;
+    portal.wait_for_reload(2, false).await;
     let layout = api.layout().await;
     assert_eq!(columns(&layout["layout"], "studies"), [vec!["l1-news"]], "{layout}");
 
@@ -384,7 +357,7 @@ async fn hot_reload_applies_good_files_rejects_broken_ones_and_sets_aside_edits_
         "fragments/students.toml",
         "populations = [\"students\"]\n[[tabs]]\nid = \"studies\"\ntitle = { fr = \"Études\", en = \"Studies\" }\ncolumns = [[\"no-such-channel\"]]\n",
     );
-    let health = wait_for_reload(&portal, 0, true).await;
+    let health = portal.wait_for_reload(0, true).await;
     let rejected = &health["config_rejected"];
     assert!(
         rejected["file"]
@@ -415,7 +388,7 @@ async fn hot_reload_applies_good_files_rejects_broken_ones_and_sets_aside_edits_
             "[publications.library-news]\ncategories = [\"news\", \"campus\"]\npopulations = [\"teachers\"]",
         ),
     );
-    wait_for_reload(&portal, 3, false).await;
+    portal.wait_for_reload(3, false).await;
     let page = portal.get_page(&api.client, "/?lang=en").await;
     assert!(
         page.contains("Your change “add “University library” to the Home tab” no longer applies: “University library” is no longer offered to you."),
