@@ -112,11 +112,17 @@ pub fn fetch(req: &backend::Request) -> Result<backend::Response, backend::Fetch
                 req.backend
             )));
         }
-        let answer = w
-            .recordings
-            .iter()
-            .flat_map(|r| r.exchanges.iter())
-            .find(|x| x.backend == req.backend && x.method.eq_ignore_ascii_case(method) && x.path == req.path);
+        let sent = String::from_utf8_lossy(req.body.as_deref().unwrap_or_default()).into_owned();
+        let candidates = || {
+            w.recordings
+                .iter()
+                .flat_map(|r| r.exchanges.iter())
+                .filter(|x| x.backend == req.backend && x.method.eq_ignore_ascii_case(method) && x.path == req.path)
+        };
+        // One that names what the request holds first, else one for any request.
+        let answer = candidates()
+            .find(|x| x.request_contains.as_deref().is_some_and(|t| sent.contains(t)))
+            .or_else(|| candidates().find(|x| x.request_contains.is_none()));
         match answer {
             Some(x) => Ok(backend::Response {
                 status: x.status,

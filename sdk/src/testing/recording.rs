@@ -10,7 +10,12 @@
 //! status = 200
 //! headers = [["content-type", "application/rss+xml"]]
 //! body_file = "feed.rss.xml"    # beside this file; or `body = "…"` for text
+//! # request_contains = "<codEtu>21900456</codEtu>"  # only a request whose body holds this
 //! ```
+//!
+//! Two requests to one path (SOAP services answer every call on one URL) are told apart by
+//! `request_contains`: an exchange with it answers only a request whose body holds that
+//! text, and is preferred to one without.
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -30,6 +35,8 @@ pub struct Exchange {
     pub headers: Vec<(String, String)>,
     /// The answer's body.
     pub body: Vec<u8>,
+    /// Text the request's body must hold for this exchange to answer it (none: any).
+    pub request_contains: Option<String>,
 }
 
 /// A set of exchanges, as read from or written to one file.
@@ -61,6 +68,8 @@ struct Entry {
     body: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     body_file: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    request_contains: Option<String>,
 }
 
 fn get() -> String {
@@ -94,6 +103,7 @@ impl Recording {
                 status: 200,
                 headers: Vec::new(),
                 body: body.into(),
+                request_contains: None,
             }],
         }
     }
@@ -124,6 +134,7 @@ impl Recording {
                 status: e.status,
                 headers: e.headers,
                 body,
+                request_contains: e.request_contains,
             });
         }
         Ok(Recording { exchanges })
@@ -152,6 +163,7 @@ impl Recording {
                 headers: x.headers.clone(),
                 body: None,
                 body_file: Some(body_name),
+                request_contains: x.request_contains.clone(),
             });
         }
         let text = toml::to_string_pretty(&File { exchanges: entries }).map_err(|e| err(e.to_string()))?;

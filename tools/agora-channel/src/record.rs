@@ -71,6 +71,7 @@ pub fn record(backend: &str, base: &str, paths: &[String], out: &Path) -> Result
                 status,
                 headers,
                 body: body.to_vec(),
+                request_contains: None,
             })
         })?;
         recording
