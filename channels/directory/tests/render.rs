@@ -223,3 +223,9 @@ fn hostile_directory_values_and_queries_stay_text() {
         "{html}"
     );
 }
+
+#[test]
+fn a_directory_that_does_not_answer_is_said_unavailable() {
+    let page = search("moreau").directory_down().render::<Directory>();
+    assert_eq!(page.error_kind(), ErrorKind::BackendUnavailable);
+}

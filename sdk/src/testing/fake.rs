@@ -22,6 +22,7 @@ pub(crate) struct World {
     pub people: Vec<BTreeMap<String, Vec<String>>>,
     pub mailboxes: BTreeMap<String, mail::MailboxSummary>,
     pub mail_error: Option<mail::MailError>,
+    pub directory_down: bool,
     // Records of the render.
     pub requests_made: u32,
     pub fetched: Vec<String>,
@@ -222,6 +223,11 @@ pub fn directory_search(query: &str, max: u32) -> Result<Vec<directory::Entry>, 
                 "add a [directory] section with the attributes to return to channel.toml".into(),
             ));
         };
+        if w.directory_down {
+            return Err(directory::DirectoryError::Unavailable(
+                "the directory is down (testing)".into(),
+            ));
+        }
         if query.trim().chars().count() < 2 {
             return Err(directory::DirectoryError::InvalidQuery("at least 2 characters".into()));
         }

@@ -24,6 +24,8 @@ pub(crate) struct Manifest {
     pub notifications: Option<u32>,
     /// `[limits] requests`.
     pub requests: u32,
+    /// `[search] max_results`, when the channel answers searches.
+    pub search: Option<u32>,
 }
 
 /// `[directory]`.
@@ -94,6 +96,7 @@ impl Manifest {
             mailboxes: strings(table("mail").and_then(|m| m.get("mailboxes"))),
             notifications: table("notifications").map(|n| number(n.get("max_per_render"), 5)),
             requests: number(table("limits").and_then(|l| l.get("requests")), 8),
+            search: table("search").map(|s| number(s.get("max_results"), 5)),
         })
     }
 

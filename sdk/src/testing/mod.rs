@@ -183,6 +183,12 @@ impl Harness {
         self
     }
 
+    /// The directory does not answer (every search is `Unavailable`).
+    pub fn directory_down(mut self) -> Harness {
+        self.world().directory_down = true;
+        self
+    }
+
     /// The person's mailbox `name`, for `mail::summary`.
     pub fn mailbox(mut self, summary: crate::mail::Summary) -> Harness {
         let s = wit_mail::MailboxSummary {
@@ -263,21 +269,37 @@ impl Harness {
         }
     }
 
-    /// Ask the channel `C` what matches `query`, as the portal's search field does.
+    /// Ask the channel `C` what matches `query`, as the portal's search field does, and keep
+    /// what the portal would keep: none without `[search]` in the manifest, at most its
+    /// `max_results`, items with a title and a link on the portal (`/…`) or over https,
+    /// titles cut to 120 characters and descriptions to 300.
     pub fn search<C: Channel>(&mut self, query: &str) -> Result<Vec<SearchItem>, ChannelError> {
+        let max = self.world.as_ref().and_then(|w| w.manifest.search);
         let (result, _) = self.run(|ctx| crate::__search::<C>(ctx, query.to_string()));
-        result
-            .map(|items| {
-                items
-                    .into_iter()
-                    .map(|i| SearchItem {
-                        title: i.title,
-                        description: i.description,
-                        link: i.link,
-                    })
-                    .collect()
+        let items = result.map_err(ChannelError::from_wit)?;
+        let Some(max) = max else {
+            return Ok(Vec::new());
+        };
+        // The host's rule (`acceptable_link`): a path on the portal, or https with a host; no
+        // control character or backslash; at most 1 KiB.
+        let sound = |link: &str| {
+            let clean = link.len() <= 1024 && !link.chars().any(|c| c.is_control() || c == '\\');
+            let on_portal = link.starts_with('/') && !link.starts_with("//");
+            let https = link
+                .strip_prefix("https://")
+                .is_some_and(|rest| !rest.is_empty() && !rest.starts_with(['/', '?', '#']));
+            clean && (on_portal || https)
+        };
+        Ok(items
+            .into_iter()
+            .filter(|i| !i.title.trim().is_empty() && sound(&i.link))
+            .take(max as usize)
+            .map(|i| SearchItem {
+                title: i.title.trim().chars().take(120).collect(),
+                description: i.description.trim().chars().take(300).collect(),
+                link: i.link,
             })
-            .map_err(ChannelError::from_wit)
+            .collect())
     }
 }
 
