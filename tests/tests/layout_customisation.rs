@@ -4,9 +4,9 @@
 //! or the catalogue changes under them (told once, never lost), hot reload with rejection of
 //! broken files, "view as", export and import, the OpenAPI document.
 
+use agora_tests::Site;
 use agora_tests::api::{LayoutApi, columns, edits_survive_a_restart, shipped_site};
 use agora_tests::page::csrf_token;
-use agora_tests::Site;
 use serde_json::{Value, json};
 
 fn fast_reload(site: &Site) {
