@@ -42,7 +42,8 @@ pub struct AnnouncementState {
 impl Storage {
     /// Keep what a render of `source` raised for `uid` at `now`. The first time `source`
     /// raises anything for `uid` sets a baseline: those are stored as read. Returns how many
-    /// are new or changed.
+    /// are new or changed. Renders keep their notifications off the page's path, so writes
+    /// may land out of order: a text raised at an older `now` never replaces a newer one.
     pub async fn raise_notifications(
         &self,
         uid: &str,
@@ -70,7 +71,8 @@ impl Storage {
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
                      ON CONFLICT (tenant, uid, source, key) DO UPDATE SET title = excluded.title, \
                      body = excluded.body, link = excluded.link, raised_at = excluded.raised_at, read_at = excluded.read_at \
-                     WHERE notification.title <> excluded.title OR notification.body <> excluded.body",
+                     WHERE (notification.title <> excluded.title OR notification.body <> excluded.body) \
+                     AND notification.raised_at <= excluded.raised_at",
                 )
                 .bind(&*self.tenant)
                 .bind(uid)

@@ -267,3 +267,41 @@ async fn notifications_set_a_baseline_then_count_what_is_new_or_changed_per_tena
     );
     assert!(other.announcement_states("alice").await.expect("states").is_empty());
 }
+
+/// Renders keep their notifications off the page's path, so two renders' writes can land in
+/// either order: an older render's text must never replace a newer one's (seen in CI: the
+/// page asked with `?notes.n=2` counted its notification, then the previous render's write
+/// landed and put the old title back).
+#[tokio::test]
+async fn an_older_render_landing_late_never_replaces_a_newer_notification() {
+    use agora_channel_host::capability::notify::Raised;
+    let file = std::env::temp_dir().join(format!("agora-storage-late-{}/portal.db", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let s = Storage::open_sqlite(&file).await.expect("opens");
+    let n = |title: &str| Raised {
+        key: "grade:1".into(),
+        title: title.into(),
+        body: String::new(),
+        link: None,
+    };
+    s.raise_notifications("alice", "grades", &[n("Note publiée : 12")], 1)
+        .await
+        .expect("raises");
+    // The render made at 3 lands first, then the one made at 2.
+    assert_eq!(
+        s.raise_notifications("alice", "grades", &[n("Note publiée : 14")], 3)
+            .await
+            .expect("raises"),
+        1
+    );
+    assert_eq!(
+        s.raise_notifications("alice", "grades", &[n("Note publiée : 12")], 2)
+            .await
+            .expect("raises"),
+        0,
+        "an older render changes nothing"
+    );
+    let listed = s.notifications("alice", 10).await.expect("lists");
+    assert_eq!(listed[0].title, "Note publiée : 14");
+    assert!(!listed[0].read);
+}
