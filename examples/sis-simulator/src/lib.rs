@@ -11,6 +11,9 @@
 //!   `recupererContratPedagogiqueResultatVdiVetV2` or `recupererContratPedagogiqueResultatElpEprV6`
 //!   with `codEtu` → their responses, or the SOAP fault Apogée answers for an unknown student
 //!   (`technical.data.nullretrieve.etudiant`).
+//! - `POST /webservices/rest.php?version=1.3` with the form field `json_data` → iTop's
+//!   REST/JSON answers: `core/get` of `UserRequest` for a caller (OQL joining `Person` on
+//!   `caller_id`), iTop's error codes otherwise; credentials checked (see `itop.rs`).
 //!
 //! Plain `std` threads, loopback only; `Simulator::start` for tests, `agora-sis-simulator`
 //! binary for the demo.
@@ -18,6 +21,7 @@
 mod ade;
 mod apogee;
 mod civil;
+mod itop;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -26,6 +30,7 @@ use std::sync::Arc;
 
 pub use ade::AdeData;
 pub use apogee::ApogeeData;
+pub use itop::ItopData;
 
 /// The simulated data.
 pub struct Data {
@@ -33,6 +38,8 @@ pub struct Data {
     pub ade: AdeData,
     /// Apogée students and results.
     pub apogee: ApogeeData,
+    /// iTop's REST user, persons and user requests.
+    pub itop: ItopData,
 }
 
 impl Data {
@@ -45,6 +52,7 @@ impl Data {
         Ok(Data {
             ade: toml::from_str(&read("ade.toml")?).map_err(|e| format!("ade.toml: {e}"))?,
             apogee: toml::from_str(&read("apogee.toml")?).map_err(|e| format!("apogee.toml: {e}"))?,
+            itop: toml::from_str(&read("itop.toml")?).map_err(|e| format!("itop.toml: {e}"))?,
         })
     }
 }
@@ -92,15 +100,17 @@ fn handle(mut stream: TcpStream, data: &Data) -> std::io::Result<()> {
     let mut line = String::new();
     reader.read_line(&mut line)?;
     let mut length = 0usize;
+    let mut headers = Vec::new();
     loop {
         let mut h = String::new();
         if reader.read_line(&mut h)? == 0 || h == "\r\n" || h == "\n" {
             break;
         }
-        if let Some((name, value)) = h.split_once(':')
-            && name.eq_ignore_ascii_case("content-length")
-        {
-            length = value.trim().parse().unwrap_or(0);
+        if let Some((name, value)) = h.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+            headers.push((name.trim().to_string(), value.trim().to_string()));
         }
     }
     let mut body = vec![0u8; length.min(1 << 20)];
@@ -123,6 +133,11 @@ fn handle(mut stream: TcpStream, data: &Data) -> std::io::Result<()> {
                 Err(fault) => ("500 Internal Server Error", "text/xml;charset=UTF-8", fault),
             }
         }
+        ("GET" | "POST", "/webservices/rest.php") => (
+            "200 OK",
+            "application/json",
+            itop::answer(&data.itop, query, &body, &headers),
+        ),
         _ => ("404 Not Found", "text/plain", "not found".to_string()),
     };
     write!(
