@@ -67,6 +67,9 @@ pub const KNOWN_ATTRIBUTES: &[&str] = &[
     "supannRoleGenerique",
     "supannTypeEntite",
     "supannTypeEntiteAffectation",
+    // Set by the portal: the person's self-managed groups (ids, names).
+    "agoraGroup",
+    "agoraGroupName",
     // eduPerson.
     "eduPersonAffiliation",
     "eduPersonAssurance",
@@ -192,6 +195,7 @@ fn attributes<'r>(rule: &'r Rule, path: String, out: &mut Vec<(String, &'r str)>
         | Rule::Affiliation(_)
         | Rule::PrimaryAffiliation(_)
         | Rule::Entity(_)
+        | Rule::Group(_)
         | Rule::Role(_)
         | Rule::Inscription(_) => return,
     };

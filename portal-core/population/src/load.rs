@@ -24,6 +24,7 @@ pub(crate) const TESTS: &[&str] = &[
     "entity",
     "role",
     "inscription",
+    "group",
 ];
 
 /// The keys of a population's table.

@@ -135,6 +135,9 @@ pub enum Rule {
     Role(RoleTest),
     /// An inscription (`supannEtuInscription`) with these properties.
     Inscription(InscriptionTest),
+    /// A member of the portal's self-managed group with this id (the portal puts the
+    /// person's groups in `agoraGroup`).
+    Group(String),
 }
 
 impl Rule {
@@ -170,6 +173,7 @@ impl Rule {
             Rule::Affiliation(a) => Compiled::Has("eduPersonAffiliation".into(), a.clone()),
             Rule::PrimaryAffiliation(a) => Compiled::Equals("eduPersonPrimaryAffiliation".into(), a.clone()),
             Rule::Entity(e) => Compiled::Has("supannEntiteAffectation".into(), e.clone()),
+            Rule::Group(g) => Compiled::Has("agoraGroup".into(), g.clone()),
             Rule::Role(r) => Compiled::Role {
                 role: tag("role", &r.role)?,
                 test: r.clone(),

@@ -298,3 +298,20 @@ rule = { present = "supannEtuInscription" }
     let json = serde_json::to_value(find("students")).expect("serialisable");
     assert!(json["outcome"].get("malformed").is_none(), "{json}");
 }
+
+#[test]
+fn a_group_rule_holds_for_the_members_of_that_portal_group_only() {
+    let set = PopulationSet::from_toml(
+        "[populations.tutors]\nlabel = { fr = \"Tuteurs\", en = \"Tutors\" }\nrule = { group = \"tutorat-l1\" }\n",
+    )
+    .expect("valid rules");
+    assert_eq!(
+        memberships(
+            &set,
+            &person(&[("agoraGroup", "chorale"), ("agoraGroup", "tutorat-l1")])
+        ),
+        vec!["tutors"]
+    );
+    assert!(memberships(&set, &person(&[("agoraGroup", "tutorat-l2")])).is_empty());
+    assert!(memberships(&set, &person(&[("agoraGroupName", "tutorat-l1")])).is_empty());
+}

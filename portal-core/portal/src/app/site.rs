@@ -67,6 +67,15 @@ pub fn build(
     let redis = platform.redis_of(id);
     let events = platform.events_of(id);
     let inbox = crate::inbox::Inbox::new(storage.clone(), 100_000, events.clone());
+    let groups = {
+        let catalog = theme.catalog.clone();
+        let locale = config.i18n.default_locale.clone();
+        crate::groups::Groups::new(
+            storage.clone(),
+            events.clone(),
+            Arc::new(move |key: &str| catalog.get(&locale, key).to_string()),
+        )
+    };
     let slots = SlotRenderer::new(
         platform.engine.clone(),
         storage.clone(),
@@ -103,6 +112,7 @@ pub fn build(
         directory,
         edits: EditStore::new(storage.clone(), 100_000, events.clone()),
         inbox,
+        groups,
         storage,
         metrics: platform.metrics.clone(),
         session_key: platform.session_key.clone(),

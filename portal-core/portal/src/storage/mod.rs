@@ -14,12 +14,15 @@
 //! | [`renders`] | last good renders of slot variants, bounded per publication and owner |
 //! | [`edits`] | users' layout edits, replayed in order |
 //! | [`notifications`] | channels' notifications per person, announcements read or dismissed |
+//! | [`groups`] | self-managed groups, members and pending, the audit of membership changes |
 
 mod edits;
+mod groups;
 mod notifications;
 mod renders;
 
 pub use edits::StoredEdit;
+pub use groups::{AuditEntry, StoredGroup, StoredMember};
 pub use notifications::{AnnouncementState, StoredNotification};
 pub use renders::StoredRender;
 

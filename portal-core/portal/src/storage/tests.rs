@@ -305,3 +305,61 @@ async fn an_older_render_landing_late_never_replaces_a_newer_notification() {
     assert_eq!(listed[0].title, "Note publiée : 14");
     assert!(!listed[0].read);
 }
+
+#[tokio::test]
+async fn groups_members_and_their_audit_are_kept_per_tenant() {
+    let file = std::env::temp_dir().join(format!("agora-storage-groups-{}/portal.db", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let s = Storage::open_sqlite(&file).await.expect("opens");
+    let other = s.for_tenant("other");
+    let group = StoredGroup {
+        id: "chorale".into(),
+        name: "Chorale".into(),
+        description: "On chante le jeudi".into(),
+        visibility: "closed".into(),
+        created_by: "alice".into(),
+        created_at_ms: 1,
+    };
+    assert!(s.create_group(&group).await.expect("creates"));
+    assert!(!s.create_group(&group).await.expect("answers"), "the id is taken");
+    assert!(
+        other.create_group(&group).await.expect("creates"),
+        "another tenant's id space"
+    );
+    s.set_member("chorale", "bob", "requested", "bob", "requested", 2)
+        .await
+        .expect("asks");
+    s.set_member("chorale", "bob", "member", "alice", "accepted", 3)
+        .await
+        .expect("accepts");
+    assert_eq!(
+        s.member_state("chorale", "bob").await.expect("reads").as_deref(),
+        Some("member")
+    );
+    assert_eq!(other.member_state("chorale", "bob").await.expect("reads"), None);
+    let members = s.group_members("chorale").await.expect("lists");
+    assert_eq!(
+        members
+            .iter()
+            .map(|m| (m.uid.as_str(), m.state.as_str()))
+            .collect::<Vec<_>>(),
+        vec![("alice", "admin"), ("bob", "member")]
+    );
+    assert_eq!(s.groups_of("bob").await.expect("lists").len(), 1);
+    assert!(other.groups_of("bob").await.expect("lists").is_empty());
+    assert_eq!(s.listed_groups(&["chante".into()], 10).await.expect("finds").len(), 1);
+    assert!(s.listed_groups(&["piano".into()], 10).await.expect("finds").is_empty());
+    s.remove_member("chorale", "bob", "alice", "removed", 4)
+        .await
+        .expect("removes");
+    s.delete_group("chorale", "alice", 5).await.expect("deletes");
+    assert!(s.group("chorale").await.expect("reads").is_none());
+    assert!(other.group("chorale").await.expect("reads").is_some());
+    let audit = s.group_audit("chorale", 10).await.expect("audit");
+    assert_eq!(
+        audit.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(),
+        vec!["deleted", "removed", "accepted", "requested", "created"],
+        "every change, kept after the group"
+    );
+    assert_eq!(other.group_audit("chorale", 10).await.expect("audit").len(), 1);
+}

@@ -61,6 +61,8 @@ impl Theme {
             "accessibility.html",
             "notifications.html",
             "search.html",
+            "groups.html",
+            "group.html",
         ] {
             if !tera.get_template_names().any(|n| n == required) {
                 return Err(ConfigError::new(

@@ -84,13 +84,13 @@ pub async fn current_person(session: &PortalSession, state: &PortalState) -> Opt
     let mut notices = session.take_notices();
     // The common case: the person is cached.
     if let Some(person) = state.people.cached(&sign_in.uid).await {
-        return Some((person, notices));
+        return Some((state.groups.attach(person).await, notices));
     }
     let resolved = state.people.resolve(&sign_in.uid, session.signon_attributes()).await;
     if !resolved.failed_sources.is_empty() {
         notices.push("notice.directory_unavailable".into());
     }
-    Some((resolved.person, notices))
+    Some((state.groups.attach(resolved.person).await, notices))
 }
 
 /// Whether `person` is an administrator (`[admin] uids`, or a member of `[admin]

@@ -10,6 +10,7 @@
 //! | `GET /search` | [`search`]: services, people, channels' items |
 //! | `GET /scheme` | [`scheme`]: the light / dark switch (a cookie `/skin.css` reads) |
 //! | `GET /notifications`, `POST /notifications/read`, `/notifications/dismiss` | [`notifications`] |
+//! | `GET /groups`, `/groups/{id}`, `POST /groups…` | [`groups`]: self-managed groups |
 //! | `GET /admin`, `/admin/view-as/{uid}`, `/admin/explain/{uid}` | [`admin`] |
 //! | `/api/v1/…` | [`api`]: JSON (OpenAPI at `/api/v1/openapi.json`) |
 //! | `/api/v1/admin/packages…` | [`deploy`]: channel packages deployed to the running portal (bearer token) |
@@ -27,6 +28,7 @@ pub mod api;
 pub mod customise;
 pub mod deploy;
 pub mod extract;
+pub mod groups;
 pub mod guard;
 pub mod headers;
 pub mod home;
@@ -120,6 +122,10 @@ pub fn app(
         .route("/notifications", web::get().to(notifications::list))
         .route("/notifications/read", web::post().to(notifications::mark_read))
         .route("/notifications/dismiss", web::post().to(notifications::dismiss))
+        .route("/groups", web::get().to(groups::list))
+        .route("/groups", web::post().to(groups::create))
+        .route("/groups/{id}", web::get().to(groups::show))
+        .route("/groups/{id}/{action}", web::post().to(groups::act))
         .route("/manifest.webmanifest", web::get().to(installable::manifest))
         .route("/sw.js", web::get().to(installable::service_worker))
         .route("/accessibilite", web::get().to(statement::statement))

@@ -49,6 +49,8 @@ pub struct PortalState {
     pub edits: EditStore,
     /// Announcements read and dismissed, channels' notifications (cached reads over `storage`).
     pub inbox: crate::inbox::Inbox,
+    /// Self-managed groups (cached reads over `storage`).
+    pub groups: crate::groups::Groups,
     /// Prometheus exposition.
     pub metrics: PrometheusHandle,
     /// Signing and encryption key of the session cookie.
