@@ -105,6 +105,7 @@ pub struct EngineError(String);
 struct Inner {
     engine: Engine,
     http: reqwest::Client,
+    tokens: Arc<crate::jwt::TokenCache>,
     cache: ChannelCache,
     host_lines: Arc<HostLines>,
     artifact_dir: Option<PathBuf>,
@@ -199,6 +200,7 @@ impl ChannelEngine {
             inner: Arc::new(Inner {
                 engine,
                 http,
+                tokens: Arc::default(),
                 cache: ChannelCache::new(options.cache_bytes)
                     .with_shared(options.shared_cache.as_ref().map(|s| s.0.clone())),
                 host_lines: Arc::new(HostLines::default()),
@@ -215,6 +217,11 @@ impl ChannelEngine {
 
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.inner.http
+    }
+
+    /// The application tokens of `auth = jwt` back-ends, shared by every render.
+    pub(crate) fn tokens(&self) -> &Arc<crate::jwt::TokenCache> {
+        &self.inner.tokens
     }
 
     /// The channels' key-value cache.

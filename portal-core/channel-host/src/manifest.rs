@@ -9,6 +9,7 @@
 //!
 //! [backends.feed]                 # named back-ends; the admin binds each to a URL
 //! description = "The feed to show"
+//! # required_when = { system = "pegase" }   # bound only by publications so configured
 //!
 //! [attributes]
 //! read = ["displayName"]          # the only person attributes the channel can read
@@ -98,6 +99,21 @@ pub struct BackendDecl {
     /// What the back-end is for (shown to admins binding it).
     #[serde(default)]
     pub description: String,
+    /// The back-end is needed only by publications whose configuration has these values
+    /// (`required_when = { system = "pegase" }`); others may leave it unbound. Without it,
+    /// every publication binds it.
+    #[serde(default)]
+    pub required_when: BTreeMap<String, toml::Value>,
+}
+
+impl BackendDecl {
+    /// Whether a publication with the configuration `config` (defaults applied) must bind
+    /// this back-end.
+    pub fn required(&self, config: &serde_json::Map<String, serde_json::Value>) -> bool {
+        self.required_when
+            .iter()
+            .all(|(key, value)| serde_json::to_value(value).is_ok_and(|v| config.get(key) == Some(&v)))
+    }
 }
 
 /// The `[attributes]` table.
@@ -136,6 +152,9 @@ pub struct ConfigField {
     pub min: Option<i64>,
     /// Upper bound for integers.
     pub max: Option<i64>,
+    /// The only values a string may take (none: any string).
+    #[serde(default)]
+    pub choices: Vec<String>,
     /// What the key does.
     #[serde(default)]
     pub description: String,
@@ -365,7 +384,22 @@ impl ChannelManifest {
         if let Some((key, value, max)) = self.limits.first_above_ceiling() {
             return Err(self.error(&format!("limits.{key}"), format!("{value} is outside 1..={max}")));
         }
+        for (name, backend) in &self.backends {
+            for (key, value) in &backend.required_when {
+                let Some(field) = self.config.get(key) else {
+                    return Err(self.error(
+                        &format!("backends.{name}.required_when"),
+                        format!("`{key}` is not a key of [config]"),
+                    ));
+                };
+                check_value(field, value)
+                    .map_err(|reason| self.error(&format!("backends.{name}.required_when.{key}"), reason))?;
+            }
+        }
         for (key, field) in &self.config {
+            if !field.choices.is_empty() && field.kind != ConfigType::String {
+                return Err(self.error(&format!("config.{key}.choices"), "only strings have choices"));
+            }
             if let (Some(min), Some(max)) = (field.min, field.max)
                 && min > max
             {
@@ -382,6 +416,9 @@ impl ChannelManifest {
 /// Check one configuration value against its schema; the error is for a person.
 pub fn check_value(field: &ConfigField, value: &toml::Value) -> Result<(), String> {
     match (field.kind, value) {
+        (ConfigType::String, toml::Value::String(s)) if !field.choices.is_empty() && !field.choices.contains(s) => {
+            Err(format!("`{s}` is not one of {}", field.choices.join(", ")))
+        }
         (ConfigType::String, toml::Value::String(_)) | (ConfigType::Boolean, toml::Value::Boolean(_)) => Ok(()),
         (ConfigType::Integer, toml::Value::Integer(i)) => {
             if field.min.is_some_and(|m| *i < m) || field.max.is_some_and(|m| *i > m) {
@@ -419,6 +456,7 @@ mod tests {
             default: None,
             min: None,
             max: None,
+            choices: Vec::new(),
             description: String::new(),
             label: None,
             preference: true,

@@ -41,6 +41,24 @@ pub enum BackendAuth {
         /// Header value.
         value: Secret,
     },
+    /// An application JWT the host obtains from a token service and caches until shortly
+    /// before it expires (Pégase): see [`crate::jwt`].
+    Jwt(JwtAuth),
+}
+
+/// `auth = { type = "jwt", token_url = "…", username = "…", password = "…" }`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct JwtAuth {
+    /// The token service: a CAS REST `…/cas/v1/tickets` answering `token=true` with a JWT.
+    pub token_url: Url,
+    /// The application account.
+    pub username: String,
+    /// Its password.
+    pub password: Secret,
+    /// How long a token without `exp` is used, in seconds (default one hour).
+    #[serde(default)]
+    pub lifetime_seconds: Option<u32>,
 }
 
 /// An admin's binding of a channel's named back-end to a real service.
@@ -125,19 +143,18 @@ impl Publication {
                 ));
             }
         }
-        for name in manifest.backends.keys() {
-            let Some(binding) = spec.backends.get(name) else {
-                return Err(err(
-                    format!("backends.{name}"),
-                    format!(
-                        "channel `{}` needs back-end `{name}`: bind it to a URL here",
-                        manifest.channel.id
-                    ),
-                ));
-            };
+        for (name, binding) in &spec.backends {
             if !matches!(binding.url.scheme(), "http" | "https") {
                 return Err(err(
                     format!("backends.{name}.url"),
+                    "only http and https URLs can be bound".into(),
+                ));
+            }
+            if let BackendAuth::Jwt(jwt) = &binding.auth
+                && !matches!(jwt.token_url.scheme(), "http" | "https")
+            {
+                return Err(err(
+                    format!("backends.{name}.auth.token_url"),
                     "only http and https URLs can be bound".into(),
                 ));
             }
@@ -164,6 +181,23 @@ impl Publication {
             manifest::check_value(field, value).map_err(|r| err(format!("config.{key}"), r))?;
             let value = serde_json::to_value(value).map_err(|e| err(format!("config.{key}"), e.to_string()))?;
             json.insert(key.clone(), value);
+        }
+        for (name, decl) in &manifest.backends {
+            if !spec.backends.contains_key(name) && decl.required(&json) {
+                let when = if decl.required_when.is_empty() {
+                    String::new()
+                } else {
+                    let values: Vec<String> = decl.required_when.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                    format!(" when {}", values.join(", "))
+                };
+                return Err(err(
+                    format!("backends.{name}"),
+                    format!(
+                        "channel `{}` needs back-end `{name}`{when}: bind it to a URL here",
+                        manifest.channel.id
+                    ),
+                ));
+            }
         }
         Ok(Publication {
             id: id.to_string(),
@@ -277,6 +311,70 @@ mod tests {
         assert_eq!(e.key, "backends.other");
         let e = Publication::new("p", &spec(&format!("{base}config.colour = \"red\"")), &manifest()).unwrap_err();
         assert_eq!(e.key, "config.colour");
+    }
+
+    #[test]
+    fn jwt_bindings_parse_and_keep_their_password_secret() {
+        let s = spec(
+            "package = \"news\"\nconfig.path = \"\"\nbackends.feed = { url = \"https://coc.univ.pc-scol.fr/api/coc/publication/v2\", auth = { type = \"jwt\", token_url = \"https://authn-app.univ.pc-scol.fr/cas/v1/tickets\", username = \"agora-ent\", password = \"hunter2\" } }",
+        );
+        let p = Publication::new("p", &s, &manifest()).expect("valid");
+        let BackendAuth::Jwt(jwt) = &p.backends["feed"].auth else {
+            panic!("a jwt binding: {:?}", p.backends["feed"].auth);
+        };
+        assert_eq!(jwt.username, "agora-ent");
+        assert_eq!(jwt.lifetime_seconds, None);
+        assert!(!format!("{s:?} {p:?}").contains("hunter2"));
+        let unknown: Result<PublicationSpec, _> = toml::from_str(
+            "package = \"news\"\nbackends.feed = { url = \"http://x/\", auth = { type = \"jwt\", token_url = \"http://x/t\", username = \"u\", password = \"p\", scope = \"all\" } }",
+        );
+        assert!(unknown.is_err(), "unknown keys are refused");
+        let e = Publication::new(
+            "p",
+            &spec("package = \"news\"\nconfig.path = \"\"\nbackends.feed = { url = \"http://x/\", auth = { type = \"jwt\", token_url = \"ftp://x/t\", username = \"u\", password = \"p\" } }"),
+            &manifest(),
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "backends.feed.auth.token_url");
+    }
+
+    #[test]
+    fn a_back_end_required_only_by_one_configuration_may_stay_unbound_otherwise() {
+        let m = ChannelManifest::parse(
+            r#"
+            [channel]
+            id = "grades"
+            version = "0.1.0"
+            world = "agora:channel/channel@0.1.0"
+            name = { fr = "Notes", en = "Grades" }
+            [backends.apogee]
+            required_when = { system = "apogee" }
+            [backends.pegase]
+            required_when = { system = "pegase" }
+            [config.system]
+            type = "string"
+            default = "apogee"
+            choices = ["apogee", "pegase"]
+            "#,
+            Path::new("channel.toml"),
+        )
+        .expect("valid manifest");
+        let apogee = spec("package = \"grades\"\nbackends.apogee.url = \"http://x/\"");
+        Publication::new("g", &apogee, &m).expect("apogee by default");
+        let pegase = spec("package = \"grades\"\nconfig.system = \"pegase\"\nbackends.pegase.url = \"http://x/\"");
+        Publication::new("g", &pegase, &m).expect("pegase without apogee");
+        let e = Publication::new("g", &spec("package = \"grades\"\nconfig.system = \"pegase\""), &m).unwrap_err();
+        assert_eq!(e.key, "backends.pegase");
+        assert!(e.reason.contains("when system = \"pegase\""), "{}", e.reason);
+        let e = Publication::new("g", &spec("package = \"grades\"\nconfig.system = \"sap\""), &m).unwrap_err();
+        assert_eq!(e.key, "config.system");
+        assert!(e.reason.contains("apogee, pegase"), "{}", e.reason);
+        let bad = ChannelManifest::parse(
+            "[channel]\nid = \"g\"\nversion = \"0.1.0\"\nworld = \"agora:channel/channel@0.1.0\"\nname = { fr = \"N\", en = \"G\" }\n[backends.pegase]\nrequired_when = { sytem = \"pegase\" }\n",
+            Path::new("channel.toml"),
+        )
+        .unwrap_err();
+        assert!(bad.to_string().contains("backends.pegase.required_when"), "{bad}");
     }
 
     #[test]

@@ -253,6 +253,7 @@ impl ChannelEngine {
                 http: self.http().clone(),
                 publication: publication.clone(),
                 proxy_tickets: request.services.proxy_tickets.clone(),
+                tokens: self.tokens().clone(),
             },
             cache: CacheHook {
                 cache: self.cache().clone(),

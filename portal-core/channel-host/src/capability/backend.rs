@@ -7,9 +7,11 @@
 
 use super::shape::{Capability, Getter, HasView, View, grant_error};
 use crate::bindings::agora::channel0_1_0::backend::{self as wit, FetchError, Host, Method, Request, Response};
+use crate::jwt::TokenCache;
 use crate::ledger::quoted;
 use crate::manifest::{ChannelManifest, ManifestError};
 use crate::publication::{BackendAuth, BackendBinding, Publication};
+use crate::secret::Secret;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use url::Url;
@@ -43,6 +45,8 @@ pub struct BackendHook {
     pub publication: Arc<Publication>,
     /// Proxy tickets for `auth = cas-proxy` bindings (none on the guest page).
     pub proxy_tickets: Option<Arc<dyn ProxyTicketIssuer>>,
+    /// Application tokens for `auth = jwt` bindings, shared by every render.
+    pub tokens: Arc<TokenCache>,
 }
 
 /// Per-render state of the back-end capability.
@@ -225,6 +229,14 @@ impl View<'_, BackendState> {
         err
     }
 
+    /// A token the host could not obtain: said to the channel as an outage, with the reason
+    /// (which names the account, never its password) in the host's log.
+    fn token_refused(&mut self, e: &crate::jwt::TokenError) -> FetchError {
+        self.ledger
+            .host_line(&format!("cannot obtain an application token: {e}"));
+        FetchError::Unavailable(e.to_string())
+    }
+
     async fn perform(&mut self, binding: &BackendBinding, req: Request) -> Result<Response, FetchError> {
         let mut url = join_within(&binding.url, &req.path).map_err(|m| self.refuse(FetchError::InvalidRequest(m)))?;
         if let BackendAuth::CasProxy { service } = &binding.auth {
@@ -241,13 +253,8 @@ impl View<'_, BackendState> {
             url.query_pairs_mut().append_pair("ticket", &ticket);
         }
         let limits = self.ledger.limits().clone();
-        let mut builder = self
-            .state
-            .hook
-            .http
-            .request(method(req.method), url)
-            .timeout(binding.timeout(limits.request_timeout_ms));
-        for (name, value) in &req.headers {
+        let timeout = binding.timeout(limits.request_timeout_ms);
+        for name in req.headers.iter().map(|(name, _)| name) {
             let lower = name.to_ascii_lowercase();
             if RESERVED_HEADERS.contains(&lower.as_str()) || lower.starts_with("x-forwarded") {
                 return Err(self.refuse(FetchError::InvalidRequest(format!(
@@ -255,18 +262,46 @@ impl View<'_, BackendState> {
                     quoted(name)
                 ))));
             }
-            builder = builder.header(name.as_str(), value.as_str());
         }
-        builder = match &binding.auth {
-            BackendAuth::None | BackendAuth::CasProxy { .. } => builder,
-            BackendAuth::Basic { username, password } => builder.basic_auth(username, Some(password.expose())),
-            BackendAuth::Bearer { token } => builder.bearer_auth(token.expose()),
-            BackendAuth::Header { name, value } => builder.header(name.as_str(), value.expose()),
+        let http = self.state.hook.http.clone();
+        let send = |token: Option<&Secret>| {
+            let mut builder = http.request(method(req.method), url.clone()).timeout(timeout);
+            for (name, value) in &req.headers {
+                builder = builder.header(name.as_str(), value.as_str());
+            }
+            builder = match &binding.auth {
+                BackendAuth::None | BackendAuth::CasProxy { .. } => builder,
+                BackendAuth::Basic { username, password } => builder.basic_auth(username, Some(password.expose())),
+                BackendAuth::Bearer { token } => builder.bearer_auth(token.expose()),
+                BackendAuth::Header { name, value } => builder.header(name.as_str(), value.expose()),
+                BackendAuth::Jwt(_) => match token {
+                    Some(t) => builder.bearer_auth(t.expose()),
+                    None => builder,
+                },
+            };
+            if let Some(body) = &req.body {
+                builder = builder.body(body.clone());
+            }
+            builder.send()
         };
-        if let Some(body) = req.body {
-            builder = builder.body(body);
-        }
-        let mut resp = builder.send().await.map_err(classify)?;
+        let mut resp = match &binding.auth {
+            BackendAuth::Jwt(jwt) => {
+                let tokens = self.state.hook.tokens.clone();
+                let token = tokens.token(&http, jwt, timeout, None).await;
+                let token = token.map_err(|e| self.token_refused(&e))?;
+                let resp = send(Some(&token)).await.map_err(classify)?;
+                // Pégase answers 401 without a valid token and 403 for an expired one: one
+                // fresh token, one more try.
+                if matches!(resp.status().as_u16(), 401 | 403) {
+                    let fresh = tokens.token(&http, jwt, timeout, Some(&token)).await;
+                    let fresh = fresh.map_err(|e| self.token_refused(&e))?;
+                    send(Some(&fresh)).await.map_err(classify)?
+                } else {
+                    resp
+                }
+            }
+            _ => send(None).await.map_err(classify)?,
+        };
         let cap = limits.response_bytes as usize;
         if resp.content_length().is_some_and(|l| l as usize > cap) {
             return Err(FetchError::TooLarge);
