@@ -4,15 +4,22 @@
 //!
 //! The student information system sits behind [`StudentRecords`]; [`ApogeeSoap`] speaks the
 //! two Apogée `PedagogiqueMetier` SOAP calls esup-mdw makes, keyed by `supannEtuId`
-//! (`recupererContratPedagogiqueResultatVdiVetV2` and `…ElpEprV6`). A Pégase (REST)
-//! adapter implements the same trait.
+//! (`recupererContratPedagogiqueResultatVdiVetV2` and `…ElpEprV6`); [`PegaseRest`] asks
+//! Pégase's INS and COC REST services (see [`pegase`]). The publication's `system` chooses.
 
 use agora_channel_sdk::prelude::*;
 use serde::Deserialize;
 
+pub mod pegase;
+pub use pegase::PegaseRest;
+
 /// Configuration of a grades publication.
 #[derive(Debug, Deserialize)]
 pub struct Config {
+    /// The student information system: `apogee` or `pegase`.
+    pub system: String,
+    /// Pégase's `codeStructureEtablissement` (with `system = "pegase"`).
+    pub establishment: String,
     /// Path of the SOAP service on the `apogee` back-end.
     pub service_path: String,
     /// How many academic years are shown, most recent first.
@@ -388,10 +395,22 @@ impl Channel for Grades {
         let Some(student) = ctx.first_attribute("supannEtuId") else {
             return Err(ChannelError::not_applicable("no supannEtuId: not a student"));
         };
-        let records = ApogeeSoap {
-            path: &ctx.config.service_path,
+        let years = match ctx.config.system.as_str() {
+            "pegase" => PegaseRest {
+                establishment: &ctx.config.establishment,
+                years: ctx.config.years as usize,
+            }
+            .results(&student)?,
+            "apogee" => ApogeeSoap {
+                path: &ctx.config.service_path,
+            }
+            .results(&student)?,
+            other => {
+                return Err(ChannelError::bad_config(format!(
+                    "config.system: `{other}` is neither \"apogee\" nor \"pegase\""
+                )));
+            }
         };
-        let years = records.results(&student)?;
         let en = ctx.locale == Locale::En;
         let tab = request::param("tab").unwrap_or_default();
         for n in published_notifications(&years, en, &tab) {

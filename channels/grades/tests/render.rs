@@ -193,3 +193,108 @@ fn markup_in_apogee_labels_stays_text() {
         assert!(text.contains(line), "`{line}` missing: {text}");
     }
 }
+
+/// Bruno Leroy's results from Pégase's REST services (`system = "pegase"`).
+fn bruno_on_pegase() -> Harness {
+    Harness::new(env!("CARGO_MANIFEST_DIR"))
+        .persona(person("bruno.leroy"))
+        .config("system", "pegase")
+        .config("establishment", "ETAB00")
+        .recording_file("tests/fixtures/pegase-leroy.toml")
+}
+
+#[test]
+fn bruno_s_pegase_results_read_as_his_apogee_ones_did() {
+    let page = bruno_on_pegase().render::<Grades>();
+    assert!(page.refusals().is_empty(), "{:?}", page.refusals());
+    assert_eq!(
+        page.fetched(),
+        [
+            "GET pegase-ins /gestion/inscription/ETAB00/21900456/",
+            "GET pegase-coc /etablissements/ETAB00/periodes/PER-2026/apprenants/21900456/chemins/MINFO%3EMINFO-M2",
+            "GET pegase-coc /etablissements/ETAB00/periodes/PER-2025/apprenants/21900456/chemins/MINFO%3EMINFO-M1",
+        ],
+        "the learner's file, then each valid year's path; never Apogée"
+    );
+    assert!(
+        page.html()
+            .starts_with("<details class=\"grades\"><summary>Afficher mes notes</summary>")
+    );
+    let text = page.text();
+    for line in [
+        "2026–2027 · M2 Informatique - Intelligence artificielle Master Informatique",
+        "Résultats de l'année pas encore publiés.",
+        "Apprentissage profond 6 17/20 — Admis —",
+        "Projet de fin d'études — —",
+        "2025–2026 · M1 Informatique Master Informatique",
+        "Session 1 : 11,42/20 — Ajourné",
+        "Session 2 : 12,87/20 — Admis — mention Assez bien",
+        "Compilation 6 9,5/20 — Ajourné 13/20 — Admis",
+        "Réseaux avancés 6 15,75/20 — Admis —",
+        "Stage 12 Admis —",
+        "Anglais professionnel 0 Défaillant —",
+    ] {
+        assert!(text.contains(line), "`{line}` missing: {text}");
+    }
+    assert!(!text.contains("2024"), "the cancelled inscription is not shown: {text}");
+    let n = &page.notifications()[0];
+    assert_eq!(n.key, "results:2026:MINFO-M2:s1:1");
+}
+
+#[test]
+fn one_pegase_year_costs_two_calls() {
+    let page = bruno_on_pegase().config("years", 1).render::<Grades>();
+    assert_eq!(page.fetched().len(), 2, "{:?}", page.fetched());
+    assert!(!page.text().contains("M1 Informatique"), "{}", page.text());
+}
+
+#[test]
+fn a_learner_pegase_does_not_know_has_no_results_yet() {
+    let page = Harness::new(env!("CARGO_MANIFEST_DIR"))
+        .persona(Persona::new("nouveau.inscrit").with("supannEtuId", "999"))
+        .config("system", "pegase")
+        .config("establishment", "ETAB00")
+        .recording_file("tests/fixtures/pegase-unknown-student.toml")
+        .render::<Grades>();
+    assert!(
+        page.text().contains("Aucun résultat n'est encore disponible."),
+        "{}",
+        page.text()
+    );
+    assert_eq!(page.fetched().len(), 1, "COC is not asked");
+}
+
+#[test]
+fn pegase_down_failing_or_answering_garbage_is_said_as_such() {
+    let down = Harness::new(env!("CARGO_MANIFEST_DIR"))
+        .persona(person("bruno.leroy"))
+        .config("system", "pegase")
+        .config("establishment", "ETAB00")
+        .backend_down("pegase-ins")
+        .render::<Grades>();
+    assert_eq!(down.error_kind(), ErrorKind::BackendUnavailable);
+    let fresh = |fixture: &str| {
+        Harness::new(env!("CARGO_MANIFEST_DIR"))
+            .persona(person("bruno.leroy"))
+            .config("system", "pegase")
+            .config("establishment", "ETAB00")
+            .recording_file(fixture)
+            .render::<Grades>()
+            .error_kind()
+    };
+    assert_eq!(fresh("tests/fixtures/pegase-500.toml"), ErrorKind::BackendUnavailable);
+    assert_eq!(fresh("tests/fixtures/pegase-garbage.toml"), ErrorKind::BackendGarbage);
+    assert_eq!(
+        fresh("tests/fixtures/pegase-coc-garbage.toml"),
+        ErrorKind::BackendGarbage
+    );
+}
+
+#[test]
+fn a_pegase_publication_without_its_establishment_or_with_an_unknown_system_is_misconfigured() {
+    let no_etab = bruno().config("system", "pegase").render::<Grades>();
+    assert_eq!(no_etab.error_kind(), ErrorKind::BadConfig);
+    assert!(no_etab.fetched().is_empty());
+    let sap = bruno().config("system", "sap").render::<Grades>();
+    assert_eq!(sap.error_kind(), ErrorKind::BadConfig);
+}
