@@ -14,6 +14,11 @@
 //! - `POST /webservices/rest.php?version=1.3` with the form field `json_data` → iTop's
 //!   REST/JSON answers: `core/get` of `UserRequest` for a caller (OQL joining `Person` on
 //!   `caller_id`), iTop's error codes otherwise; credentials checked (see `itop.rs`).
+//! - Pégase's REST services as their OpenAPI descriptions give them (see `pegase.rs`): the
+//!   CAS REST token call `POST /cas/v1/tickets` (`token=true`: an application JWT), INS's
+//!   `GET /api/ins/ext/v2/gestion/inscription/{codeStructure}/{codeApprenant}/` and COC's
+//!   `GET /api/coc/publication/v2/etablissements/…/periodes/…/apprenants/…/chemins/{codeChemin}`,
+//!   each checking the bearer token.
 //!
 //! Plain `std` threads, loopback only; `Simulator::start` for tests, `agora-sis-simulator`
 //! binary for the demo.
@@ -22,6 +27,7 @@ mod ade;
 mod apogee;
 mod civil;
 mod itop;
+mod pegase;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -31,6 +37,7 @@ use std::sync::Arc;
 pub use ade::AdeData;
 pub use apogee::ApogeeData;
 pub use itop::ItopData;
+pub use pegase::PegaseData;
 
 /// The simulated data.
 pub struct Data {
@@ -40,6 +47,8 @@ pub struct Data {
     pub apogee: ApogeeData,
     /// iTop's REST user, persons and user requests.
     pub itop: ItopData,
+    /// Pégase's application account, learners and results.
+    pub pegase: PegaseData,
 }
 
 impl Data {
@@ -53,6 +62,7 @@ impl Data {
             ade: toml::from_str(&read("ade.toml")?).map_err(|e| format!("ade.toml: {e}"))?,
             apogee: toml::from_str(&read("apogee.toml")?).map_err(|e| format!("apogee.toml: {e}"))?,
             itop: toml::from_str(&read("itop.toml")?).map_err(|e| format!("itop.toml: {e}"))?,
+            pegase: toml::from_str(&read("pegase.toml")?).map_err(|e| format!("pegase.toml: {e}"))?,
         })
     }
 }
@@ -61,6 +71,7 @@ impl Data {
 pub struct Simulator {
     /// Base URL, e.g. `http://127.0.0.1:41234` (no trailing slash).
     pub url: String,
+    data: Arc<Data>,
 }
 
 impl Simulator {
@@ -69,6 +80,7 @@ impl Simulator {
         let listener = TcpListener::bind(addr)?;
         let url = format!("http://{}", listener.local_addr()?);
         let data = Arc::new(data);
+        let served = data.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let data = data.clone();
@@ -77,7 +89,12 @@ impl Simulator {
                 });
             }
         });
-        Ok(Simulator { url })
+        Ok(Simulator { url, data: served })
+    }
+
+    /// How many Pégase application tokens were issued (the token calls that succeeded).
+    pub fn pegase_token_calls(&self) -> usize {
+        self.data.pegase.tokens.calls()
     }
 
     /// Serve the data of `dir` on a free loopback port.
@@ -138,6 +155,13 @@ fn handle(mut stream: TcpStream, data: &Data) -> std::io::Result<()> {
             "application/json",
             itop::answer(&data.itop, query, &body, &headers),
         ),
+        (_, p) if pegase::serves(p) => {
+            let authorization = headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+                .map(|(_, v)| v.as_str());
+            pegase::answer(&data.pegase, method, p, authorization, &body, now_seconds())
+        }
         _ => ("404 Not Found", "text/plain", "not found".to_string()),
     };
     write!(
