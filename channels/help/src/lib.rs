@@ -18,6 +18,8 @@ pub struct Config {
     pub entries: Vec<String>,
     /// Where to ask otherwise, empty for nowhere.
     pub contact_url: String,
+    /// The tab holding the publication, for the search's links; empty for the home tab.
+    pub tab: String,
 }
 
 /// One question and its answer, in the page's language.
@@ -259,9 +261,9 @@ impl Channel for Help {
     fn search(ctx: &Context<Config>, query: &str) -> Result<Vec<SearchItem>, ChannelError> {
         let en = ctx.locale == Locale::En;
         let entries = entries_for(&ctx.config.entries, &ctx.attribute("agoraPopulations"), en)?;
-        let tab = ctx
-            .tab
-            .as_deref()
+        let tab = Some(ctx.config.tab.trim())
+            .filter(|t| !t.is_empty())
+            .or(ctx.tab.as_deref())
             .map(|t| format!("tab={}&", encode(t)))
             .unwrap_or_default();
         Ok(matching(&entries, query)

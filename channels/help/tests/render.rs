@@ -104,6 +104,15 @@ fn the_portal_search_finds_questions_by_their_answers_too() {
         "{}",
         found[0].link
     );
+    let on_a_tab = harness(&[])
+        .config("tab", "aide")
+        .search::<Help>("eduroam")
+        .expect("search");
+    assert!(
+        on_a_tab[0].link.starts_with("/?tab=aide&help.q=Comment"),
+        "{}",
+        on_a_tab[0].link
+    );
     let en = harness(&[]).locale("en").search::<Help>("certificate").expect("search");
     assert!(en.is_empty(), "not a student: {en:?}");
 }
