@@ -31,12 +31,18 @@ pub struct PersonView {
 }
 
 impl PersonView {
-    /// View `uid` (a uid or any login the directory knows).
-    pub async fn of(people: &PersonResolver, live: Arc<LiveConfig>, uid: &str) -> Result<Self, ViewError> {
-        let resolved = people.resolve(uid, Default::default()).await;
+    /// View `uid` (a uid or any login the directory knows), with their groups.
+    pub async fn of(
+        people: &PersonResolver,
+        groups: &crate::groups::Groups,
+        live: Arc<LiveConfig>,
+        uid: &str,
+    ) -> Result<Self, ViewError> {
+        let mut resolved = people.resolve(uid, Default::default()).await;
         if !resolved.known && resolved.failed_sources.is_empty() {
             return Err(ViewError::Unknown(uid.to_string()));
         }
+        resolved.person = groups.attach(resolved.person).await;
         let explanations = crate::people::populations::explain(&live.populations, &resolved.person, now_ms());
         let memberships = explanations
             .iter()

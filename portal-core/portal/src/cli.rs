@@ -66,7 +66,7 @@ pub fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
         };
         if let Some(uid) = explain_uid {
             let state = portal.state();
-            let view = match crate::admin::PersonView::of(&state.people, state.live.get(), &uid).await {
+            let view = match crate::admin::PersonView::of(&state.people, &state.groups, state.live.get(), &uid).await {
                 Ok(v) => v,
                 Err(e) => {
                     eprintln!("{e}");

@@ -67,15 +67,7 @@ pub fn build(
     let redis = platform.redis_of(id);
     let events = platform.events_of(id);
     let inbox = crate::inbox::Inbox::new(storage.clone(), 100_000, events.clone());
-    let groups = {
-        let catalog = theme.catalog.clone();
-        let locale = config.i18n.default_locale.clone();
-        crate::groups::Groups::new(
-            storage.clone(),
-            events.clone(),
-            Arc::new(move |key: &str| catalog.get(&locale, key).to_string()),
-        )
-    };
+    let groups = crate::groups::Groups::new(storage.clone(), events.clone());
     let slots = SlotRenderer::new(
         platform.engine.clone(),
         storage.clone(),

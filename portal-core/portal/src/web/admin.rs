@@ -132,7 +132,7 @@ pub(super) async fn view_as_page(
     query: web::Query<ViewAsQuery>,
 ) -> HttpResponse {
     let locale = locale_of(&req, &state);
-    let view = match PersonView::of(&state.people, state.live.get(), &uid).await {
+    let view = match PersonView::of(&state.people, &state.groups, state.live.get(), &uid).await {
         Ok(v) => v,
         Err(e) => return unknown(&state, &locale, &e),
     };
@@ -203,7 +203,7 @@ pub(super) async fn explain(
     _admin: ApiAdmin,
     uid: web::Path<String>,
 ) -> HttpResponse {
-    let view = match PersonView::of(&state.people, state.live.get(), &uid).await {
+    let view = match PersonView::of(&state.people, &state.groups, state.live.get(), &uid).await {
         Ok(v) => v,
         Err(e) => {
             let locale = locale_of(&req, &state);

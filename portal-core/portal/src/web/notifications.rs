@@ -56,13 +56,20 @@ pub(super) async fn list(req: HttpRequest, state: super::Tenant, session: Portal
     let rows: Vec<Row> = stored
         .into_iter()
         .map(|n| Row {
-            source: live
-                .registry
-                .get(&n.source)
-                .map(|e| e.publication.title.get(&locale).to_string())
-                .unwrap_or_else(|| n.source.clone()),
+            source: if n.source == crate::groups::NOTIFICATION_SOURCE {
+                state.theme.catalog.get(&locale, "groups.title").to_string()
+            } else {
+                live.registry
+                    .get(&n.source)
+                    .map(|e| e.publication.title.get(&locale).to_string())
+                    .unwrap_or_else(|| n.source.clone())
+            },
             when: age_words(&state.theme.catalog, &locale, now - n.raised_at_ms),
-            title: n.title,
+            title: if n.source == crate::groups::NOTIFICATION_SOURCE {
+                crate::groups::notification_title(&n.title, |k| state.theme.catalog.get(&locale, k).to_string())
+            } else {
+                n.title
+            },
             body: n.body,
             link: n.link,
             read: n.read,
