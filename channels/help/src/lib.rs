@@ -1,7 +1,7 @@
 //! The "help" channel: questions and answers (FAQ) written in the publication's
 //! configuration, in French and English, chosen per population, grouped by topic, each a
-//! closed `<details>` (the question is its `<summary>`), with a search form of its own and
-//! answers to the portal's search field.
+//! closed `<details>` (the question is its `<summary>`), with a search form of its own (the
+//! answers found shown in a `<dl>`) and answers to the portal's search field.
 //!
 //! An entry is `"<populations>|<question fr>|<answer fr>|<question en>|<answer en>"`, where
 //! `<populations>` is `*` (everyone, guests included) or population ids separated by `,`; an
@@ -176,23 +176,40 @@ pub fn render_form(publication: &str, tab: &str, query: &str, en: bool) -> Strin
     )
 }
 
-/// The questions, grouped under their topics; `open` unfolds every answer (a search's).
+/// The questions, grouped under their topics: each a closed `<details>`, or with `open` (a
+/// search's answers) a `<dl>` whose answers show (the sanitiser drops `<details open>`).
 pub fn render_entries(entries: &[&Entry], open: bool) -> String {
     let mut html = String::new();
     let mut topic: Option<&str> = None;
     for e in entries {
         if topic != Some(e.topic.as_str()) {
+            if open && topic.is_some() {
+                html.push_str("</dl>");
+            }
             if !e.topic.is_empty() {
                 html.push_str(&format!("<h3>{}</h3>", escape(&e.topic)));
             }
+            if open {
+                html.push_str("<dl class=\"help-found\">");
+            }
             topic = Some(e.topic.as_str());
         }
-        html.push_str(&format!(
-            "<details class=\"help-entry\"{}><summary>{}</summary><p>{}</p></details>",
-            if open { " open" } else { "" },
-            escape(&e.question),
-            answer_html(&e.answer)
-        ));
+        if open {
+            html.push_str(&format!(
+                "<dt>{}</dt><dd>{}</dd>",
+                escape(&e.question),
+                answer_html(&e.answer)
+            ));
+        } else {
+            html.push_str(&format!(
+                "<details class=\"help-entry\"><summary>{}</summary><p>{}</p></details>",
+                escape(&e.question),
+                answer_html(&e.answer)
+            ));
+        }
+    }
+    if open && topic.is_some() {
+        html.push_str("</dl>");
     }
     html
 }

@@ -71,7 +71,9 @@ fn the_channel_s_own_search_opens_the_answers_found() {
     let html = page.html();
     assert!(html.contains("1 réponse pour « WIFI » :"), "{html}");
     assert!(
-        html.contains("<details class=\"help-entry\" open><summary>Comment me connecter au Wi-Fi eduroam ?"),
+        html.contains(
+            "<h3>Wi-Fi</h3><dl class=\"help-found\"><dt>Comment me connecter au Wi-Fi eduroam ?</dt><dd>Identifiant"
+        ),
         "{html}"
     );
     assert!(!html.contains("mot de passe, que faire"), "{html}");
