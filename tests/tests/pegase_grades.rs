@@ -97,3 +97,29 @@ async fn students_see_their_pegase_grades_with_one_token_and_clear_messages_when
     assert_eq!(sis.pegase_token_calls(), 1);
     portal.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shipped_demo_shows_master_s_students_their_pegase_grades() {
+    let (site, _backend) = agora_tests::api::shipped_site("pegase-demo").await;
+    let portal = site.start().await;
+    let bruno = portal.client();
+    portal.sign_in(&bruno, "bruno.leroy").await;
+    let page = portal.get_page(&bruno, "/?tab=scolarite&lang=en").await;
+    let grades = publication_chunk(&page, "grades-pegase");
+    for text in [
+        "Show my grades",
+        "M2 Informatique - Intelligence artificielle",
+        "Apprentissage profond",
+        "17/20 — Admis",
+        "12.87/20 — Admis — honours: Assez bien",
+    ] {
+        assert!(grades.contains(text), "`{text}` missing: {grades}");
+    }
+    // Alice's L1 is still in Apogée: no Pégase tab for her.
+    let alice = portal.client();
+    portal.sign_in(&alice, "alice.martin").await;
+    let page = portal.get_page(&alice, "/?tab=scolarite").await;
+    assert!(!page.contains("data-publication=\"grades-pegase\""));
+    assert!(page.contains("data-publication=\"grades\""), "Apogée's grades stay");
+    portal.stop().await;
+}
