@@ -17,6 +17,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 /// A token is renewed this long before it expires (or at half its life, if shorter).
 const RENEW_MARGIN: Duration = Duration::from_secs(60);
+/// A 403 on a token younger than this is about the account's rights, not the token's age:
+/// the token is not renewed for it (the token service is not asked on every render).
+const FRESH: Duration = Duration::from_secs(60);
 /// Longest answer read from the token service.
 const MAX_TOKEN_BYTES: usize = 64 * 1024;
 
@@ -46,6 +49,7 @@ pub enum TokenError {
 #[derive(Clone)]
 struct Cached {
     token: Secret,
+    obtained: Instant,
     renew_at: Instant,
 }
 
@@ -114,14 +118,16 @@ fn check_shape(text: &str) -> Result<(), TokenError> {
 
 impl TokenCache {
     /// A token for `auth`: the cached one while it is fresh, else a new one. With
-    /// `rejected`, the back-end refused that token: a new one is fetched unless another
-    /// render already replaced it.
+    /// `rejected`, the back-end refused that token with that HTTP status: a new one is
+    /// fetched unless another render already replaced it, or unless the status is 403 and
+    /// the token was obtained in the last minute (then the same token comes back: the
+    /// account lacks the rights, a new token would not help).
     pub async fn token(
         &self,
         http: &reqwest::Client,
         auth: &JwtAuth,
         timeout: Duration,
-        rejected: Option<&Secret>,
+        rejected: Option<(&Secret, u16)>,
     ) -> Result<Secret, TokenError> {
         let slot = {
             let mut slots = self
@@ -133,8 +139,13 @@ impl TokenCache {
         // One token call at a time per account: concurrent renders wait for it.
         let mut cached = slot.lock().await;
         if let Some(c) = cached.as_ref() {
-            let replaced = rejected.is_some_and(|r| r != &c.token);
-            if (rejected.is_none() && Instant::now() < c.renew_at) || replaced {
+            let keep = match rejected {
+                None => Instant::now() < c.renew_at,
+                // Another render replaced it already.
+                Some((token, _)) if token != &c.token => true,
+                Some((_, status)) => status == 403 && c.obtained.elapsed() < FRESH,
+            };
+            if keep {
                 return Ok(c.token.clone());
             }
         }
@@ -144,6 +155,7 @@ impl TokenCache {
             .lifetime_seconds
             .map_or(DEFAULT_LIFETIME, |s| Duration::from_secs(u64::from(s)));
         *cached = Some(Cached {
+            obtained: Instant::now(),
             renew_at: renew_at(token.expose(), fallback),
             token: token.clone(),
         });

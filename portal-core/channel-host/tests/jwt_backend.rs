@@ -20,6 +20,8 @@ struct Server {
     valid: Mutex<String>,
     /// The forms the token service received.
     forms: Mutex<Vec<String>>,
+    /// The account lacks the service's rights: every call is forbidden.
+    forbidden: std::sync::atomic::AtomicBool,
 }
 
 fn jwt(n: usize, exp: i64) -> String {
@@ -48,6 +50,9 @@ impl Server {
             let token = jwt(n, now + 3600);
             *self.valid.lock().expect("lock") = token.clone();
             return (201, token);
+        }
+        if self.forbidden.load(Ordering::SeqCst) {
+            return (403, "{\"message\":\"Accès refusé\"}".into());
         }
         let valid = format!("authorization: bearer {}", self.valid.lock().expect("lock"));
         if head.to_ascii_lowercase().contains(&valid.to_ascii_lowercase()) {
@@ -161,4 +166,24 @@ async fn a_refused_account_is_an_outage_that_never_shows_the_password() {
         Err(RenderFailure::Channel { .. })
     ));
     assert!(!format!("{:?}", wrong).contains("wrong-password"));
+}
+
+#[tokio::test]
+async fn an_account_without_the_rights_does_not_ask_for_a_token_on_every_render() {
+    let (engine, channel) = common::engine();
+    let server = Arc::new(Server::default());
+    server.forbidden.store(true, Ordering::SeqCst);
+    let url = serve(server.clone()).await;
+    let p = publish(&channel, "grades", &url, "s3cret!");
+    for _ in 0..3 {
+        match engine.render(&channel, &p, common::request()).await {
+            Err(RenderFailure::Channel { detail, .. }) => assert!(detail.contains("403"), "{detail}"),
+            other => panic!("forbidden is an outage: {other:?}"),
+        }
+    }
+    assert_eq!(
+        server.token_calls.load(Ordering::SeqCst),
+        1,
+        "a 403 on a fresh token is the account's rights: no new token"
+    );
 }

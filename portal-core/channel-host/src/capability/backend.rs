@@ -291,11 +291,17 @@ impl View<'_, BackendState> {
                 let token = token.map_err(|e| self.token_refused(&e))?;
                 let resp = send(Some(&token)).await.map_err(classify)?;
                 // Pégase answers 401 without a valid token and 403 for an expired one: one
-                // fresh token, one more try.
-                if matches!(resp.status().as_u16(), 401 | 403) {
-                    let fresh = tokens.token(&http, jwt, timeout, Some(&token)).await;
+                // fresh token, one more try (not for a 403 on a token just obtained: that is
+                // the account's rights, and the token service is not asked again for it).
+                let status = resp.status().as_u16();
+                if matches!(status, 401 | 403) {
+                    let fresh = tokens.token(&http, jwt, timeout, Some((&token, status))).await;
                     let fresh = fresh.map_err(|e| self.token_refused(&e))?;
-                    send(Some(&fresh)).await.map_err(classify)?
+                    if fresh == token {
+                        resp
+                    } else {
+                        send(Some(&fresh)).await.map_err(classify)?
+                    }
                 } else {
                     resp
                 }
