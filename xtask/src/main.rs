@@ -265,8 +265,8 @@ fn demo(root: &Path, args: &[String]) -> Result<()> {
     let backends = static_server::serve(root.join("examples/demo/backends"))?;
     eprintln!("demo back-ends (feeds) served on {backends}");
     let sis = agora_sis_simulator::Simulator::start_dir(&root.join("examples/sis-simulator/data"))
-        .map_err(|e| anyhow::anyhow!("ADE/Apogée simulator: {e}"))?;
-    eprintln!("ADE and Apogée simulators served on {}", sis.url);
+        .map_err(|e| anyhow::anyhow!("SIS simulator (ADE, Apogée, iTop, Pégase): {e}"))?;
+    eprintln!("ADE, Apogée, iTop and Pégase simulators served on {}", sis.url);
     // Kept alive (and its Dovecot with it) until the demo ends.
     let mail = start_demo_mail(&demo_mail);
     let mut cmd = portal_command(&portal);

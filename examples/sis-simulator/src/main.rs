@@ -1,5 +1,5 @@
 //! `agora-sis-simulator [--listen 127.0.0.1:0] [--data examples/sis-simulator/data]`: serve
-//! the ADE and Apogée simulators until interrupted; prints the base URL.
+//! the ADE, Apogée, iTop and Pégase simulators until interrupted; prints the base URL.
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
