@@ -45,6 +45,18 @@ pub enum TokenError {
     NotAJwt(&'static str),
 }
 
+impl TokenError {
+    /// What the channel is told: the same without the account's name (the host's log has it).
+    pub fn for_channel(&self) -> String {
+        match self {
+            TokenError::Refused { status, .. } => {
+                format!("the token service refused the application account (HTTP {status})")
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
 /// One cached token.
 #[derive(Clone)]
 struct Cached {
@@ -281,5 +293,6 @@ mod tests {
             status: 401,
         };
         assert!(e.to_string().contains("agora-ent") && e.to_string().contains("401"));
+        assert!(!e.for_channel().contains("agora-ent") && e.for_channel().contains("401"));
     }
 }

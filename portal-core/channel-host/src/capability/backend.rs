@@ -229,12 +229,13 @@ impl View<'_, BackendState> {
         err
     }
 
-    /// A token the host could not obtain: said to the channel as an outage, with the reason
-    /// (which names the account, never its password) in the host's log.
+    /// A token the host could not obtain: said to the channel as an outage (without the
+    /// account), with the reason (which names the account, never its password) in the host's
+    /// log.
     fn token_refused(&mut self, e: &crate::jwt::TokenError) -> FetchError {
         self.ledger
             .host_line(&format!("cannot obtain an application token: {e}"));
-        FetchError::Unavailable(e.to_string())
+        FetchError::Unavailable(e.for_channel())
     }
 
     async fn perform(&mut self, binding: &BackendBinding, req: Request) -> Result<Response, FetchError> {
