@@ -85,7 +85,7 @@ fn result(code: u32, message: &str) -> String {
 }
 
 /// `application/x-www-form-urlencoded` pairs, decoded.
-fn form(text: &str) -> Vec<(String, String)> {
+pub(crate) fn form(text: &str) -> Vec<(String, String)> {
     text.split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
@@ -119,7 +119,7 @@ fn decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn base64(input: &[u8]) -> String {
+pub(crate) fn base64(input: &[u8]) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in input.chunks(3) {

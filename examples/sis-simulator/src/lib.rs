@@ -19,6 +19,8 @@
 //!   `GET /api/ins/ext/v2/gestion/inscription/{codeStructure}/{codeApprenant}/` and COC's
 //!   `GET /api/coc/publication/v2/etablissements/…/periodes/…/apprenants/…/chemins/{codeChemin}`,
 //!   each checking the bearer token.
+//! - ESUP SMS-U's web service (esup-smsu-api): `?action=SendSms`, `MayCreateAccountCheckQuotaOk`,
+//!   `MessageInfos` on `/ws/`, HTTP Basic, quotas per account, a black list (see `smsu.rs`).
 //!
 //! Plain `std` threads, loopback only; `Simulator::start` for tests, `agora-sis-simulator`
 //! binary for the demo.
@@ -28,16 +30,19 @@ mod apogee;
 mod civil;
 mod itop;
 mod pegase;
+mod smsu;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use ade::AdeData;
 pub use apogee::ApogeeData;
 pub use itop::ItopData;
 pub use pegase::PegaseData;
+pub use smsu::{Sent as SmsSent, SmsuData};
 
 /// The simulated data.
 pub struct Data {
@@ -49,6 +54,8 @@ pub struct Data {
     pub itop: ItopData,
     /// Pégase's application account, learners and results.
     pub pegase: PegaseData,
+    /// SMS-U's application credentials, accounts and quotas.
+    pub smsu: SmsuData,
 }
 
 impl Data {
@@ -63,6 +70,7 @@ impl Data {
             apogee: toml::from_str(&read("apogee.toml")?).map_err(|e| format!("apogee.toml: {e}"))?,
             itop: toml::from_str(&read("itop.toml")?).map_err(|e| format!("itop.toml: {e}"))?,
             pegase: toml::from_str(&read("pegase.toml")?).map_err(|e| format!("pegase.toml: {e}"))?,
+            smsu: toml::from_str(&read("smsu.toml")?).map_err(|e| format!("smsu.toml: {e}"))?,
         })
     }
 }
@@ -72,6 +80,7 @@ pub struct Simulator {
     /// Base URL, e.g. `http://127.0.0.1:41234` (no trailing slash).
     pub url: String,
     data: Arc<Data>,
+    stopped: Arc<AtomicBool>,
 }
 
 impl Simulator {
@@ -81,20 +90,54 @@ impl Simulator {
         let url = format!("http://{}", listener.local_addr()?);
         let data = Arc::new(data);
         let served = data.clone();
+        let stopped = Arc::new(AtomicBool::new(false));
+        let stop = stopped.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
+                if stop.load(Ordering::SeqCst) {
+                    // Dropping the listener closes the port: the service is down.
+                    break;
+                }
                 let data = data.clone();
                 std::thread::spawn(move || {
                     let _ = handle(stream, &data);
                 });
             }
         });
-        Ok(Simulator { url, data: served })
+        Ok(Simulator {
+            url,
+            data: served,
+            stopped,
+        })
+    }
+
+    /// Stop answering: the port is closed once this returns, so a client sees the service
+    /// down (connection refused). Calls under way finish.
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        // Wake the accept loop so that it sees the flag and drops the listener.
+        if let Some(addr) = self.url.strip_prefix("http://") {
+            let _ = TcpStream::connect(addr);
+        }
+        // The loop drops the listener right after that connection is accepted.
+        for _ in 0..100 {
+            if let Some(addr) = self.url.strip_prefix("http://")
+                && TcpStream::connect(addr).is_err()
+            {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
     }
 
     /// How many Pégase application tokens were issued (the token calls that succeeded).
     pub fn pegase_token_calls(&self) -> usize {
         self.data.pegase.tokens.calls()
+    }
+
+    /// The SMS sent through the SMS-U simulator so far.
+    pub fn sms_sent(&self) -> Vec<SmsSent> {
+        self.data.smsu.sent()
     }
 
     /// Serve the data of `dir` on a free loopback port.
@@ -155,6 +198,7 @@ fn handle(mut stream: TcpStream, data: &Data) -> std::io::Result<()> {
             "application/json",
             itop::answer(&data.itop, query, &body, &headers),
         ),
+        (_, p) if smsu::serves(p) => smsu::answer(&data.smsu, method, query, &body, &headers),
         (_, p) if pegase::serves(p) => {
             let authorization = headers
                 .iter()
