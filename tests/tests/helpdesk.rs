@@ -101,11 +101,11 @@ async fn a_wrong_credential_a_down_or_garbled_itop_give_clear_messages_and_the_p
         "/itop-html/webservices/rest.php",
         Answer::ok("text/html", "<html><body><h1>iTop</h1><form>Login</form></body></html>"),
     );
-    // An address where nothing listens any more: iTop down.
-    let down = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        format!("http://{}", listener.local_addr().expect("address"))
-    };
+    // iTop down: a simulator started, then stopped, by the test.
+    let stopped =
+        agora_sis_simulator::Simulator::start_dir(&repo_root().join("examples/sis-simulator/data")).expect("simulator");
+    stopped.stop();
+    let down = stopped.url.clone();
     let channels = [
         helpdesk("hd-ok", &sis.url, "demo-itop-rest"),
         helpdesk("hd-wrong-password", &sis.url, "not-the-password"),
