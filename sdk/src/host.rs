@@ -17,10 +17,14 @@ mod imports {
     pub use crate::bindings::agora::channel0_1_0::notify::raise;
     pub use crate::bindings::agora::channel0_1_0::person::attribute;
     pub use crate::bindings::agora::channel0_1_0::request::param;
+    pub use crate::bindings::agora::channel0_3_0::dav::{
+        contacts as dav_contacts, events as dav_events, files as dav_files,
+    };
 }
 
 #[cfg(all(feature = "testing", not(target_arch = "wasm32")))]
 mod imports {
+    pub use crate::testing::dav::{dav_contacts, dav_events, dav_files};
     pub use crate::testing::fake::{
         attribute, cache_get, cache_set, directory_search, fetch, log, mail_summary, param, raise,
     };

@@ -2,7 +2,7 @@
 //!
 //! Write a portal channel in Rust: implement [`Channel`] for a type, call
 //! [`export_channel!`] once, and build the crate as a `cdylib` for `wasm32-wasip2`.
-//! The SDK hides the WIT plumbing (`agora:channel@0.2.0`, in `sdk/wit/`).
+//! The SDK hides the WIT plumbing (`agora:channel@0.3.0`, in `sdk/wit/`).
 //!
 //! ```ignore
 //! use agora_channel_sdk::prelude::*;
@@ -29,6 +29,7 @@
 
 pub mod backend;
 pub mod cache;
+pub mod dav;
 pub mod directory;
 pub mod html;
 pub mod log;
@@ -53,7 +54,7 @@ pub use html::escape;
 pub mod bindings {
     wit_bindgen::generate!({
         path: "wit",
-        world: "agora:channel/channel@0.2.0",
+        world: "agora:channel/channel@0.3.0",
         generate_all,
         pub_export_macro: true,
         default_bindings_module: "agora_channel_sdk::bindings",
@@ -68,7 +69,7 @@ pub mod prelude {
     pub use crate::html::{self, escape, safe_url};
     pub use crate::log;
     pub use crate::{Channel, ChannelError, Context, ErrorKind, Locale, Output, SearchItem};
-    pub use crate::{directory, mail, notify, request};
+    pub use crate::{dav, directory, mail, notify, request};
 }
 
 /// What a channel returns: an HTML fragment (sanitised by the host) and an optional title.

@@ -36,3 +36,14 @@ pub struct RenderContextV2 {
     #[component(name = "portal-url")]
     pub portal_url: String,
 }
+
+/// Host-side bindings of `agora:channel@0.3.0`: only its new interface, `dav`, is used (the
+/// rest of the 0.3 world is 0.2's, served as such).
+pub mod v0_3 {
+    wasmtime::component::bindgen!({
+        path: "../../sdk/wit",
+        world: "agora:channel/channel@0.3.0",
+        imports: { default: async },
+        exports: { default: async },
+    });
+}

@@ -1,10 +1,13 @@
 //! Which version of the contract a component was built against, and how it is called.
 //!
-//! The host serves `agora:channel@0.1.0` (worlds `channel` and `searchable-channel`) and
-//! `agora:channel@0.2.0` (world `channel`) side by side. Both import the same 0.1 capability
-//! interfaces, so one linker serves both; they differ by the render context their `render`
-//! and `search` exports take. The version is read from the component itself (the fields of
-//! its `render`'s context) and must be the one its manifest's `world` names.
+//! The host serves `agora:channel@0.1.0` (worlds `channel` and `searchable-channel`),
+//! `agora:channel@0.2.0` and `agora:channel@0.3.0` (world `channel`) side by side. They import
+//! the same 0.1 capability interfaces (0.3 adds `dav`), so one linker serves them all; 0.1
+//! and 0.2 differ by the render context their `render` and `search` exports take, 0.3 takes
+//! 0.2's. The version is read from the component itself (the fields of its `render`'s
+//! context, and whether it imports a 0.3 interface) and must be the one its manifest's
+//! `world` names — a 0.3 manifest may carry a component that uses nothing of 0.3, which is
+//! call for call a 0.2 one.
 
 use crate::bindings::ChannelPre;
 use crate::state::RenderState;
@@ -18,6 +21,8 @@ pub enum Contract {
     V0_1,
     /// `agora:channel@0.2.0`.
     V0_2,
+    /// `agora:channel@0.3.0`: 0.2 plus `dav`, called like 0.2.
+    V0_3,
 }
 
 impl Contract {
@@ -26,6 +31,7 @@ impl Contract {
         match world {
             "agora:channel/channel@0.1.0" | "agora:channel/searchable-channel@0.1.0" => Some(Contract::V0_1),
             "agora:channel/channel@0.2.0" => Some(Contract::V0_2),
+            "agora:channel/channel@0.3.0" => Some(Contract::V0_3),
             _ => None,
         }
     }
@@ -37,18 +43,29 @@ impl Contract {
             return Err("the component exports no `render` function: is it a channel?".into());
         };
         match render.params().next() {
-            Some((_, Type::Record(context))) if context.fields().any(|f| f.name == "time-zone") => Ok(Contract::V0_2),
+            Some((_, Type::Record(context))) if context.fields().any(|f| f.name == "time-zone") => {
+                let v0_3 = ty.imports(engine).any(|(name, _)| name.ends_with("@0.3.0"));
+                Ok(if v0_3 { Contract::V0_3 } else { Contract::V0_2 })
+            }
             Some((_, Type::Record(_))) => Ok(Contract::V0_1),
             _ => Err("its `render` does not take a render context".into()),
         }
     }
 
-    /// `0.1` or `0.2`.
+    /// `0.1`, `0.2` or `0.3`.
     pub fn version(self) -> &'static str {
         match self {
             Contract::V0_1 => "0.1",
             Contract::V0_2 => "0.2",
+            Contract::V0_3 => "0.3",
         }
+    }
+
+    /// Whether a component of contract `self` may be served under a manifest naming
+    /// `declared`: the same contract, or a 0.3 manifest over a component that uses nothing
+    /// of 0.3 (a 0.2 component, call for call).
+    pub fn served_as(self, declared: Option<Contract>) -> bool {
+        declared == Some(self) || (self == Contract::V0_2 && declared == Some(Contract::V0_3))
     }
 }
 

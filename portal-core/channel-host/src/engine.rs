@@ -296,7 +296,7 @@ impl ChannelEngine {
             path: wasm.to_path_buf(),
             reason,
         })?;
-        if Contract::of_world(&manifest.channel.world) != Some(contract) {
+        if !contract.served_as(Contract::of_world(&manifest.channel.world)) {
             return Err(LoadError::Link {
                 path: wasm.to_path_buf(),
                 reason: format!(
@@ -309,7 +309,7 @@ impl ChannelEngine {
         let pre = linker.instantiate_pre(&component).map_err(link)?;
         let pre = match contract {
             Contract::V0_1 => Pre::V0_1(ChannelPre::new(pre).map_err(link)?),
-            Contract::V0_2 => Pre::V0_2(pre),
+            Contract::V0_2 | Contract::V0_3 => Pre::V0_2(pre),
         };
         tracing::info!(channel = %manifest.channel.id, version = %manifest.channel.version, hash = %&hash[..12], "channel loaded");
         Ok(LoadedChannel {

@@ -39,9 +39,12 @@ pub mod secret;
 pub mod services;
 pub mod state;
 
+pub mod dav;
+
 mod bindings;
 
 pub use capability::backend::ProxyTicketIssuer;
+pub use capability::dav::{DavContact, DavEvent, DavFailure, DavFile, DavService};
 pub use capability::directory::{DirectoryEntry, DirectoryFailure, DirectoryService};
 pub use capability::mail::{MailFailure, MailMessage, MailService, MailboxSummary};
 pub use capability::person::{Attributes, NEVER_SHOWN, never_shown};

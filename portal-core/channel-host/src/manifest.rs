@@ -34,6 +34,7 @@ use std::path::{Path, PathBuf};
 
 /// The WIT worlds this host serves.
 pub const SUPPORTED_WORLDS: &[&str] = &[
+    "agora:channel/channel@0.3.0",
     "agora:channel/channel@0.2.0",
     "agora:channel/channel@0.1.0",
     "agora:channel/searchable-channel@0.1.0",
@@ -225,6 +226,23 @@ pub struct MailGrant {
     pub mailboxes: Vec<String>,
 }
 
+/// The `[dav]` table (world `agora:channel/channel@0.3.0`): what the host may read on the
+/// signed-in person's DAV server for the channel (typed values; never a document or a
+/// credential).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DavGrant {
+    /// Events of the person's calendars (CalDAV).
+    #[serde(default)]
+    pub calendars: bool,
+    /// Cards of the person's address books (CardDAV).
+    #[serde(default)]
+    pub contacts: bool,
+    /// Documents of the person's home collection (WebDAV).
+    #[serde(default)]
+    pub files: bool,
+}
+
 /// The `[notifications]` table: the channel may raise notifications for the person it
 /// renders for (its renders must be per user).
 #[derive(Debug, Clone, Deserialize)]
@@ -301,6 +319,9 @@ pub struct ChannelManifest {
     /// Mailboxes the channel may summarise, when granted.
     #[serde(default)]
     pub mail: Option<MailGrant>,
+    /// Calendars, address books and files the host may read, when granted.
+    #[serde(default)]
+    pub dav: Option<DavGrant>,
     /// Notifications the channel may raise, when granted.
     #[serde(default)]
     pub notifications: Option<NotificationsGrant>,

@@ -273,7 +273,7 @@ impl ChannelEngine {
                 config_json: publication.config_json.clone(),
                 portal_url: request.portal_url,
             }),
-            Contract::V0_2 => Context::V0_2(RenderContextV2 {
+            Contract::V0_2 | Contract::V0_3 => Context::V0_2(RenderContextV2 {
                 publication: publication.id.clone(),
                 locale: request.locale,
                 now_unix_ms: request.now_unix_ms,

@@ -3,6 +3,7 @@
 //! page and hands it to every slot; capabilities take from it what their hook needs.
 
 use crate::capability::backend::ProxyTicketIssuer;
+use crate::capability::dav::DavService;
 use crate::capability::directory::DirectoryService;
 use crate::capability::mail::MailService;
 use std::sync::Arc;
@@ -16,6 +17,8 @@ pub struct Services {
     pub directory: Option<Arc<dyn DirectoryService>>,
     /// The user's mail, for channels granted `[mail]` (none on the guest page).
     pub mail: Option<Arc<dyn MailService>>,
+    /// The person's calendars, address books and files, for channels granted `[dav]`.
+    pub dav: Option<Arc<dyn DavService>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -24,6 +27,7 @@ impl std::fmt::Debug for Services {
             .field("proxy_tickets", &self.proxy_tickets.is_some())
             .field("directory", &self.directory.is_some())
             .field("mail", &self.mail.is_some())
+            .field("dav", &self.dav.is_some())
             .finish()
     }
 }

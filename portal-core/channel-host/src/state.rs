@@ -4,6 +4,7 @@
 
 use crate::capability::backend::{Backend, BackendHook, BackendState};
 use crate::capability::cache::{Cache, CacheHook};
+use crate::capability::dav::{Dav, DavState};
 use crate::capability::directory::{Directory, DirectoryState};
 use crate::capability::log::{Log, LogState};
 use crate::capability::mail::{Mail, MailState};
@@ -27,6 +28,7 @@ pub struct Grants {
     person: <Person as Capability>::Grant,
     directory: <Directory as Capability>::Grant,
     mail: <Mail as Capability>::Grant,
+    dav: <Dav as Capability>::Grant,
     notify: <Notify as Capability>::Grant,
 }
 
@@ -42,6 +44,7 @@ impl Grants {
             person: Person::grant(manifest)?,
             directory: Directory::grant(manifest)?,
             mail: Mail::grant(manifest)?,
+            dav: Dav::grant(manifest)?,
             notify: Notify::grant(manifest)?,
         })
     }
@@ -86,6 +89,7 @@ pub struct RenderState {
     request: Params,
     directory: DirectoryState,
     mail: MailState,
+    dav: DavState,
     /// Notifications raised by the render.
     pub notify: NotifyState,
     wasi: (),
@@ -124,6 +128,7 @@ impl RenderState {
             request: Request::prepare(&(), hooks.params),
             directory: Directory::prepare(&grants.directory, hooks.services.directory),
             mail: Mail::prepare(&grants.mail, hooks.services.mail),
+            dav: Dav::prepare(&grants.dav, hooks.services.dav),
             notify: Notify::prepare(&grants.notify, ()),
             wasi: Wasi::prepare(&(), ()),
         }
@@ -154,6 +159,7 @@ pub fn link(linker: &mut Linker<RenderState>, component: &Component) -> wasmtime
     link_capability!(linker, component, Request, request);
     link_capability!(linker, component, Directory, directory);
     link_capability!(linker, component, Mail, mail);
+    link_capability!(linker, component, Dav, dav);
     link_capability!(linker, component, Notify, notify);
     link_capability!(linker, component, Wasi, wasi);
     Ok(())

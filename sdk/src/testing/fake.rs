@@ -23,6 +23,7 @@ pub(crate) struct World {
     pub mailboxes: BTreeMap<String, mail::MailboxSummary>,
     pub mail_error: Option<mail::MailError>,
     pub directory_down: bool,
+    pub dav: super::dav::FakeDav,
     // Records of the render.
     pub requests_made: u32,
     pub fetched: Vec<String>,
@@ -53,7 +54,8 @@ pub(crate) fn with_world<R>(world: World, f: impl FnOnce() -> R) -> (R, World) {
     (out, world)
 }
 
-fn world<R>(f: impl FnOnce(&mut World) -> R) -> R {
+/// Run `f` on this thread's host (a render is under way).
+pub(crate) fn world<R>(f: impl FnOnce(&mut World) -> R) -> R {
     WORLD.with(|w| match w.borrow_mut().as_mut() {
         Some(world) => f(world),
         None => panic!(

@@ -20,6 +20,8 @@ pub(crate) struct Manifest {
     pub directory: Option<DirectoryGrant>,
     /// `[mail] mailboxes`.
     pub mailboxes: Vec<String>,
+    /// `[dav]`: calendars, contacts, files granted.
+    pub dav: (bool, bool, bool),
     /// `[notifications] max_per_render`, when granted.
     pub notifications: Option<u32>,
     /// `[limits] requests`.
@@ -94,6 +96,12 @@ impl Manifest {
                 max_results: number(d.get("max_results"), 20),
             }),
             mailboxes: strings(table("mail").and_then(|m| m.get("mailboxes"))),
+            dav: table("dav")
+                .map(|d| {
+                    let on = |k: &str| d.get(k).and_then(toml::Value::as_bool).unwrap_or(false);
+                    (on("calendars"), on("contacts"), on("files"))
+                })
+                .unwrap_or_default(),
             notifications: table("notifications").map(|n| number(n.get("max_per_render"), 5)),
             requests: number(table("limits").and_then(|l| l.get("requests")), 8),
             search: table("search").map(|s| number(s.get("max_results"), 5)),

@@ -34,6 +34,7 @@
 //! time. Those are tested by deploying the package (`agora-portal channel dev`).
 
 pub(crate) mod fake;
+pub(crate) mod dav;
 mod manifest;
 mod persona;
 mod recording;

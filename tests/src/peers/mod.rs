@@ -5,15 +5,19 @@ mod dovecot;
 mod haproxy;
 mod nginx;
 mod postgres;
+mod radicale;
 mod redis;
 mod slapd;
+mod wsgidav;
 
 pub use dovecot::{Dovecot, DovecotAuth};
 pub use haproxy::Haproxy;
 pub use nginx::Nginx;
 pub use postgres::Postgres;
+pub use radicale::Radicale;
 pub use redis::Redis;
 pub use slapd::Slapd;
+pub use wsgidav::WsgiDav;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -12,11 +12,13 @@
 //! | [`request`] | `agora:channel/request` | always (the channel's own query parameters) | the parameters |
 //! | [`directory`] | `agora:channel/directory` | `[directory] attributes`; red list always applied | [`directory::DirectoryService`] |
 //! | [`mail`] | `agora:channel/mail` | `[mail] mailboxes` + the portal's `[mail]` server | [`mail::MailService`] |
+//! | [`dav`] | `agora:channel/dav` (0.3) | `[dav] calendars/contacts/files` + the portal's `[dav]` server | [`dav::DavService`] |
 //! | [`notify`] | `agora:channel/notify` | `[notifications]` (per-user renders only) | — (collected, handed back with the render) |
 //! | [`wasi`] | `wasi:random/*` | always; every other `wasi:*` import traps | — |
 
 pub mod backend;
 pub mod cache;
+pub mod dav;
 pub mod directory;
 pub mod log;
 pub mod mail;

@@ -88,10 +88,12 @@ pub fn build(
             "no sign-on is configured ([cas] server_url is empty, demo off): only the guest page is served"
         );
     }
+    let dav = dav_client(&config, trust)?;
     Ok(PortalState {
         tenant: id.into(),
         identity,
         mail: Arc::new(config.mail.clone()),
+        dav,
         config,
         theme: Arc::new(theme),
         live: Arc::new(live),
@@ -146,4 +148,36 @@ pub(super) fn demo_directory(config: &PortalConfig) -> Result<LdifDirectory, Sta
         }
     }
     Ok(dir)
+}
+
+/// The DAV client of `[dav]`, when a DAV server is configured.
+fn dav_client(
+    config: &PortalConfig,
+    trust: &crate::tls::Trust,
+) -> Result<Option<agora_channel_host::dav::DavClient>, ConfigError> {
+    use agora_channel_host::dav::{DavAuth, DavClient, DavSettings};
+    let dav = &config.dav;
+    if !dav.enabled() {
+        return Ok(None);
+    }
+    let auth = match dav.auth {
+        crate::config::DavAuthKind::ServiceAccount => DavAuth::ServiceAccount {
+            user: dav.user.clone(),
+            password: agora_channel_host::Secret::new(dav.password.expose()),
+        },
+        crate::config::DavAuthKind::CasProxy => DavAuth::CasProxy {
+            service: dav.cas_service.clone(),
+        },
+    };
+    let settings = DavSettings {
+        calendars_url: dav.calendars_url.clone(),
+        contacts_url: dav.contacts_url.clone(),
+        files_url: dav.files_url.clone(),
+        auth,
+        time_zone: config.i18n.time_zone.clone(),
+        timeout: Duration::from_millis(dav.timeout_ms.max(100)),
+    };
+    DavClient::new(settings, &trust.added_roots())
+        .map(Some)
+        .map_err(|e| ConfigError::new(&config.source, "dav", e.to_string()))
 }

@@ -158,6 +158,16 @@ impl Default for PortalConfig {
                 master_separator: "*".into(),
                 timeout_ms: 3000,
             },
+            dav: DavConfig {
+                calendars_url: String::new(),
+                contacts_url: String::new(),
+                files_url: String::new(),
+                auth: DavAuthKind::ServiceAccount,
+                user: String::new(),
+                password: Secret::default(),
+                cas_service: String::new(),
+                timeout_ms: 4000,
+            },
             directory: DirectoryConfig {
                 cache_seconds: 300,
                 signon_wins: Vec::new(),

@@ -79,6 +79,8 @@ pub struct PortalConfig {
     pub storage: StorageConfig,
     /// `[mail]`
     pub mail: MailConfig,
+    /// `[dav]`
+    pub dav: DavConfig,
     /// `[admin]`
     pub admin: AdminConfig,
     /// `[demo]`

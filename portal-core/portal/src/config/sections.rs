@@ -269,6 +269,48 @@ impl MailConfig {
     }
 }
 
+/// `[dav]`: the DAV server(s) the portal reads people's calendars (CalDAV), address books
+/// (CardDAV) and files (WebDAV) on, for channels granted `[dav]`. Each URL is a template
+/// (`{uid}` is the person's uid); an empty one turns that part off, all empty turns `[dav]` off.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DavConfig {
+    /// The person's calendar home, e.g. `https://partage.univ.fr/dav/{uid}/`.
+    pub calendars_url: String,
+    /// The person's address-book home.
+    pub contacts_url: String,
+    /// The person's home collection of documents.
+    pub files_url: String,
+    /// `service-account` (HTTP Basic as `user`, allowed to read everyone's collections) or
+    /// `cas-proxy` (the person's uid and a CAS proxy ticket for `cas_service`).
+    pub auth: DavAuthKind,
+    /// The service account's login, for `service-account`.
+    pub user: String,
+    /// Its password (set it with `PORTAL_DAV__PASSWORD`).
+    pub password: Secret,
+    /// The DAV server's CAS service, for `cas-proxy`.
+    pub cas_service: String,
+    /// Deadline of one call, ms.
+    pub timeout_ms: u64,
+}
+
+impl DavConfig {
+    /// Whether a DAV server is configured.
+    pub fn enabled(&self) -> bool {
+        !(self.calendars_url.is_empty() && self.contacts_url.is_empty() && self.files_url.is_empty())
+    }
+}
+
+/// `[dav] auth`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DavAuthKind {
+    /// HTTP Basic as a service account.
+    ServiceAccount,
+    /// HTTP Basic as the person with a CAS proxy ticket.
+    CasProxy,
+}
+
 /// `[ldap]`: the institution's directory (SupAnn). Off while `url` is empty.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,7 +1,7 @@
 //! Checks a loaded configuration before anything starts: each failure names the file, the
 //! key and the reason.
 
-use super::sections::MailAuth;
+use super::sections::{DavAuthKind, MailAuth};
 use super::{ConfigError, PortalConfig};
 
 impl PortalConfig {
@@ -139,6 +139,29 @@ impl PortalConfig {
                     return Err(self.err("mail.master_user", "a master user is needed for auth = \"master\""));
                 }
                 MailAuth::CasProxy | MailAuth::Master => {}
+            }
+        }
+        if self.dav.enabled() {
+            for (key, url) in [
+                ("dav.calendars_url", &self.dav.calendars_url),
+                ("dav.contacts_url", &self.dav.contacts_url),
+                ("dav.files_url", &self.dav.files_url),
+            ] {
+                if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
+                    return Err(self.err(key, "an http(s) URL, `{uid}` standing for the person's uid"));
+                }
+            }
+            match self.dav.auth {
+                DavAuthKind::ServiceAccount if self.dav.user.is_empty() => {
+                    return Err(self.err("dav.user", "a service account is needed for auth = \"service-account\""));
+                }
+                DavAuthKind::CasProxy if self.dav.cas_service.is_empty() => {
+                    return Err(self.err(
+                        "dav.cas_service",
+                        "the DAV server's CAS service is needed for auth = \"cas-proxy\"",
+                    ));
+                }
+                DavAuthKind::ServiceAccount | DavAuthKind::CasProxy => {}
             }
         }
         if !self.session.key.is_empty()

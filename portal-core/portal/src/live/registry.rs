@@ -33,6 +33,7 @@ impl Entry {
     pub fn personal_only(&self) -> bool {
         let manifest = &self.channel.manifest;
         let credentials = manifest.mail.is_some()
+            || manifest.dav.is_some()
             || self
                 .publication
                 .backends

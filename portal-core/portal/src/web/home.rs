@@ -43,6 +43,9 @@ fn services(state: &PortalState, person: &Person, pgt: Option<String>) -> Servic
         _ => None,
     };
     Services {
+        dav: state.dav.as_ref().map(|client| {
+            Arc::new(client.for_person(&person.uid, proxy_tickets.clone())) as Arc<dyn agora_channel_host::DavService>
+        }),
         directory: Some(state.directory.clone()),
         mail: state.mail.enabled().then(|| {
             Arc::new(crate::imap::ImapMail::new(

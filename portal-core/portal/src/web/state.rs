@@ -39,6 +39,8 @@ pub struct PortalState {
     pub directory: Arc<dyn agora_channel_host::DirectoryService>,
     /// The IMAP server settings, shared by every user's mail service.
     pub mail: Arc<MailConfig>,
+    /// The DAV client of `[dav]` (calendars, address books, files), when configured.
+    pub dav: Option<agora_channel_host::dav::DavClient>,
     /// What outgoing TLS connections trust (IMAP here; the others hold their own copy).
     pub tls: Arc<tokio_rustls::rustls::ClientConfig>,
     /// The demo directory, when demo mode is on.

@@ -1,0 +1,236 @@
+//! The agenda, contacts and files channels (`agora:channel@0.3.0`, the `dav` capability)
+//! through the portal, against real servers started for the test: Radicale (CalDAV and
+//! CardDAV, calendars and address books written as `.ics` and `.vcf` items) and WsgiDAV
+//! (WebDAV, one folder per person). The portal reads them as a service account the servers
+//! let read everyone's collections; Alice sees her next events, her contacts and her recent
+//! files, never Bruno's; a wrong password or a stopped server gives a clear message in the
+//! slots, never a code or a secret, and the page stays up.
+
+use agora_tests::page::publication_chunk;
+use agora_tests::peers::{Radicale, WsgiDav};
+use agora_tests::{Site, one_column_layout};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+const SERVICE: &str = "portal";
+const SERVICE_PASSWORD: &str = "dav-service-secret";
+const DAY: i64 = 86_400;
+
+/// `YYYYMMDDTHHMMSSZ` of a Unix time.
+fn stamp(unix: i64) -> String {
+    let (days, rem) = (unix.div_euclid(DAY), unix.rem_euclid(DAY));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn event(uid: &str, summary: &str, start: i64, hours: i64, extra: &str) -> String {
+    format!(
+        "UID:{uid}\nDTSTAMP:{}\nSUMMARY:{summary}\nLOCATION:Bâtiment A\\, salle 12\nDTSTART:{}\nDTEND:{}\n{extra}",
+        stamp(start),
+        stamp(start),
+        stamp(start + hours * 3600)
+    )
+}
+
+/// Radicale with Alice's and Bruno's calendars and address books.
+fn radicale() -> Radicale {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let hour = now - now.rem_euclid(3600);
+    let radicale = Radicale::start(
+        &[
+            (SERVICE, SERVICE_PASSWORD),
+            ("alice.martin", "a-pw"),
+            ("bruno.leroy", "b-pw"),
+        ],
+        SERVICE,
+    );
+    radicale.calendar(
+        "alice.martin",
+        "cours",
+        &[
+            event("soutenance", "Soutenance de mémoire", hour + DAY + 3600, 2, ""),
+            event("reunion", "Réunion pédagogique", hour + 2 * DAY, 1, ""),
+            event("colloque", "Colloque lointain", hour + 60 * DAY, 8, ""),
+            // Weekly since three weeks: this week's occurrence is shown (the server expands it).
+            event(
+                "td",
+                "TD hebdomadaire",
+                hour - 21 * DAY + 3 * 3600,
+                2,
+                "RRULE:FREQ=WEEKLY;COUNT=10\n",
+            ),
+        ],
+    );
+    radicale.calendar(
+        "alice.martin",
+        "perso",
+        &[event("dentiste", "Dentiste", hour + 3 * DAY, 1, "")],
+    );
+    radicale.calendar(
+        "bruno.leroy",
+        "sport",
+        &[event("rugby", "Entraînement de rugby", hour + DAY, 2, "")],
+    );
+    radicale.address_book(
+        "alice.martin",
+        "contacts",
+        &[
+            "FN:Chloé Dubois\nN:Dubois;Chloé;;;\nEMAIL;TYPE=INTERNET:chloe.dubois@univ-agora.fr\nTEL;TYPE=work:+33 1 23 45 67 89\nORG:Université Agora;Scolarité\nUID:c1".into(),
+            "FN:Paul Lefèvre\nN:Lefèvre;Paul;;;\nEMAIL:paul.lefevre@example.org\nUID:c2".into(),
+        ],
+    );
+    radicale.address_book(
+        "bruno.leroy",
+        "contacts",
+        &["FN:Zoé Secret\nEMAIL:zoe@example.org\nUID:c3".into()],
+    );
+    radicale
+}
+
+/// WsgiDAV with Alice's and Bruno's documents.
+fn wsgidav() -> WsgiDav {
+    let server = WsgiDav::start(SERVICE, SERVICE_PASSWORD);
+    let hours = |h: u64| Duration::from_secs(h * 3600);
+    server.put("alice.martin/memoire.odt", b"memoire", hours(1));
+    server.put("alice.martin/notes/cours magistral.pdf", b"%PDF-1.4 notes", hours(72));
+    server.put("alice.martin/ancien.txt", b"old", hours(24 * 30));
+    server.put("bruno.leroy/bruno-secret.pdf", b"%PDF-1.4 bruno", hours(1));
+    server
+}
+
+fn site(name: &str, radicale: &str, files: &str, password: &str) -> Site {
+    let site = Site::new(
+        name,
+        "[channels.agenda]\npackage = \"agenda\"\n\n[channels.contacts]\npackage = \"contacts\"\n\n\
+         [channels.files]\npackage = \"files\"\n",
+        &one_column_layout(&["agenda", "contacts", "files"]),
+    );
+    site.append_config(&format!(
+        "[dav]\ncalendars_url = \"{radicale}{{uid}}/\"\ncontacts_url = \"{radicale}{{uid}}/\"\n\
+         files_url = \"{files}{{uid}}/\"\nauth = \"service-account\"\nuser = \"{SERVICE}\"\n\
+         password = \"{password}\"\ntimeout_ms = 4000\n"
+    ));
+    site
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alice_sees_her_events_contacts_and_files_and_never_bruno_s() {
+    let radicale = radicale();
+    let files = wsgidav();
+    let site = site("dav", &radicale.url, &files.url, SERVICE_PASSWORD);
+    let portal = site.start().await;
+    let alice = portal.client();
+    portal.sign_in(&alice, "alice.martin").await;
+    let page = portal.get_page(&alice, "/?lang=fr").await;
+
+    let agenda = publication_chunk(&page, "agenda");
+    for summary in [
+        "Soutenance de mémoire",
+        "Réunion pédagogique",
+        "TD hebdomadaire",
+        "Dentiste",
+    ] {
+        assert!(agenda.contains(summary), "{summary}: {agenda}");
+    }
+    assert!(agenda.contains("Bâtiment A, salle 12"), "{agenda}");
+    assert!(!agenda.contains("Colloque lointain"), "beyond 7 days: {agenda}");
+    assert!(!agenda.contains("rugby"), "Bruno's: {agenda}");
+    let soutenance = agenda.find("Soutenance").unwrap_or(usize::MAX);
+    let reunion = agenda.find("Réunion").unwrap_or(0);
+    assert!(soutenance < reunion, "earliest first: {agenda}");
+
+    let contacts = publication_chunk(&page, "contacts");
+    assert!(
+        contacts.contains("Chloé Dubois") && contacts.contains("Paul Lefèvre"),
+        "{contacts}"
+    );
+    assert!(contacts.contains("mailto:chloe.dubois@univ-agora.fr"), "{contacts}");
+    assert!(contacts.contains("Université Agora, Scolarité"), "{contacts}");
+    assert!(!contacts.contains("Zoé"), "Bruno's: {contacts}");
+    let searched = portal.get_page(&alice, "/?lang=fr&contacts.q=chloe").await;
+    let searched = publication_chunk(&searched, "contacts");
+    assert!(
+        searched.contains("Chloé Dubois") && !searched.contains("Paul"),
+        "{searched}"
+    );
+
+    let documents = publication_chunk(&page, "files");
+    let (m, c, a) = (
+        documents.find("memoire.odt"),
+        documents.find("cours magistral.pdf"),
+        documents.find("ancien.txt"),
+    );
+    assert!(m.is_some() && m < c && c < a, "newest first: {documents}");
+    assert!(
+        documents.contains(&format!("href=\"{}alice.martin/memoire.odt\"", files.url)),
+        "a link that opens it: {documents}"
+    );
+    assert!(!documents.contains("bruno"), "Bruno's: {documents}");
+    assert!(!page.contains(SERVICE_PASSWORD), "no secret in the page");
+
+    // Bruno sees his own.
+    let bruno = portal.client();
+    portal.sign_in(&bruno, "bruno.leroy").await;
+    let page = portal.get_page(&bruno, "/?lang=en").await;
+    assert!(publication_chunk(&page, "agenda").contains("Entraînement de rugby"));
+    assert!(!publication_chunk(&page, "agenda").contains("Soutenance"));
+    assert!(publication_chunk(&page, "files").contains("bruno-secret.pdf"));
+    portal.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_or_a_stopped_server_gives_a_clear_message() {
+    let mut radicale = radicale();
+    let mut files = wsgidav();
+    let refused = site("dav-refused", &radicale.url, &files.url, "wrong-password");
+    let portal = refused.start().await;
+    let client = portal.client();
+    portal.sign_in(&client, "alice.martin").await;
+    let page = portal.get_page(&client, "/?lang=en").await;
+    for id in ["agenda", "contacts", "files"] {
+        let chunk = publication_chunk(&page, id);
+        assert!(
+            chunk.contains("unavailable for now") && chunk.contains("role=\"alert\""),
+            "{id}: {chunk}"
+        );
+        assert!(
+            !chunk.contains("401") && !chunk.contains("wrong-password"),
+            "{id}: {chunk}"
+        );
+    }
+    assert!(page.trim_end().ends_with("</html>"));
+    portal.stop().await;
+
+    let (radicale_url, files_url) = (radicale.url.clone(), files.url.clone());
+    radicale.stop();
+    files.stop();
+    let down = site("dav-down", &radicale_url, &files_url, SERVICE_PASSWORD);
+    let portal = down.start().await;
+    let client = portal.client();
+    portal.sign_in(&client, "alice.martin").await;
+    let page = portal.get_page(&client, "/?lang=en").await;
+    for id in ["agenda", "contacts", "files"] {
+        let chunk = publication_chunk(&page, id);
+        assert!(
+            chunk.contains("unavailable for now") && chunk.contains("role=\"alert\""),
+            "{id}: {chunk}"
+        );
+    }
+    assert!(page.trim_end().ends_with("</html>"));
+    portal.stop().await;
+}
