@@ -115,3 +115,62 @@ async fn layout_edits_persist_across_a_restart_on_postgres() {
     site.append_config(&format!("[storage]\nurl = \"{}\"\n", pg.url));
     agora_tests::api::edits_survive_a_restart(&site).await;
 }
+
+/// Groups, their audit, usage statistics and the late notification on PostgreSQL: the same
+/// SQL as on SQLite, per tenant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_and_usage_statistics_on_postgres() {
+    use agora_portal::storage::{StoredGroup, UsageCount};
+    let pg = Postgres::start();
+    let storage = Storage::open(&pg.url, std::path::Path::new("/nonexistent"))
+        .await
+        .expect("opens and migrates");
+    let other = storage.for_tenant("other");
+    let group = StoredGroup {
+        id: "chorale".into(),
+        name: "Chorale".into(),
+        description: String::new(),
+        visibility: "closed".into(),
+        created_by: "alice".into(),
+        created_at_ms: 1,
+    };
+    assert!(storage.create_group(&group).await.expect("creates"));
+    assert!(!storage.create_group(&group).await.expect("answers"));
+    storage
+        .set_member("chorale", "bob", "requested", "bob", "requested", 2)
+        .await
+        .expect("asks");
+    assert_eq!(
+        storage.member_state("chorale", "bob").await.expect("reads").as_deref(),
+        Some("requested")
+    );
+    assert!(other.group("chorale").await.expect("reads").is_none());
+    let members = storage.group_members("chorale").await.expect("lists");
+    assert_eq!(members[0].state, "admin", "administrators first");
+    storage.delete_group("chorale", "alice", 3).await.expect("deletes");
+    let audit = storage.group_audit("chorale", 10).await.expect("audit");
+    assert_eq!(
+        audit.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(),
+        vec!["deleted", "requested", "created"]
+    );
+    storage
+        .notify_person("bob", "portal:groups", "k", "t", "/groups", 4)
+        .await
+        .expect("notifies");
+    assert_eq!(storage.unread_notifications("bob").await.expect("counts"), 1);
+
+    let count = |n: i64| UsageCount {
+        day: "2026-12-06".into(),
+        kind: "page_view".into(),
+        population: "students".into(),
+        channel: String::new(),
+        count: n,
+    };
+    storage.add_usage(&[count(2)]).await.expect("adds");
+    storage.add_usage(&[count(3)]).await.expect("adds up");
+    let kept = storage.usage("2026-12-01", "2026-12-31").await.expect("reads");
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].count, 5, "two nodes' flushes add up");
+    assert!(other.usage("2026-12-01", "2026-12-31").await.expect("reads").is_empty());
+    assert_eq!(storage.prune_usage("2026-12-07").await.expect("prunes"), 1);
+}

@@ -23,6 +23,8 @@ pub mod page;
 pub mod people;
 pub mod session;
 pub mod signon;
+pub mod sms;
+pub mod statistics;
 pub mod storage;
 pub mod telemetry;
 pub mod tenant;

@@ -61,13 +61,35 @@ pub fn build(
     } else {
         None
     };
-    let directory: Arc<dyn agora_channel_host::DirectoryService> = Arc::new(SourcesDirectory::new(sources.clone()));
+    let everyone = Arc::new(SourcesDirectory::new(sources.clone()));
+    let sms = sms_service(&config, trust, &storage)?;
+    let directory: Arc<dyn agora_channel_host::DirectoryService> = everyone.clone();
     let people = PersonResolver::new(sources, Duration::from_secs(config.directory.cache_seconds.max(1)))
         .with_signon_wins(config.directory.signon_wins.clone());
     let redis = platform.redis_of(id);
     let events = platform.events_of(id);
     let inbox = crate::inbox::Inbox::new(storage.clone(), 100_000, events.clone());
     let groups = crate::groups::Groups::new(storage.clone(), events.clone());
+    if config.demo.enabled && !config.demo.groups.as_os_str().is_empty() {
+        let path = config.resolve(&config.demo.groups);
+        let seed = std::fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| crate::groups::seed::Seed::parse(&text))
+            .map_err(|e| ConfigError::new(path.display().to_string(), "demo.groups", e))?;
+        let (storage, tenant) = (storage.clone(), id.to_string());
+        tokio::spawn(async move {
+            match seed.apply(&storage, crate::clock::now_ms()).await {
+                Ok(n) if n > 0 => tracing::info!(tenant, created = n, "demo groups created"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(tenant, "cannot create the demo groups: {e}"),
+            }
+        });
+    }
+    let usage = crate::statistics::Usage::new(storage.clone(), config.statistics.enabled);
+    usage.start(
+        Duration::from_secs(config.statistics.flush_seconds),
+        config.statistics.keep_days,
+    );
     let slots = SlotRenderer::new(
         platform.engine.clone(),
         storage.clone(),
@@ -104,9 +126,12 @@ pub fn build(
         tls: trust.client_config(),
         demo_directory,
         directory,
+        everyone,
+        sms,
         edits: EditStore::new(storage.clone(), 100_000, events.clone()),
         inbox,
         groups,
+        usage,
         storage,
         metrics: platform.metrics.clone(),
         session_key: platform.session_key.clone(),
@@ -117,6 +142,40 @@ pub fn build(
         cas,
         oidc,
     })
+}
+
+/// SMS through SMS-U, when `[sms] url` is set.
+fn sms_service(
+    config: &PortalConfig,
+    trust: &crate::tls::Trust,
+    storage: &crate::storage::Storage,
+) -> Result<Option<crate::sms::Sms>, ConfigError> {
+    let sms = &config.sms;
+    if !sms.enabled() {
+        return Ok(None);
+    }
+    let url = url::Url::parse(&sms.url).map_err(|e| ConfigError::new(&config.source, "sms.url", e.to_string()))?;
+    let client = crate::sms::client::SmsuClient::build(
+        trust.http(reqwest::Client::builder()),
+        url,
+        &sms.user,
+        sms.password.expose(),
+        Duration::from_millis(sms.timeout_ms.max(100)),
+    )
+    .map_err(|e| ConfigError::new(&config.source, "sms", e.to_string()))?;
+    let settings = crate::sms::Settings {
+        account: sms.account.clone(),
+        sender_uids: sms.sender_uids.clone(),
+        sender_populations: sms.sender_populations.clone(),
+        approver_uids: sms.approver_uids.clone(),
+        approver_populations: sms.approver_populations.clone(),
+        populations: sms.populations.clone(),
+        approval_over: sms.approval_over as usize,
+        phone_attribute: sms.phone_attribute.clone(),
+        max_chars: sms.max_chars as usize,
+        max_recipients: sms.max_recipients as usize,
+    };
+    Ok(Some(crate::sms::Sms::new(client, storage.clone(), settings)))
 }
 
 /// Start watching the site's files (publications and packages, populations, fragments,

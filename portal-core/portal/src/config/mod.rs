@@ -83,6 +83,10 @@ pub struct PortalConfig {
     pub dav: DavConfig,
     /// `[admin]`
     pub admin: AdminConfig,
+    /// `[statistics]`
+    pub statistics: StatisticsConfig,
+    /// `[sms]`
+    pub sms: SmsConfig,
     /// `[demo]`
     pub demo: DemoConfig,
     /// `[log]`

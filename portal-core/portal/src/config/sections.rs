@@ -383,6 +383,63 @@ pub struct AdminConfig {
     pub reload_seconds: u64,
 }
 
+/// `[statistics]`: usage statistics (page views, sign-ins, channel use per day, population
+/// and channel), counted without any trail of who did what.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatisticsConfig {
+    /// Count at all.
+    pub enabled: bool,
+    /// Counts below this are shown as "fewer than" this, on the page and in the CSV: a
+    /// small population's figures do not tell what one person does.
+    pub min_count: u32,
+    /// Days kept; older days are deleted.
+    pub keep_days: u32,
+    /// How often (seconds) counts gathered in memory are added to the database.
+    pub flush_seconds: u64,
+}
+
+/// `[sms]`: SMS to groups and populations through ESUP SMS-U (off while `url` is empty).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsConfig {
+    /// SMS-U's web service, e.g. `https://smsuapi.univ.fr/ws/`.
+    pub url: String,
+    /// The portal's application login at SMS-U (HTTP Basic).
+    pub user: String,
+    /// Its password (set it with `PORTAL_SMS__PASSWORD`).
+    pub password: Secret,
+    /// The SMS-U account sends are charged to (its quota).
+    pub account: String,
+    /// Who may send, by login.
+    pub sender_uids: Vec<String>,
+    /// Who may send, by population.
+    pub sender_populations: Vec<String>,
+    /// Who approves large sends, by login.
+    pub approver_uids: Vec<String>,
+    /// Who approves large sends, by population.
+    pub approver_populations: Vec<String>,
+    /// Populations senders may address (besides their own groups).
+    pub populations: Vec<String>,
+    /// A send to more recipients than this waits for an approver.
+    pub approval_over: u32,
+    /// The directory attribute holding the mobile number.
+    pub phone_attribute: String,
+    /// Longest text, in characters.
+    pub max_chars: u32,
+    /// Most recipients of one send.
+    pub max_recipients: u32,
+    /// Deadline of one call to SMS-U, ms.
+    pub timeout_ms: u64,
+}
+
+impl SmsConfig {
+    /// Whether SMS-U is configured.
+    pub fn enabled(&self) -> bool {
+        !self.url.is_empty()
+    }
+}
+
 /// `[demo]`: the persona login, for demonstrations and development only.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -393,6 +450,9 @@ pub struct DemoConfig {
     pub directory: PathBuf,
     /// The `uid`s offered on the persona page, in order.
     pub personas: Vec<String>,
+    /// Self-managed groups created at start when they do not exist yet (a TOML file of
+    /// `[groups.<id>]` tables; empty: none). Demo mode only.
+    pub groups: PathBuf,
 }
 
 /// `[log]`

@@ -115,6 +115,30 @@ impl PortalConfig {
                 format!("`{}` is not one of: fr, en", self.i18n.default_locale),
             ));
         }
+        if self.sms.enabled() {
+            match url::Url::parse(&self.sms.url) {
+                Ok(u) if matches!(u.scheme(), "https" | "http") => {}
+                _ => return Err(self.err("sms.url", format!("`{}` is not an http(s) URL", self.sms.url))),
+            }
+            if self.sms.account.is_empty() {
+                return Err(self.err("sms.account", "the SMS-U account to charge is needed"));
+            }
+            if self.sms.user.is_empty() {
+                return Err(self.err("sms.user", "SMS-U's application login is needed"));
+            }
+            if self.sms.max_chars == 0 || self.sms.max_recipients == 0 {
+                return Err(self.err("sms.max_chars", "max_chars and max_recipients must be at least 1"));
+            }
+        }
+        if self.statistics.flush_seconds == 0 {
+            return Err(self.err("statistics.flush_seconds", "must be at least 1"));
+        }
+        if self.statistics.keep_days == 0 {
+            return Err(self.err(
+                "statistics.keep_days",
+                "must be at least 1 (set enabled = false to count nothing)",
+            ));
+        }
         let zone = &self.i18n.time_zone;
         if zone.is_empty()
             || zone.len() > 64

@@ -13,6 +13,7 @@
 //!   the others' messages; a lost message is made good within [`Groups::TTL`].
 
 pub mod rules;
+pub mod seed;
 
 use crate::people::Person;
 use crate::storage::{AuditEntry, Storage, StorageError, StoredGroup, StoredMember};
@@ -29,13 +30,21 @@ pub const NOTIFICATION_SOURCE: &str = "portal:groups";
 const GROUPS_EVENT: &str = "groups:";
 const SEPARATOR: char = '\u{1f}';
 
-/// The title of a notification of [`NOTIFICATION_SOURCE`] in the reader's language:
-/// `stored` is the message's i18n key and the group's name; `say` gives the message.
+/// The title of a notification the portal itself raised ([`NOTIFICATION_SOURCE`], the
+/// SMS approvals) in the reader's language: `stored` is the message's i18n key and the
+/// name it names; `say` gives the message.
 pub fn notification_title(stored: &str, say: impl Fn(&str) -> String) -> String {
     match stored.split_once(SEPARATOR) {
-        Some((key, group)) if key.starts_with("groups.notify.") => say(key).replace("{group}", group),
+        Some((key, name)) if key.starts_with("groups.notify.") || key.starts_with("sms.notify.") => {
+            say(key).replace("{group}", name).replace("{name}", name)
+        }
         _ => stored.to_string(),
     }
+}
+
+/// How [`notification_title`] reads a stored title: `key` and `name`.
+pub fn stored_title(key: &str, name: &str) -> String {
+    format!("{key}{SEPARATOR}{name}")
 }
 
 /// Why a group action did not happen.

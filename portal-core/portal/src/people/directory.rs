@@ -17,6 +17,18 @@ impl SourcesDirectory {
     pub fn new(sources: Vec<Arc<dyn AttributeSource>>) -> Self {
         SourcesDirectory { sources }
     }
+
+    /// Everyone the first source that can search lists (people, red-listed ones aside), at
+    /// most `max` (an LDAP directory also stops at its own size limit): the audience of a
+    /// population-wide send.
+    pub async fn everyone(&self, max: u32) -> Result<Vec<Attributes>, super::SourceError> {
+        for source in &self.sources {
+            if let Some(search) = source.search(&[], max) {
+                return search.await;
+            }
+        }
+        Ok(Vec::new())
+    }
 }
 
 impl agora_channel_host::DirectoryService for SourcesDirectory {

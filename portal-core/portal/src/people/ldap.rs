@@ -205,7 +205,8 @@ fn accent_wildcards(word: &str) -> String {
 /// How many entries to ask the directory for, to keep `max` after the accent-blind filter
 /// let through near misses.
 fn widened(max: u32) -> u32 {
-    max.saturating_mul(5).clamp(max, 500)
+    // Never below `max` (a listing of everyone asks for more than 500).
+    max.saturating_mul(5).min(500).max(max)
 }
 
 impl LdapDirectory {

@@ -104,7 +104,9 @@ impl Usage {
         }
         let day = now_ms.div_euclid(86_400_000);
         let Ok(mut pending) = self.pending.lock() else { return };
-        *pending.entry((day, kind, String::new(), channel.to_string())).or_default() += 1;
+        *pending
+            .entry((day, kind, String::new(), channel.to_string()))
+            .or_default() += 1;
         for p in populations {
             *pending.entry((day, kind, p.clone(), channel.to_string())).or_default() += 1;
         }
@@ -186,7 +188,11 @@ pub enum Shown {
 
 impl Shown {
     fn of(count: i64, min_count: u32) -> Shown {
-        if count < i64::from(min_count) { Shown::Fewer(min_count) } else { Shown::Count(count) }
+        if count < i64::from(min_count) {
+            Shown::Fewer(min_count)
+        } else {
+            Shown::Count(count)
+        }
     }
 
     /// As text: `12`, or `<5`.
@@ -333,7 +339,10 @@ mod tests {
             ],
             5,
         );
-        assert_eq!(report.days[0].cells, vec![Shown::Count(40), Shown::Fewer(5), Shown::Fewer(5)]);
+        assert_eq!(
+            report.days[0].cells,
+            vec![Shown::Count(40), Shown::Fewer(5), Shown::Fewer(5)]
+        );
         let teachers = report.populations.iter().find(|r| r.label == "teachers").expect("row");
         assert_eq!(teachers.cells[0], Shown::Fewer(5));
         let csv = report.csv();

@@ -15,16 +15,22 @@
 //! | [`edits`] | users' layout edits, replayed in order |
 //! | [`notifications`] | channels' notifications per person, announcements read or dismissed |
 //! | [`groups`] | self-managed groups, members and pending, the audit of membership changes |
+//! | [`sms`] | SMS sent through SMS-U: sender, audience, count, text, state (no phone number) |
+//! | [`usage`] | usage statistics: counts per day, kind, population and channel (no uid) |
 
 mod edits;
 mod groups;
 mod notifications;
 mod renders;
+mod sms;
+mod usage;
 
 pub use edits::StoredEdit;
 pub use groups::{AuditEntry, StoredGroup, StoredMember};
 pub use notifications::{AnnouncementState, StoredNotification};
 pub use renders::StoredRender;
+pub use sms::StoredSms;
+pub use usage::UsageCount;
 
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};

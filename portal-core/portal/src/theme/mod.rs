@@ -63,6 +63,8 @@ impl Theme {
             "search.html",
             "groups.html",
             "group.html",
+            "statistics.html",
+            "sms.html",
         ] {
             if !tera.get_template_names().any(|n| n == required) {
                 return Err(ConfigError::new(

@@ -132,6 +132,23 @@ pub(super) async fn home(
             live.fragments.layout_for(person.is_signed_in(), &populations)
         }
     };
+    if req.method() == actix_web::http::Method::GET {
+        let shown = query
+            .tab
+            .as_deref()
+            .and_then(|t| layout.tab(t))
+            .or_else(|| layout.tabs.first());
+        state.usage.page_view(
+            person.is_signed_in(),
+            &populations,
+            shown.into_iter().flat_map(|t| {
+                t.columns
+                    .iter()
+                    .flat_map(|c| c.slots.iter().map(|s| s.publication.as_str()))
+            }),
+            now_ms(),
+        );
+    }
     let inbox = if person.is_signed_in() {
         match state
             .inbox

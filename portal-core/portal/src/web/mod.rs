@@ -11,7 +11,9 @@
 //! | `GET /scheme` | [`scheme`]: the light / dark switch (a cookie `/skin.css` reads) |
 //! | `GET /notifications`, `POST /notifications/read`, `/notifications/dismiss` | [`notifications`] |
 //! | `GET /groups`, `/groups/{id}`, `POST /groups…` | [`groups`]: self-managed groups |
+//! | `GET /sms`, `POST /sms/preview`, `/sms/send`, `/sms/{id}/…` | [`sms`]: SMS through SMS-U |
 //! | `GET /admin`, `/admin/view-as/{uid}`, `/admin/explain/{uid}` | [`admin`] |
+//! | `GET /admin/statistics`, `/admin/statistics.csv` | [`statistics`]: usage statistics |
 //! | `/api/v1/…` | [`api`]: JSON (OpenAPI at `/api/v1/openapi.json`) |
 //! | `/api/v1/admin/packages…` | [`deploy`]: channel packages deployed to the running portal (bearer token) |
 //! | `GET /health`, `GET /metrics`, `/static/…`, `/skin.css` | [`ops`] |
@@ -40,8 +42,10 @@ pub mod search;
 pub mod session;
 pub mod signon;
 pub mod sites;
+pub mod sms;
 pub mod state;
 pub mod statement;
+pub mod statistics;
 pub mod tenant;
 pub mod throttle;
 pub mod unavailable;
@@ -126,12 +130,18 @@ pub fn app(
         .route("/groups", web::post().to(groups::create))
         .route("/groups/{id}", web::get().to(groups::show))
         .route("/groups/{id}/{action}", web::post().to(groups::act))
+        .route("/sms", web::get().to(sms::show))
+        .route("/sms/preview", web::post().to(sms::preview))
+        .route("/sms/send", web::post().to(sms::send))
+        .route("/sms/{id}/{decision}", web::post().to(sms::decide))
         .route("/manifest.webmanifest", web::get().to(installable::manifest))
         .route("/sw.js", web::get().to(installable::service_worker))
         .route("/accessibilite", web::get().to(statement::statement))
         .route("/accessibility", web::get().to(statement::statement))
         .route("/admin", web::get().to(admin::landing))
         .route("/admin/explain/{uid}", web::get().to(admin::explain))
+        .route("/admin/statistics", web::get().to(statistics::page))
+        .route("/admin/statistics.csv", web::get().to(statistics::csv))
         .route("/admin/view-as/{uid}", web::get().to(admin::view_as_page))
         .route("/api/v1/openapi.json", web::get().to(api::openapi))
         .route("/api/v1/layout", web::get().to(api::get_layout))

@@ -58,6 +58,8 @@ pub(super) async fn list(req: HttpRequest, state: super::Tenant, session: Portal
         .map(|n| Row {
             source: if n.source == crate::groups::NOTIFICATION_SOURCE {
                 state.theme.catalog.get(&locale, "groups.title").to_string()
+            } else if n.source == crate::sms::NOTIFICATION_SOURCE {
+                state.theme.catalog.get(&locale, "sms.title").to_string()
             } else {
                 live.registry
                     .get(&n.source)
@@ -65,7 +67,7 @@ pub(super) async fn list(req: HttpRequest, state: super::Tenant, session: Portal
                     .unwrap_or_else(|| n.source.clone())
             },
             when: age_words(&state.theme.catalog, &locale, now - n.raised_at_ms),
-            title: if n.source == crate::groups::NOTIFICATION_SOURCE {
+            title: if n.source.starts_with("portal:") {
                 crate::groups::notification_title(&n.title, |k| state.theme.catalog.get(&locale, k).to_string())
             } else {
                 n.title

@@ -15,6 +15,7 @@ use super::extract::{error_page, locale_of, redirect, see_other};
 use super::home::GATEWAY_DONE;
 use super::session::{AnonymousCsrf, PortalSession, ReturnPath};
 use super::state::PortalState;
+use crate::clock::now_ms;
 use crate::people::Person;
 use crate::signon::{Method, Vouched, finish, refused, safe_return_path};
 use actix_web::http::header;
@@ -42,6 +43,15 @@ async fn start_session(
         error_page(state, locale, 500, "error.internal")
     })?;
     tracing::info!(uid = %sign_in.uid, method = method.label(), "signed in");
+    // Counted for the person's populations, never with who they are.
+    let populations = match state.people.cached(&sign_in.uid).await {
+        Some(person) => {
+            let person = state.groups.attach(person).await;
+            crate::people::populations::memberships(&state.live.get().populations, &person, now_ms())
+        }
+        None => Vec::new(),
+    };
+    state.usage.sign_in(&populations, now_ms());
     Ok(())
 }
 

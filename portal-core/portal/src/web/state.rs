@@ -43,6 +43,10 @@ pub struct PortalState {
     pub dav: Option<agora_channel_host::dav::DavClient>,
     /// What outgoing TLS connections trust (IMAP here; the others hold their own copy).
     pub tls: Arc<tokio_rustls::rustls::ClientConfig>,
+    /// Everyone the directory lists (the audience of a population-wide SMS).
+    pub everyone: Arc<crate::people::SourcesDirectory>,
+    /// SMS through ESUP SMS-U, when `[sms]` is configured.
+    pub sms: Option<crate::sms::Sms>,
     /// The demo directory, when demo mode is on.
     pub demo_directory: Option<Arc<LdifDirectory>>,
     /// Database.
@@ -53,6 +57,8 @@ pub struct PortalState {
     pub inbox: crate::inbox::Inbox,
     /// Self-managed groups (cached reads over `storage`).
     pub groups: crate::groups::Groups,
+    /// Usage statistics, counted in memory and added to `storage` now and then.
+    pub usage: crate::statistics::Usage,
     /// Prometheus exposition.
     pub metrics: PrometheusHandle,
     /// Signing and encryption key of the session cookie.

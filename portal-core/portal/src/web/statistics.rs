@@ -61,7 +61,13 @@ pub(super) async fn page(
             label: live
                 .populations
                 .get(&row.label)
-                .map(|p| if locale == "en" { p.label.en.clone() } else { p.label.fr.clone() })
+                .map(|p| {
+                    if locale == "en" {
+                        p.label.en.clone()
+                    } else {
+                        p.label.fr.clone()
+                    }
+                })
                 .filter(|l| !l.is_empty())
                 .unwrap_or_else(|| row.label.clone()),
             id: row.label.clone(),
