@@ -28,9 +28,7 @@ async fn statistics_with(portal: &RunningPortal, admin: &reqwest::Client, needle
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn administrators_see_counts_per_day_population_and_channel_never_who() {
     let site = Site::new("statistics", CHANNELS, &one_column_layout(&["welcome", "links"]));
-    site.append_config(
-        "[admin]\nuids = [\"david.moreau\"]\n\n[statistics]\nmin_count = 3\nflush_seconds = 1\n",
-    );
+    site.append_config("[admin]\nuids = [\"david.moreau\"]\n\n[statistics]\nmin_count = 3\nflush_seconds = 1\n");
     let portal = site.start().await;
 
     // Three students' views (Alice twice, Bruno once), one teacher's, one guest's.
@@ -49,7 +47,10 @@ async fn administrators_see_counts_per_day_population_and_channel_never_who() {
 
     // Not for students.
     assert_eq!(status(&alice, &format!("{}/admin/statistics", portal.url)).await, 403);
-    assert_eq!(status(&alice, &format!("{}/admin/statistics.csv", portal.url)).await, 403);
+    assert_eq!(
+        status(&alice, &format!("{}/admin/statistics.csv", portal.url)).await,
+        403
+    );
 
     let david = portal.client();
     portal.sign_in(&david, "david.moreau").await;
@@ -67,14 +68,20 @@ async fn administrators_see_counts_per_day_population_and_channel_never_who() {
         .nth(1)
         .and_then(|rest| rest.split("</tr>").next())
         .expect("the teachers' row");
-    assert!(!teachers.contains("<td>1</td>"), "one teacher's view is not told: {teachers}");
+    assert!(
+        !teachers.contains("<td>1</td>"),
+        "one teacher's view is not told: {teachers}"
+    );
     // Per channel: the welcome card was shown on every signed-in page (4 + David's own).
     let welcome = page
         .split("data-channel=\"welcome\"")
         .nth(1)
         .and_then(|rest| rest.split("</tr>").next())
         .expect("the welcome row");
-    assert!(welcome.contains("<td>4</td>") || welcome.contains("<td>5</td>"), "{welcome}");
+    assert!(
+        welcome.contains("<td>4</td>") || welcome.contains("<td>5</td>"),
+        "{welcome}"
+    );
     for uid in ["alice.martin", "bruno.leroy", "claire.dubois"] {
         assert!(!page.contains(uid), "{uid} named on the statistics page");
     }

@@ -139,7 +139,11 @@ pub fn answer(data: &SmsuData, method: &str, query: &str, body: &[u8], headers: 
                 numbers,
                 message,
             });
-            ("200 OK", "application/json", serde_json::json!({ "id": id }).to_string())
+            (
+                "200 OK",
+                "application/json",
+                serde_json::json!({ "id": id }).to_string(),
+            )
         }
         ("GET", Some("MayCreateAccountCheckQuotaOk")) => {
             let account = param("account").unwrap_or_default();
@@ -158,11 +162,7 @@ pub fn answer(data: &SmsuData, method: &str, query: &str, body: &[u8], headers: 
             let Some(sent) = state.sent.iter().find(|s| s.id == id) else {
                 return error("UnknownMessageIdException", "unknown message id");
             };
-            let black: Vec<&String> = sent
-                .numbers
-                .iter()
-                .filter(|n| data.black_list.contains(n))
-                .collect();
+            let black: Vec<&String> = sent.numbers.iter().filter(|n| data.black_list.contains(n)).collect();
             let total = sent.numbers.len();
             let body = serde_json::json!({
                 "listNumErreur": black,
@@ -183,10 +183,8 @@ mod tests {
     use super::*;
 
     fn data() -> SmsuData {
-        toml::from_str(
-            "user = \"ent\"\npassword = \"s3cret\"\nblack_list = [\"+33600000002\"]\n[quotas]\nENT = 3\n",
-        )
-        .expect("data")
+        toml::from_str("user = \"ent\"\npassword = \"s3cret\"\nblack_list = [\"+33600000002\"]\n[quotas]\nENT = 3\n")
+            .expect("data")
     }
 
     fn auth() -> Vec<(String, String)> {
@@ -208,9 +206,18 @@ mod tests {
         );
         assert_eq!((status, body.as_str()), ("200 OK", "{\"id\":1}"));
         let (_, _, infos) = answer(&d, "GET", "action=MessageInfos&id=1", b"", &auth());
-        assert!(infos.contains("\"nbDestTotal\":2") && infos.contains("\"nbSentSMS\":1"), "{infos}");
+        assert!(
+            infos.contains("\"nbDestTotal\":2") && infos.contains("\"nbSentSMS\":1"),
+            "{infos}"
+        );
         assert!(infos.contains("\"nbDestBlackList\":1"), "{infos}");
-        let (status, _, body) = answer(&d, "GET", "action=MayCreateAccountCheckQuotaOk&account=ENT&nbDest=2", b"", &auth());
+        let (status, _, body) = answer(
+            &d,
+            "GET",
+            "action=MayCreateAccountCheckQuotaOk&account=ENT&nbDest=2",
+            b"",
+            &auth(),
+        );
         assert_eq!(status, "400 Bad Request");
         assert!(body.contains("InsufficientQuotaException"), "{body}");
         let (status, _, _) = answer(
@@ -229,7 +236,13 @@ mod tests {
         let d = data();
         let (status, _, _) = answer(&d, "GET", "action=MessageInfos&id=1", b"", &[]);
         assert_eq!(status, "401 Unauthorized");
-        let (_, _, body) = answer(&d, "POST", "action=SendSms", b"phoneNumber=abc&message=x&account=ENT", &auth());
+        let (_, _, body) = answer(
+            &d,
+            "POST",
+            "action=SendSms",
+            b"phoneNumber=abc&message=x&account=ENT",
+            &auth(),
+        );
         assert!(body.contains("InvalidParameterException"), "{body}");
     }
 }
