@@ -7,7 +7,7 @@
 //! slots, never a code or a secret, and the page stays up.
 
 use agora_tests::page::publication_chunk;
-use agora_tests::peers::{Radicale, WsgiDav};
+use agora_tests::peers::{Radicale, WsgiDav, vevent};
 use agora_tests::{Site, one_column_layout};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -15,33 +15,8 @@ const SERVICE: &str = "portal";
 const SERVICE_PASSWORD: &str = "dav-service-secret";
 const DAY: i64 = 86_400;
 
-/// `YYYYMMDDTHHMMSSZ` of a Unix time.
-fn stamp(unix: i64) -> String {
-    let (days, rem) = (unix.div_euclid(DAY), unix.rem_euclid(DAY));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 fn event(uid: &str, summary: &str, start: i64, hours: i64, extra: &str) -> String {
-    format!(
-        "UID:{uid}\nDTSTAMP:{}\nSUMMARY:{summary}\nLOCATION:Bâtiment A\\, salle 12\nDTSTART:{}\nDTEND:{}\n{extra}",
-        stamp(start),
-        stamp(start),
-        stamp(start + hours * 3600)
-    )
+    vevent(uid, summary, "Bâtiment A\\, salle 12", start, hours, extra)
 }
 
 /// Radicale with Alice's and Bruno's calendars and address books.
@@ -232,5 +207,23 @@ async fn a_wrong_password_or_a_stopped_server_gives_a_clear_message() {
         );
     }
     assert!(page.trim_end().ends_with("</html>"));
+    portal.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_dav_server_the_slots_have_nothing_to_show() {
+    let site = Site::new(
+        "dav-none",
+        "[channels.agenda]\npackage = \"agenda\"\n\n[channels.files]\npackage = \"files\"\n",
+        &one_column_layout(&["agenda", "files"]),
+    );
+    let portal = site.start().await;
+    let client = portal.client();
+    portal.sign_in(&client, "alice.martin").await;
+    let page = portal.get_page(&client, "/?lang=en").await;
+    for id in ["agenda", "files"] {
+        let chunk = publication_chunk(&page, id);
+        assert!(chunk.contains("Nothing to show for you here."), "{id}: {chunk}");
+    }
     portal.stop().await;
 }

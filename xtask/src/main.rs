@@ -250,7 +250,8 @@ const DEMO_START_TIMEOUT: Duration = Duration::from_secs(120);
 
 fn demo(root: &Path, args: &[String]) -> Result<()> {
     build_channels(root)?;
-    let [portal, demo_mail] = <[PathBuf; 2]>::try_from(build_host_bins(&["agora-portal", "agora-demo-mail"])?)
+    let [portal, demo_mail, demo_dav] =
+        <[PathBuf; 3]>::try_from(build_host_bins(&["agora-portal", "agora-demo-mail", "agora-demo-dav"])?)
         .map_err(|_| anyhow::anyhow!("cargo built the wrong number of binaries"))?;
     let listen = std::env::var("PORTAL_SERVER__LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
     let listen: SocketAddr = listen
@@ -269,6 +270,7 @@ fn demo(root: &Path, args: &[String]) -> Result<()> {
     eprintln!("ADE, Apogée, iTop and Pégase simulators served on {}", sis.url);
     // Kept alive (and its Dovecot with it) until the demo ends.
     let mail = start_demo_mail(&demo_mail);
+    let dav = start_demo_dav(root, &demo_dav);
     let mut cmd = portal_command(&portal);
     cmd.args(args);
     if let Some((_, port, password)) = &mail {
@@ -279,8 +281,19 @@ fn demo(root: &Path, args: &[String]) -> Result<()> {
             .env("PORTAL_MAIL__MASTER_USER", "portal")
             .env("PORTAL_MAIL__MASTER_PASSWORD", password);
     }
+    if let Some((_, calendars, files, password)) = &dav {
+        cmd.env("PORTAL_DAV__CALENDARS_URL", format!("{calendars}{{uid}}/"))
+            .env("PORTAL_DAV__CONTACTS_URL", format!("{calendars}{{uid}}/"))
+            .env("PORTAL_DAV__FILES_URL", format!("{files}{{uid}}/"))
+            .env("PORTAL_DAV__AUTH", "service-account")
+            .env("PORTAL_DAV__USER", "portal")
+            .env("PORTAL_DAV__PASSWORD", password);
+    }
     cmd.env("AGORA_DEMO_BACKEND", &backends)
         .env("AGORA_DEMO_SIS", &sis.url)
+        // SMS-U's simulator: [sms] in config/portal.toml names the account and who sends.
+        .env("PORTAL_SMS__URL", format!("{}/ws/", sis.url))
+        .env("PORTAL_SMS__PASSWORD", "smsu-demo-password")
         .env("PORTAL_DEMO__ENABLED", "true");
     eprintln!("+ {}", shown(&cmd));
     let portal = readiness::Logged::spawn(&mut cmd, &root.join("target/demo/portal.log"))
@@ -345,6 +358,45 @@ fn start_demo_mail(demo_mail: &Path) -> Option<(std::process::Child, String, Str
         }
         _ => {
             eprintln!("warning: the demo mail server did not start");
+            let _ = child.kill();
+            None
+        }
+    }
+}
+
+/// Start the demo's Radicale and WsgiDAV (agenda, contacts, files) when the test peers'
+/// virtual environment has them (`cargo xtask test` installs it); `None`, with a note,
+/// otherwise (the three channels then have nothing to show).
+fn start_demo_dav(root: &Path, demo_dav: &Path) -> Option<(std::process::Child, String, String, String)> {
+    use std::io::BufRead;
+    let python = root.join("target/peers-venv/bin/python");
+    let has = |module: &str| {
+        Command::new(&python)
+            .args(["-c", &format!("import {module}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !(has("radicale") && has("wsgidav") && has("cheroot")) {
+        eprintln!("note: no demo agenda, contacts or files (run `cargo xtask test` once to install Radicale and WsgiDAV)");
+        return None;
+    }
+    let mut child = Command::new(demo_dav)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| eprintln!("warning: no demo DAV servers: {e}"))
+        .ok()?;
+    let mut line = String::new();
+    let stdout = child.stdout.take()?;
+    std::io::BufReader::new(stdout).read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(calendars), Some(files), Some(password)) => {
+            eprintln!("demo calendars and contacts (Radicale) on {calendars}, files (WsgiDAV) on {files}");
+            Some((child, calendars.to_string(), files.to_string(), password.to_string()))
+        }
+        _ => {
+            eprintln!("warning: the demo DAV servers did not start");
             let _ = child.kill();
             None
         }

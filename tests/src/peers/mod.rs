@@ -14,7 +14,7 @@ pub use dovecot::{Dovecot, DovecotAuth};
 pub use haproxy::Haproxy;
 pub use nginx::Nginx;
 pub use postgres::Postgres;
-pub use radicale::Radicale;
+pub use radicale::{Radicale, ical_utc, vevent};
 pub use redis::Redis;
 pub use slapd::Slapd;
 pub use wsgidav::WsgiDav;

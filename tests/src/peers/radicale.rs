@@ -20,7 +20,7 @@ const RIGHTS: &str = "\
 [service-account]
 user: {service}
 collection: .*
-permissions: RrWw
+permissions: Rr
 
 [owner]
 user: .+
@@ -116,4 +116,35 @@ impl Drop for Radicale {
         self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// `YYYYMMDDTHHMMSSZ`, an iCalendar UTC date-time, of a Unix time (seconds).
+pub fn ical_utc(unix: i64) -> String {
+    let (days, rem) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// A `VEVENT`'s lines for [`Radicale::calendar`]: `hours` long from `start` (Unix seconds),
+/// with `extra` lines (an `RRULE`…).
+pub fn vevent(uid: &str, summary: &str, location: &str, start: i64, hours: i64, extra: &str) -> String {
+    format!(
+        "UID:{uid}\nDTSTAMP:{}\nSUMMARY:{summary}\nLOCATION:{location}\nDTSTART:{}\nDTEND:{}\n{extra}",
+        ical_utc(start),
+        ical_utc(start),
+        ical_utc(start + hours * 3600)
+    )
 }
