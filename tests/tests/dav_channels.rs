@@ -4,10 +4,11 @@
 //! (WebDAV, one folder per person). The portal reads them as a service account the servers
 //! let read everyone's collections; Alice sees her next events, her contacts and her recent
 //! files, never Bruno's; a wrong password or a stopped server gives a clear message in the
-//! slots, never a code or a secret, and the page stays up.
+//! slots, never a code or a secret, and the page stays up. With CAS, the portal reads the
+//! files with a proxy ticket that a CAS-aware WsgiDAV validates at the real CAS server.
 
 use agora_tests::page::publication_chunk;
-use agora_tests::peers::{Radicale, WsgiDav, vevent};
+use agora_tests::peers::{CasServer, Radicale, WsgiDav, vevent};
 use agora_tests::{Site, one_column_layout};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -225,5 +226,45 @@ async fn without_a_dav_server_the_slots_have_nothing_to_show() {
         let chunk = publication_chunk(&page, id);
         assert!(chunk.contains("Nothing to show for you here."), "{id}: {chunk}");
     }
+    portal.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_portal_reads_the_files_with_a_cas_proxy_ticket() {
+    let site = Site::new(
+        "dav-cas",
+        "[channels.files]\npackage = \"files\"\n",
+        &one_column_layout(&["files"]),
+    );
+    let port = site.port;
+    // The DAV server's CAS service: the proxy tickets are for it, and it validates them.
+    let service = "https://files.univ-agora.test/";
+    let cas = CasServer::start(
+        &format!(r"^http://127\.0\.0\.1:{port}/.*"),
+        r"^https://files\.univ-agora\.test/.*",
+    );
+    let files = WsgiDav::start_cas(&cas.url, service);
+    files.put("test/compte-rendu.odt", b"cr", Duration::from_secs(600));
+    files.put("other/secret.odt", b"no", Duration::from_secs(60));
+    site.append_config(&format!(
+        "[cas]\nserver_url = \"{}\"\nproxy = true\n\n[dav]\nfiles_url = \"{}{{uid}}/\"\n\
+         auth = \"cas-proxy\"\ncas_service = \"{service}\"\ntimeout_ms = 8000\n",
+        cas.url, files.url
+    ));
+    let portal = site.start().await;
+    let client = portal.client();
+    let res = client
+        .get(format!("{}/login", portal.url))
+        .send()
+        .await
+        .expect("GET /login");
+    let to_cas = res.headers()["location"].to_str().expect("location").to_string();
+    let back = cas.browser_login(&client, &to_cas, "test", "test").await;
+    let res = client.get(&back).send().await.expect("ticket");
+    assert_eq!(res.status().as_u16(), 303);
+    let page = portal.get_page(&client, "/?lang=en").await;
+    let documents = publication_chunk(&page, "files");
+    assert!(documents.contains("compte-rendu.odt"), "{documents}");
+    assert!(!documents.contains("secret.odt"), "{documents}");
     portal.stop().await;
 }

@@ -19,6 +19,16 @@ pub struct WsgiDav {
 impl WsgiDav {
     /// Serve an empty folder; `user` / `password` is the only account.
     pub fn start(user: &str, password: &str) -> Self {
+        Self::spawn(&[user, password])
+    }
+
+    /// Serve an empty folder to people whose password is a CAS proxy ticket for `service`,
+    /// validated at `cas_url` (ending with `/`); each reaches only `/<uid>/`.
+    pub fn start_cas(cas_url: &str, service: &str) -> Self {
+        Self::spawn(&["--cas", cas_url, service])
+    }
+
+    fn spawn(args: &[&str]) -> Self {
         let python = venv_python();
         let dir = crate::temp_dir("wsgidav");
         let root = dir.join("files");
@@ -27,7 +37,8 @@ impl WsgiDav {
         let log = std::fs::File::create(dir.join("wsgidav.log")).expect("log file");
         let child = Command::new(python)
             .arg(crate::repo_root().join("tests/peers/dav/wsgidav_serve.py"))
-            .args([&port.to_string(), &root.display().to_string(), user, password])
+            .args([port.to_string(), root.display().to_string()])
+            .args(args)
             .stdout(Stdio::from(log.try_clone().expect("log")))
             .stderr(Stdio::from(log))
             .spawn()
