@@ -26,6 +26,13 @@ pub async fn shipped_site(name: &str) -> (Site, TestBackend) {
         .replace("${AGORA_DEMO_BACKEND}", &backend.url)
         .replace("${AGORA_DEMO_SIS}", &sis.url);
     let site = Site::shipped(name, &channels);
+    site.with_demo_groups();
+    // SMS-U as the demo has it (the simulator's application account).
+    site.append_config(&format!(
+        "[sms]\nurl = \"{}/ws/\"\nuser = \"ent-portal\"\npassword = \"smsu-demo-password\"\naccount = \"ENT\"\n\
+         sender_populations = [\"admin-staff\"]\napprover_uids = [\"claire.dubois\"]\npopulations = [\"students\", \"teachers\"]\n",
+        sis.url
+    ));
     (site, backend)
 }
 

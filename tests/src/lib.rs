@@ -146,6 +146,18 @@ render_threads = 2
         site
     }
 
+    /// Start with the demo's self-managed groups (`config/demo-groups.toml`, `[demo] groups`).
+    pub fn with_demo_groups(&self) {
+        let file = self.root.join("config/portal.toml");
+        let portal = std::fs::read_to_string(&file).expect("portal.toml");
+        let groups = repo_root().join("config/demo-groups.toml");
+        let with = portal.replace(
+            "personas = []",
+            &format!("personas = []\ngroups = \"{}\"", groups.display()),
+        );
+        std::fs::write(&file, with).expect("write portal.toml");
+    }
+
     /// Write (or replace) a file under the site's `config/` (e.g. `fragments/extra.toml`),
     /// atomically, so a watcher never reads half a file.
     pub fn write_config(&self, relative: &str, text: &str) {

@@ -21,15 +21,7 @@ fn site(sim: &Simulator) -> Site {
         sim.url
     ));
     // David administers the choir (Alice and Claire are members): the demo groups.
-    let portal = std::fs::read_to_string(site.root.join("config/portal.toml")).expect("portal.toml");
-    let with_groups = portal.replace(
-        "personas = []",
-        &format!(
-            "personas = []\ngroups = \"{}\"",
-            repo_root().join("config/demo-groups.toml").display()
-        ),
-    );
-    std::fs::write(site.root.join("config/portal.toml"), with_groups).expect("write portal.toml");
+    site.with_demo_groups();
     site
 }
 
