@@ -3,9 +3,10 @@
 //! CardDAV, calendars and address books written as `.ics` and `.vcf` items) and WsgiDAV
 //! (WebDAV, one folder per person). The portal reads them as a service account the servers
 //! let read everyone's collections; Alice sees her next events, her contacts and her recent
-//! files, never Bruno's; a wrong password or a stopped server gives a clear message in the
-//! slots, never a code or a secret, and the page stays up. With CAS, the portal reads the
-//! files with a proxy ticket that a CAS-aware WsgiDAV validates at the real CAS server.
+//! files, never Bruno's; a wrong password, a stopped or hanging server, or an answer that is
+//! not DAV (an HTML page) gives a clear message in the slots, never a code or a secret, and
+//! the page stays up. With CAS, the portal reads the files with a proxy ticket that a
+//! CAS-aware WsgiDAV validates at the real CAS server.
 
 use agora_tests::page::publication_chunk;
 use agora_tests::peers::{CasServer, Radicale, WsgiDav, vevent};
@@ -267,4 +268,33 @@ async fn the_portal_reads_the_files_with_a_cas_proxy_ticket() {
     assert!(documents.contains("compte-rendu.odt"), "{documents}");
     assert!(!documents.contains("secret.odt"), "{documents}");
     portal.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_answering_garbage_or_hanging_gives_a_clear_message() {
+    let garbage = agora_tests::backend::TestBackend::start().await;
+    let mut multistatus = agora_tests::backend::Answer::ok("application/xml", "<html><body>Maintenance<br></body>");
+    multistatus.status = 207;
+    garbage.route("/alice.martin/", multistatus);
+    let hung = agora_tests::peers::black_hole();
+    for (name, calendars, files) in [
+        ("dav-garbage", format!("{}/", garbage.url), format!("{}/", garbage.url)),
+        ("dav-hung", format!("http://{hung}/"), format!("http://{hung}/")),
+    ] {
+        let site = site(name, &calendars, &files, SERVICE_PASSWORD);
+        let portal = site.start().await;
+        let client = portal.client();
+        portal.sign_in(&client, "alice.martin").await;
+        let page = portal.get_page(&client, "/?lang=fr").await;
+        for id in ["agenda", "contacts", "files"] {
+            let chunk = publication_chunk(&page, id);
+            assert!(chunk.contains("role=\"alert\""), "{name} {id}: {chunk}");
+            assert!(
+                !chunk.contains("Maintenance") && !chunk.contains("207"),
+                "{name} {id}: {chunk}"
+            );
+        }
+        assert!(page.trim_end().ends_with("</html>"));
+        portal.stop().await;
+    }
 }
