@@ -174,3 +174,47 @@ async fn groups_and_usage_statistics_on_postgres() {
     assert!(other.usage("2026-12-01", "2026-12-31").await.expect("reads").is_empty());
     assert_eq!(storage.prune_usage("2026-12-07").await.expect("prunes"), 1);
 }
+
+/// SMS sends on PostgreSQL: kept, decided once, their outcome recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sms_sends_on_postgres() {
+    use agora_portal::storage::StoredSms;
+    let pg = Postgres::start();
+    let storage = Storage::open(&pg.url, std::path::Path::new("/nonexistent"))
+        .await
+        .expect("opens and migrates");
+    let sms = StoredSms {
+        id: 0,
+        sender: "david".into(),
+        audience: "population:students".into(),
+        audience_label: "Étudiants".into(),
+        recipients: 120,
+        message: "Salle B12".into(),
+        state: "awaiting".into(),
+        smsu_id: None,
+        created_at_ms: 1,
+        decided_by: None,
+        error: None,
+    };
+    let id = storage.insert_sms(&sms).await.expect("keeps");
+    assert_eq!(storage.sms_awaiting(10).await.expect("lists").len(), 1);
+    assert!(storage.decide_sms(id, "claire", "sending", 2).await.expect("decides"));
+    assert!(
+        !storage.decide_sms(id, "eve", "sending", 3).await.expect("answers"),
+        "decided once"
+    );
+    storage.sms_outcome(id, Some(42), None).await.expect("records");
+    let kept = storage.sms(id).await.expect("reads").expect("there");
+    assert_eq!(
+        (kept.state.as_str(), kept.smsu_id, kept.decided_by.as_deref()),
+        ("sent", Some(42), Some("claire"))
+    );
+    let failed = storage.insert_sms(&sms).await.expect("keeps");
+    storage.sms_outcome(failed, None, Some("quota")).await.expect("records");
+    assert_eq!(
+        storage.sms(failed).await.expect("reads").expect("there").state,
+        "failed"
+    );
+    assert_eq!(storage.sms_of("david", 10).await.expect("lists").len(), 2);
+    assert!(storage.for_tenant("other").sms(id).await.expect("reads").is_none());
+}
