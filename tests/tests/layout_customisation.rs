@@ -431,7 +431,7 @@ async fn admins_view_as_export_and_import_a_layout() {
         .iter()
         .filter_map(|f| f["id"].as_str())
         .collect();
-    assert_eq!(fragments, ["everyone", "l1-ufr27", "students"], "{view}");
+    assert_eq!(fragments, ["desk", "everyone", "l1-ufr27", "students"], "{view}");
     let l1 = view["fragments"]
         .as_array()
         .expect("fragments")
