@@ -73,6 +73,21 @@ pub struct DavClient {
 impl DavClient {
     /// A client for `settings`, trusting the web PKI and `extra_roots` (DER).
     pub fn new(settings: DavSettings, extra_roots: &[Vec<u8>]) -> Result<Self, DavClientError> {
+        for (key, template) in [
+            ("calendars_url", &settings.calendars_url),
+            ("contacts_url", &settings.contacts_url),
+            ("files_url", &settings.files_url),
+        ] {
+            // Without `{uid}`, every person would be shown the same collection.
+            let per_person = template
+                .split_once("://")
+                .is_some_and(|(_, rest)| rest.split_once('/').is_some_and(|(_, path)| path.contains("{uid}")));
+            if !template.is_empty() && !per_person {
+                return Err(DavClientError(format!(
+                    "{key} `{template}` must name each person's collection with {{uid}} in its path"
+                )));
+            }
+        }
         let mut http = reqwest::Client::builder()
             .user_agent(concat!("agora-portal/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::none())
@@ -432,6 +447,16 @@ mod tests {
             );
         }
         assert!(client.for_person("bob", None).url("").is_err());
+    }
+
+    #[test]
+    fn a_url_without_uid_is_refused() {
+        for url in ["https://dav.example/shared/", "https://{uid}.dav.example/", "nonsense"] {
+            let mut s = settings(DavAuth::CasProxy { service: "s".into() });
+            s.files_url = url.into();
+            let err = DavClient::new(s, &[]).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains("files_url"), "{url}: {err}");
+        }
     }
 
     #[test]
