@@ -36,6 +36,7 @@ pub const PER_TENANT: &[&str] = &[
     "ldap",
     "directory",
     "mail",
+    "dav",
     "admin",
     "limits",
     "paths",
