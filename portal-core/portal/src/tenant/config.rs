@@ -37,6 +37,8 @@ pub const PER_TENANT: &[&str] = &[
     "directory",
     "mail",
     "dav",
+    "sms",
+    "statistics",
     "admin",
     "limits",
     "paths",

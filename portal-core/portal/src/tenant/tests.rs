@@ -187,3 +187,32 @@ fn ids_and_hosts() {
     assert_eq!(config::normalise_host("[::1]:8080"), "[::1]");
     assert_eq!(config::normalise_host("2001:db8::1"), "2001:db8::1");
 }
+
+#[test]
+fn each_establishment_has_its_own_sms_account_and_statistics_threshold() {
+    let univ_c = r#"
+[tenant]
+name = { fr = "Université C" }
+hosts = ["ent.univ-c.fr"]
+
+[sms]
+url = "https://smsu.univ-c.fr/ws/"
+user = "ent-c"
+account = "UC-SCOL"
+sender_populations = ["admin-staff"]
+
+[statistics]
+min_count = 10
+"#;
+    let p = platform("sms", &[("univ-c", univ_c), ("univ-b", UNIV_B)]);
+    let loaded = TenantSet::load(&p);
+    assert!(loaded.refused.is_empty(), "{:?}", loaded.refused);
+    let c = loaded.tenants.get("univ-c").expect("C");
+    assert_eq!(
+        (c.portal.sms.account.as_str(), c.portal.statistics.min_count),
+        ("UC-SCOL", 10)
+    );
+    let b = loaded.tenants.get("univ-b").expect("B");
+    assert!(!b.portal.sms.enabled(), "B sends no SMS through C's account");
+    assert_eq!(b.portal.statistics.min_count, 5);
+}
