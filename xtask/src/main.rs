@@ -252,7 +252,7 @@ fn demo(root: &Path, args: &[String]) -> Result<()> {
     build_channels(root)?;
     let [portal, demo_mail, demo_dav] =
         <[PathBuf; 3]>::try_from(build_host_bins(&["agora-portal", "agora-demo-mail", "agora-demo-dav"])?)
-        .map_err(|_| anyhow::anyhow!("cargo built the wrong number of binaries"))?;
+            .map_err(|_| anyhow::anyhow!("cargo built the wrong number of binaries"))?;
     let listen = std::env::var("PORTAL_SERVER__LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
     let listen: SocketAddr = listen
         .parse()
@@ -377,7 +377,9 @@ fn start_demo_dav(root: &Path, demo_dav: &Path) -> Option<(std::process::Child, 
             .is_ok_and(|o| o.status.success())
     };
     if !(has("radicale") && has("wsgidav") && has("cheroot")) {
-        eprintln!("note: no demo agenda, contacts or files (run `cargo xtask test` once to install Radicale and WsgiDAV)");
+        eprintln!(
+            "note: no demo agenda, contacts or files (run `cargo xtask test` once to install Radicale and WsgiDAV)"
+        );
         return None;
     }
     let mut child = Command::new(demo_dav)

@@ -33,8 +33,8 @@
 //! (`page.html()` is what the channel returned), caching renders, budgets of CPU, memory and
 //! time. Those are tested by deploying the package (`agora-portal channel dev`).
 
-pub(crate) mod fake;
 pub(crate) mod dav;
+pub(crate) mod fake;
 mod manifest;
 mod persona;
 mod recording;
