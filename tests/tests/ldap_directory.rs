@@ -44,7 +44,7 @@ async fn populations_of_every_kind_of_person() {
     let set = PopulationSet::from_toml(&rules).expect("rules");
     let expected: &[(&str, &[&str])] = &[
         ("student_l1", &["l1-ufr27", "licence-ufr27", "students"]),
-        ("student_m2", &["students"]),
+        ("student_m2", &["masters-ufr22", "students"]),
         ("doctoral_student", &["doctoral", "students"]),
         ("student_two_years", &["licence-ufr27", "students"]),
         (
