@@ -1,8 +1,8 @@
 //! SMS to groups and populations (issue 16, point 6) through the SMS-U simulator (which
 //! follows esup-smsu-api's web service): only the staff allowed send; the number of
 //! recipients is shown before sending and the account's quota checked; a large send waits
-//! for an approver, who is told, and its sender is told the decision; SMS-U's tracking is
-//! shown; a quota exhausted, SMS-U down, a forged token or an audience not offered are
+//! for an approver (here named by population), who is told, and its sender is told the
+//! decision; SMS-U's tracking is shown; a quota exhausted, SMS-U down, a forged token or an audience not offered are
 //! refused with a message and nothing leaves; nobody ever sees a phone number.
 
 use agora_sis_simulator::Simulator;
@@ -17,7 +17,7 @@ fn site(sim: &Simulator) -> Site {
     );
     site.append_config(&format!(
         "[sms]\nurl = \"{}/ws/\"\nuser = \"ent-portal\"\npassword = \"smsu-demo-password\"\naccount = \"SCOLARITE\"\n\
-         sender_uids = [\"david.moreau\"]\napprover_uids = [\"claire.dubois\"]\npopulations = [\"students\"]\napproval_over = 2\n",
+         sender_uids = [\"david.moreau\"]\napprover_populations = [\"teachers\"]\npopulations = [\"students\"]\napproval_over = 2\n",
         sim.url
     ));
     // David administers the choir (Alice and Claire are members): the demo groups.

@@ -286,6 +286,39 @@ impl Sms {
         })
     }
 
+    /// Who approves large sends: `approver_uids`, and the people of `approver_populations`
+    /// the directory lists, but never `sender`.
+    pub async fn approvers(&self, sender: &str, dir: &Directory<'_>, now_ms: i64) -> Result<Vec<String>, SmsError> {
+        let mut out: Vec<String> = self.settings.approver_uids.clone();
+        if !self.settings.approver_populations.is_empty() {
+            let everyone = dir
+                .everyone
+                .everyone(self.settings.max_recipients as u32 + 1)
+                .await
+                .map_err(|e| SmsError::Directory(e.to_string()))?;
+            for attributes in everyone {
+                let Some(uid) = attributes.get("uid").and_then(|v| v.first()).cloned() else {
+                    continue;
+                };
+                let person = dir
+                    .groups
+                    .attach(Person {
+                        uid,
+                        attributes: Arc::new(attributes),
+                    })
+                    .await;
+                let theirs = crate::people::populations::memberships(dir.populations, &person, now_ms);
+                if self.settings.approver_populations.iter().any(|p| theirs.contains(p)) {
+                    out.push(person.uid);
+                }
+            }
+        }
+        out.retain(|uid| uid != sender);
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
     /// Check the text.
     pub fn check_text(&self, message: &str) -> Result<String, SmsError> {
         let text = message.trim();

@@ -227,7 +227,15 @@ pub(super) async fn send(
     let catalog = &state.theme.catalog;
     match done.await {
         Ok(sent) if sent.state == "awaiting" => {
-            for approver in &sms.settings().approver_uids {
+            let approvers = match sms.approvers(&person.uid, &directory(&state, &live), now).await {
+                Ok(found) => found,
+                Err(e) => {
+                    // The send waits all the same; approvers see it on /sms.
+                    log_failure(&e);
+                    sms.settings().approver_uids.clone()
+                }
+            };
+            for approver in &approvers {
                 if *approver == person.uid {
                     continue;
                 }
