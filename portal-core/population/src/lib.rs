@@ -173,6 +173,16 @@ impl PopulationSet {
         self.index.get(id).map(|&i| &self.populations[i])
     }
 
+    /// The name of population `id` in `locale` (`en`, else French), its id when it has no
+    /// label in that language or does not exist.
+    pub fn label_of(&self, id: &str, locale: &str) -> String {
+        self.get(id)
+            .map(|p| if locale == "en" { &p.label.en } else { &p.label.fr })
+            .filter(|l| !l.is_empty())
+            .cloned()
+            .unwrap_or_else(|| id.to_string())
+    }
+
     /// The academic year a date falls in (start year), given as (year, month).
     pub fn academic_year(&self, year: i32, month: u32) -> i32 {
         if month >= self.academic_year_starts {

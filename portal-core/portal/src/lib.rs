@@ -14,6 +14,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod find;
+pub mod forget;
 pub mod groups;
 pub mod i18n;
 pub mod imap;

@@ -163,19 +163,7 @@ fn sms_service(
         Duration::from_millis(sms.timeout_ms.max(100)),
     )
     .map_err(|e| ConfigError::new(&config.source, "sms", e.to_string()))?;
-    let settings = crate::sms::Settings {
-        account: sms.account.clone(),
-        sender_uids: sms.sender_uids.clone(),
-        sender_populations: sms.sender_populations.clone(),
-        approver_uids: sms.approver_uids.clone(),
-        approver_populations: sms.approver_populations.clone(),
-        populations: sms.populations.clone(),
-        approval_over: sms.approval_over as usize,
-        phone_attribute: sms.phone_attribute.clone(),
-        max_chars: sms.max_chars as usize,
-        max_recipients: sms.max_recipients as usize,
-    };
-    Ok(Some(crate::sms::Sms::new(client, storage.clone(), settings)))
+    Ok(Some(crate::sms::Sms::new(client, storage.clone(), sms.clone())))
 }
 
 /// Start watching the site's files (publications and packages, populations, fragments,

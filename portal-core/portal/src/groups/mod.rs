@@ -136,23 +136,7 @@ impl Groups {
             .max_capacity(100_000)
             .time_to_live(Self::TTL)
             .build();
-        let mut heard = events.subscribe();
-        let forget = mine.clone();
-        tokio::spawn(async move {
-            use agora_shared::Event;
-            use tokio::sync::broadcast::error::RecvError;
-            loop {
-                match heard.recv().await {
-                    Ok(Event::Message(m)) => {
-                        if let Some(uid) = m.strip_prefix(GROUPS_EVENT) {
-                            forget.invalidate(uid).await;
-                        }
-                    }
-                    Ok(Event::Resync) | Err(RecvError::Lagged(_)) => forget.invalidate_all(),
-                    Err(RecvError::Closed) => return,
-                }
-            }
-        });
+        crate::forget::on_events(&events, GROUPS_EVENT, mine.clone());
         Groups {
             storage,
             events,
@@ -397,6 +381,18 @@ impl Groups {
         Ok(())
     }
 
+    /// `actor` lets `who` in: a member now, told so.
+    async fn accept(&self, group: &StoredGroup, actor: &str, who: &str, now: i64) -> Result<(), GroupError> {
+        let id = &group.id;
+        self.storage
+            .set_member(id, who, "member", actor, "accepted", now)
+            .await?;
+        self.tell(who, &format!("accepted:{id}"), "groups.notify.accepted", group, now)
+            .await;
+        self.changed(who).await;
+        Ok(())
+    }
+
     /// Administrator `actor` invites `who` to `id` (`who` must exist: the caller checks the
     /// directory). Someone who had asked to join is accepted.
     pub async fn invite(&self, id: &str, actor: &str, who: &str, now: i64) -> Result<Standing, GroupError> {
@@ -404,12 +400,7 @@ impl Groups {
         let their = self.standing(id, who).await?;
         let after = rules::invite(visibility, mine, their)?;
         if after == Standing::Member {
-            self.storage
-                .set_member(id, who, "member", actor, "accepted", now)
-                .await?;
-            self.tell(who, &format!("accepted:{id}"), "groups.notify.accepted", &group, now)
-                .await;
-            self.changed(who).await;
+            self.accept(&group, actor, who, now).await?;
         } else {
             self.storage
                 .set_member(id, who, "invited", actor, "invited", now)
@@ -426,12 +417,7 @@ impl Groups {
         let their = self.standing(id, who).await?;
         rules::answer_request(visibility, mine, their)?;
         if accept {
-            self.storage
-                .set_member(id, who, "member", actor, "accepted", now)
-                .await?;
-            self.tell(who, &format!("accepted:{id}"), "groups.notify.accepted", &group, now)
-                .await;
-            self.changed(who).await;
+            self.accept(&group, actor, who, now).await?;
         } else {
             self.storage.remove_member(id, who, actor, "refused", now).await?;
             self.tell(who, &format!("refused:{id}"), "groups.notify.refused", &group, now)

@@ -83,23 +83,7 @@ impl Inbox {
             .max_capacity(people)
             .time_to_live(Self::TTL)
             .build();
-        let mut heard = events.subscribe();
-        let forget = cache.clone();
-        tokio::spawn(async move {
-            use agora_shared::Event;
-            use tokio::sync::broadcast::error::RecvError;
-            loop {
-                match heard.recv().await {
-                    Ok(Event::Message(m)) => {
-                        if let Some(uid) = m.strip_prefix(INBOX_EVENT) {
-                            forget.invalidate(uid).await;
-                        }
-                    }
-                    Ok(Event::Resync) | Err(RecvError::Lagged(_)) => forget.invalidate_all(),
-                    Err(RecvError::Closed) => return,
-                }
-            }
-        });
+        crate::forget::on_events(&events, INBOX_EVENT, cache.clone());
         Inbox { storage, cache, events }
     }
 

@@ -34,24 +34,7 @@ impl EditStore {
             .max_capacity(users)
             .time_to_live(Self::TTL)
             .build();
-        let mut heard = events.subscribe();
-        let forget = cache.clone();
-        tokio::spawn(async move {
-            use agora_shared::Event;
-            use tokio::sync::broadcast::error::RecvError;
-            loop {
-                match heard.recv().await {
-                    Ok(Event::Message(m)) => {
-                        if let Some(uid) = m.strip_prefix(EDITS_EVENT) {
-                            forget.invalidate(uid).await;
-                        }
-                    }
-                    // Messages may have been missed: trust nothing cached.
-                    Ok(Event::Resync) | Err(RecvError::Lagged(_)) => forget.invalidate_all(),
-                    Err(RecvError::Closed) => return,
-                }
-            }
-        });
+        crate::forget::on_events(&events, EDITS_EVENT, cache.clone());
         EditStore { storage, cache, events }
     }
 

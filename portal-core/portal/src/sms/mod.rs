@@ -10,6 +10,7 @@
 
 pub mod client;
 
+use crate::config::SmsConfig;
 use crate::people::{Person, PersonResolver, SourcesDirectory};
 use crate::storage::{Storage, StorageError, StoredSms};
 use client::{SmsuClient, SmsuError, TrackInfos};
@@ -88,31 +89,6 @@ impl SmsError {
     }
 }
 
-/// The SMS settings (`[sms]`), as the service needs them.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// The SMS-U account charged.
-    pub account: String,
-    /// Senders by login.
-    pub sender_uids: Vec<String>,
-    /// Senders by population.
-    pub sender_populations: Vec<String>,
-    /// Approvers by login.
-    pub approver_uids: Vec<String>,
-    /// Approvers by population.
-    pub approver_populations: Vec<String>,
-    /// Populations offered as audiences.
-    pub populations: Vec<String>,
-    /// Above this many recipients, a send waits for an approver.
-    pub approval_over: usize,
-    /// The attribute holding the mobile number.
-    pub phone_attribute: String,
-    /// Longest text, in characters.
-    pub max_chars: usize,
-    /// Most recipients of one send.
-    pub max_recipients: usize,
-}
-
 /// What is needed to read an audience: people, their groups, the populations.
 pub struct Directory<'a> {
     /// Attributes of one person (group members).
@@ -130,7 +106,7 @@ pub struct Directory<'a> {
 pub struct Sms {
     client: SmsuClient,
     storage: Storage,
-    settings: Arc<Settings>,
+    settings: Arc<SmsConfig>,
 }
 
 /// A send's recipients, counted.
@@ -153,7 +129,7 @@ pub struct SendView {
 
 impl Sms {
     /// SMS over `client`, kept in `storage`.
-    pub fn new(client: SmsuClient, storage: Storage, settings: Settings) -> Self {
+    pub fn new(client: SmsuClient, storage: Storage, settings: SmsConfig) -> Self {
         Sms {
             client,
             storage,
@@ -162,7 +138,7 @@ impl Sms {
     }
 
     /// The settings.
-    pub fn settings(&self) -> &Settings {
+    pub fn settings(&self) -> &SmsConfig {
         &self.settings
     }
 
@@ -196,18 +172,10 @@ impl Sms {
             .map(|(id, name)| (Audience::Group(id.clone()).value(), name.clone()))
             .collect();
         for id in &self.settings.populations {
-            let label = populations
-                .get(id)
-                .map(|p| {
-                    if locale == "en" {
-                        p.label.en.clone()
-                    } else {
-                        p.label.fr.clone()
-                    }
-                })
-                .filter(|l| !l.is_empty())
-                .unwrap_or_else(|| id.clone());
-            out.push((Audience::Population(id.clone()).value(), label));
+            out.push((
+                Audience::Population(id.clone()).value(),
+                populations.label_of(id, locale),
+            ));
         }
         Ok(out)
     }
@@ -249,25 +217,7 @@ impl Sms {
                 if !self.settings.populations.contains(id) {
                     return Err(SmsError::NotAllowed);
                 }
-                let everyone = dir
-                    .everyone
-                    .everyone(self.settings.max_recipients as u32 + 1)
-                    .await
-                    .map_err(|e| SmsError::Directory(e.to_string()))?;
-                for attributes in everyone {
-                    let Some(uid) = attributes.get("uid").and_then(|v| v.first()).cloned() else {
-                        continue;
-                    };
-                    let person = dir
-                        .groups
-                        .attach(Person {
-                            uid,
-                            attributes: Arc::new(attributes),
-                        })
-                        .await;
-                    if !crate::people::populations::memberships(dir.populations, &person, now_ms).contains(id) {
-                        continue;
-                    }
+                for person in self.people_in(std::slice::from_ref(id), dir, now_ms).await? {
                     match self.number_of(&person.attributes) {
                         Some(n) => numbers.push(n),
                         None => without_number += 1,
@@ -277,7 +227,7 @@ impl Sms {
         }
         numbers.sort();
         numbers.dedup();
-        if numbers.len() > self.settings.max_recipients {
+        if numbers.len() > self.settings.max_recipients as usize {
             return Err(SmsError::TooMany);
         }
         Ok(Recipients {
@@ -286,32 +236,45 @@ impl Sms {
         })
     }
 
+    /// The people the directory lists (with their groups) who belong to one of `populations`.
+    async fn people_in(
+        &self,
+        populations: &[String],
+        dir: &Directory<'_>,
+        now_ms: i64,
+    ) -> Result<Vec<Person>, SmsError> {
+        let everyone = dir
+            .everyone
+            .everyone(self.settings.max_recipients.saturating_add(1))
+            .await
+            .map_err(|e| SmsError::Directory(e.to_string()))?;
+        let mut found = Vec::new();
+        for attributes in everyone {
+            let Some(uid) = attributes.get("uid").and_then(|v| v.first()).cloned() else {
+                continue;
+            };
+            let person = dir
+                .groups
+                .attach(Person {
+                    uid,
+                    attributes: Arc::new(attributes),
+                })
+                .await;
+            let theirs = crate::people::populations::memberships(dir.populations, &person, now_ms);
+            if populations.iter().any(|p| theirs.contains(p)) {
+                found.push(person);
+            }
+        }
+        Ok(found)
+    }
+
     /// Who approves large sends: `approver_uids`, and the people of `approver_populations`
     /// the directory lists, but never `sender`.
     pub async fn approvers(&self, sender: &str, dir: &Directory<'_>, now_ms: i64) -> Result<Vec<String>, SmsError> {
         let mut out: Vec<String> = self.settings.approver_uids.clone();
         if !self.settings.approver_populations.is_empty() {
-            let everyone = dir
-                .everyone
-                .everyone(self.settings.max_recipients as u32 + 1)
-                .await
-                .map_err(|e| SmsError::Directory(e.to_string()))?;
-            for attributes in everyone {
-                let Some(uid) = attributes.get("uid").and_then(|v| v.first()).cloned() else {
-                    continue;
-                };
-                let person = dir
-                    .groups
-                    .attach(Person {
-                        uid,
-                        attributes: Arc::new(attributes),
-                    })
-                    .await;
-                let theirs = crate::people::populations::memberships(dir.populations, &person, now_ms);
-                if self.settings.approver_populations.iter().any(|p| theirs.contains(p)) {
-                    out.push(person.uid);
-                }
-            }
+            let people = self.people_in(&self.settings.approver_populations, dir, now_ms).await?;
+            out.extend(people.into_iter().map(|p| p.uid));
         }
         out.retain(|uid| uid != sender);
         out.sort();
@@ -322,7 +285,7 @@ impl Sms {
     /// Check the text.
     pub fn check_text(&self, message: &str) -> Result<String, SmsError> {
         let text = message.trim();
-        if text.is_empty() || text.chars().count() > self.settings.max_chars {
+        if text.is_empty() || text.chars().count() > self.settings.max_chars as usize {
             return Err(SmsError::BadText);
         }
         Ok(text.to_string())
@@ -335,7 +298,7 @@ impl Sms {
 
     /// Whether a send to `count` recipients waits for an approver.
     pub fn needs_approval(&self, count: usize) -> bool {
-        count > self.settings.approval_over
+        count > self.settings.approval_over as usize
     }
 
     /// Send (or, above the threshold, keep for an approver) `message` from `sender` to

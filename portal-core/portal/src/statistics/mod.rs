@@ -79,12 +79,7 @@ impl Usage {
             loop {
                 tokio::time::sleep(every).await;
                 let Some(pending) = weak.upgrade() else { return };
-                let usage = Usage {
-                    storage: storage.clone(),
-                    pending,
-                    enabled: true,
-                };
-                if let Err(e) = usage.flush().await {
+                if let Err(e) = flush(&storage, &pending).await {
                     tracing::warn!("cannot keep the usage statistics: {e}");
                 }
                 let today = crate::clock::now_ms().div_euclid(86_400_000);
@@ -139,29 +134,7 @@ impl Usage {
     /// Add what was counted to the database now (what cannot be written is kept for the
     /// next time).
     pub async fn flush(&self) -> Result<(), StorageError> {
-        let taken: Vec<(Key, i64)> = match self.pending.lock() {
-            Ok(mut pending) => pending.drain().collect(),
-            Err(_) => return Ok(()),
-        };
-        let counts: Vec<UsageCount> = taken
-            .iter()
-            .map(|((day, kind, population, channel), count)| UsageCount {
-                day: day_text(*day),
-                kind: kind.as_str().to_string(),
-                population: population.clone(),
-                channel: channel.clone(),
-                count: *count,
-            })
-            .collect();
-        if let Err(e) = self.storage.add_usage(&counts).await {
-            if let Ok(mut pending) = self.pending.lock() {
-                for (key, count) in taken {
-                    *pending.entry(key).or_default() += count;
-                }
-            }
-            return Err(e);
-        }
-        Ok(())
+        flush(&self.storage, &self.pending).await
     }
 
     /// The report of the last `days` days up to today (UTC), counts below `min_count`
@@ -174,6 +147,33 @@ impl Usage {
         let counts = self.storage.usage(&from, &to).await?;
         Ok(Report::from_counts(from, to, counts, min_count))
     }
+}
+
+/// Add `pending` to `storage` (what cannot be written is put back for the next time).
+async fn flush(storage: &Storage, pending: &Mutex<HashMap<Key, i64>>) -> Result<(), StorageError> {
+    let taken: Vec<(Key, i64)> = match pending.lock() {
+        Ok(mut pending) => pending.drain().collect(),
+        Err(_) => return Ok(()),
+    };
+    let counts: Vec<UsageCount> = taken
+        .iter()
+        .map(|((day, kind, population, channel), count)| UsageCount {
+            day: day_text(*day),
+            kind: kind.as_str().to_string(),
+            population: population.clone(),
+            channel: channel.clone(),
+            count: *count,
+        })
+        .collect();
+    if let Err(e) = storage.add_usage(&counts).await {
+        if let Ok(mut pending) = pending.lock() {
+            for (key, count) in taken {
+                *pending.entry(key).or_default() += count;
+            }
+        }
+        return Err(e);
+    }
+    Ok(())
 }
 
 /// A count as shown: the number, or "fewer than the threshold".

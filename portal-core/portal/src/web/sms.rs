@@ -141,6 +141,33 @@ async fn audience_of(
     Ok((audience, label))
 }
 
+/// What a form of `/sms` needs before anything: its token, a signed-in person, and the
+/// right `need` (sending or approving).
+#[derive(Clone, Copy)]
+enum Need {
+    Send,
+    Approve,
+}
+
+async fn form_sender<'a>(
+    req: &HttpRequest,
+    state: &'a PortalState,
+    session: &PortalSession,
+    csrf: &str,
+    need: Need,
+) -> Result<(Person, String, &'a Sms), HttpResponse> {
+    let (person, locale) = form_user(req, state, session, csrf).await?;
+    let (sms, send, approve) = rights(state, &person, &locale).map_err(|answer| *answer)?;
+    let allowed = match need {
+        Need::Send => send,
+        Need::Approve => approve,
+    };
+    if !allowed {
+        return Err(error_page(state, &locale, 403, "sms.error.not_allowed"));
+    }
+    Ok((person, locale, sms))
+}
+
 /// `POST /sms/preview`.
 pub(super) async fn preview(
     req: HttpRequest,
@@ -148,17 +175,10 @@ pub(super) async fn preview(
     session: PortalSession,
     form: web::Form<SendForm>,
 ) -> HttpResponse {
-    let (person, locale) = match form_user(&req, &state, &session, &form.csrf).await {
+    let (person, locale, sms) = match form_sender(&req, &state, &session, &form.csrf, Need::Send).await {
         Ok(found) => found,
         Err(answer) => return answer,
     };
-    let (sms, send, _) = match rights(&state, &person, &locale) {
-        Ok(r) => r,
-        Err(answer) => return *answer,
-    };
-    if !send {
-        return error_page(&state, &locale, 403, "sms.error.not_allowed");
-    }
     let live = state.live.get();
     let mut shown = Preview {
         audience: form.audience.clone(),
@@ -203,17 +223,10 @@ pub(super) async fn send(
     session: PortalSession,
     form: web::Form<SendForm>,
 ) -> HttpResponse {
-    let (person, locale) = match form_user(&req, &state, &session, &form.csrf).await {
+    let (person, locale, sms) = match form_sender(&req, &state, &session, &form.csrf, Need::Send).await {
         Ok(found) => found,
         Err(answer) => return answer,
     };
-    let (sms, may_send, _) = match rights(&state, &person, &locale) {
-        Ok(r) => r,
-        Err(answer) => return *answer,
-    };
-    if !may_send {
-        return error_page(&state, &locale, 403, "sms.error.not_allowed");
-    }
     let live = state.live.get();
     let now = now_ms();
     let done = async {
@@ -285,13 +298,9 @@ pub(super) async fn decide(
     path: web::Path<(i64, String)>,
     form: web::Form<DecisionForm>,
 ) -> HttpResponse {
-    let (person, locale) = match form_user(&req, &state, &session, &form.csrf).await {
+    let (person, locale, sms) = match form_sender(&req, &state, &session, &form.csrf, Need::Approve).await {
         Ok(found) => found,
         Err(answer) => return answer,
-    };
-    let (sms, _, may_approve) = match rights(&state, &person, &locale) {
-        Ok(r) => r,
-        Err(answer) => return *answer,
     };
     let (id, decision) = path.into_inner();
     let approve = match decision.as_str() {
@@ -299,9 +308,6 @@ pub(super) async fn decide(
         "refuse" => false,
         _ => return error_page(&state, &locale, 404, "error.not_found"),
     };
-    if !may_approve {
-        return error_page(&state, &locale, 403, "sms.error.not_allowed");
-    }
     let live = state.live.get();
     let now = now_ms();
     let decided = async {

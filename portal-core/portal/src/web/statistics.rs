@@ -58,18 +58,7 @@ pub(super) async fn page(
         .populations
         .iter()
         .map(|row| Labelled {
-            label: live
-                .populations
-                .get(&row.label)
-                .map(|p| {
-                    if locale == "en" {
-                        p.label.en.clone()
-                    } else {
-                        p.label.fr.clone()
-                    }
-                })
-                .filter(|l| !l.is_empty())
-                .unwrap_or_else(|| row.label.clone()),
+            label: live.populations.label_of(&row.label, &locale),
             id: row.label.clone(),
             cells: cells(row),
         })
